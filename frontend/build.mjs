@@ -1,0 +1,52 @@
+// Builds the browser side into tensorboard_exr/static/ (git-ignored):
+//   1. the OpenEXRCore WebAssembly decoder (src/decoder/build_wasm.sh; cached by its own input hash),
+//   2. one ES module per entry point below, bundled by esbuild (GLSL files imported as text).
+// Usage: node build.mjs [--skip-wasm] [--watch]
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const outdir = join(here, "..", "tensorboard_exr", "static");
+const args = new Set(process.argv.slice(2));
+mkdirSync(outdir, { recursive: true });
+
+// Entry points: TensorBoard's iframe loads index.js and calls its render(); the decoder runs in
+// its own same-origin module worker file because TensorBoard's CSP blocks blob: workers.
+const entries = {
+  index: "src/index.ts",
+  decoder_worker: "src/decoder/worker.ts",
+  standalone: "src/standalone.ts",
+};
+
+if (!args.has("--skip-wasm")) {
+  const script = join(here, "src", "decoder", "build_wasm.sh");
+  if (existsSync(script)) execFileSync("bash", [script, outdir], { stdio: "inherit" });
+}
+
+const entryPoints = Object.fromEntries(
+  Object.entries(entries).filter(([, src]) => existsSync(join(here, src))),
+);
+const options = {
+  absWorkingDir: here,
+  entryPoints,
+  outdir,
+  bundle: true,
+  format: "esm",
+  target: ["es2022"],
+  platform: "browser",
+  minify: !args.has("--dev"),
+  sourcemap: "linked",
+  loader: { ".glsl": "text", ".css": "text" },
+  // The emscripten glue probes for node modules it never uses in a browser.
+  external: ["fs", "path", "module", "url", "crypto", "worker_threads"],
+  logLevel: "info",
+};
+if (args.has("--watch")) {
+  const ctx = await esbuild.context(options);
+  await ctx.watch();
+} else {
+  await esbuild.build(options);
+}

@@ -1,0 +1,54 @@
+// The decoded form of an EXR file, as the worker hands it to the viewer. This is the contract
+// between the decoder (src/decoder/) and everything that draws or inspects pixels.
+
+export type PixelType = "half" | "float" | "uint";
+
+/** Inclusive pixel box, as in the EXR header (xMax/yMax are the last pixel, not one past it). */
+export interface Box2i {
+  xMin: number;
+  yMin: number;
+  xMax: number;
+  yMax: number;
+}
+
+export interface ExrChannel {
+  /** Full channel name as in the file, e.g. "R", "albedo.G", "depth.Z". */
+  name: string;
+  pixelType: PixelType;
+  xSampling: number;
+  ySampling: number;
+  /**
+   * One plane covering the part's data window at full resolution (subsampled channels are
+   * expanded nearest-neighbour), rows top-down as in the file. Half stays as raw 16-bit
+   * IEEE half bits (upload as R16F/HALF_FLOAT), float is float32, uint is uint32.
+   */
+  data: Uint16Array | Float32Array | Uint32Array;
+}
+
+export type AttributeValue = string | number | boolean | number[] | Record<string, number>;
+
+export interface ExrPart {
+  /** Part name (multipart files) or null for single-part files without a name. */
+  name: string | null;
+  storage: "scanline" | "tiled";
+  compression: string;
+  dataWindow: Box2i;
+  displayWindow: Box2i;
+  /** Data window size in pixels. */
+  width: number;
+  height: number;
+  channels: ExrChannel[];
+  /** Header attributes worth showing (chromaticities, whitepoint, custom strings, ...). */
+  attributes: Record<string, AttributeValue>;
+}
+
+export interface ExrImage {
+  parts: ExrPart[];
+  /** Size of the original file in bytes. */
+  byteLength: number;
+}
+
+export interface DecodeOptions {
+  /** Aborting rejects the promise with an AbortError and drops the request if it has not started. */
+  signal?: AbortSignal;
+}
