@@ -3,6 +3,9 @@
 
 export type PixelType = "half" | "float" | "uint";
 
+/** Part storage as in the header; the decoder rejects the deep kinds. */
+export type StorageKind = "scanline" | "tiled" | "deep_scanline" | "deep_tiled";
+
 /** Inclusive pixel box, as in the EXR header (xMax/yMax are the last pixel, not one past it). */
 export interface Box2i {
   xMin: number;
@@ -51,4 +54,35 @@ export interface ExrImage {
 export interface DecodeOptions {
   /** Aborting rejects the promise with an AbortError and drops the request if it has not started. */
   signal?: AbortSignal;
+  /**
+   * Largest number of decoded bytes (all planes of the file) accepted; larger images are
+   * rejected with a readable error instead of exhausting memory. Default 1 GiB, at most 2 GiB
+   * (the limit of one 32-bit WebAssembly instance, see docs/decoder.md).
+   */
+  maxDecodedBytes?: number;
+  /** Decode only these parts (indices); default: every part. */
+  parts?: number[];
+  /**
+   * Give the input buffer to the decoder instead of copying it (the caller's ArrayBuffer is
+   * detached). Saves one copy of the file for callers that do not keep the bytes.
+   */
+  transfer?: boolean;
+}
+
+/** A channel as described by the header, before decoding. */
+export type ExrChannelInfo = Omit<ExrChannel, "data">;
+
+/** A part as described by the header, before decoding. */
+export interface ExrPartInfo extends Omit<ExrPart, "channels" | "storage"> {
+  storage: StorageKind;
+  channels: ExrChannelInfo[];
+  /** Scanlines per chunk (scanline parts) or tile height (tiled parts). */
+  linesPerChunk: number;
+  chunkCount: number;
+}
+
+/** Everything the header says, without decoding pixels (cheap: reads the header only). */
+export interface ExrHeader {
+  parts: ExrPartInfo[];
+  byteLength: number;
 }

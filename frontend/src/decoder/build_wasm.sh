@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# Builds OpenEXR's C core (OpenEXRCore, with its vendored libdeflate, zstd and OpenJPH for HTJ2K)
+# into WebAssembly with Debian's emscripten, plus our shim (exr_shim.c), and writes
+#   <outdir>/exr_core.js    emscripten ES-module glue (factory: default export)
+#   <outdir>/exr_core.wasm  the module
+# The sources come from the pinned `openexr` sdist on PyPI, checked against its sha256; nothing
+# third-party lives in this repository. See docs/decoder.md.
+#
+# Incremental: objects are cached per (sdist, flags) under frontend/.cache/exr-wasm/, and the link
+# is skipped when a hash of every input (script, shim, flags, sdist) matches the last output.
+#
+# Usage: bash build_wasm.sh <outdir>      (EXR_WASM_FORCE=1 rebuilds everything)
+set -euo pipefail
+
+OUT_DIR=${1:?usage: build_wasm.sh <outdir>}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+FRONTEND=$(cd "$HERE/../.." && pwd)
+REPO=$(cd "$FRONTEND/.." && pwd)
+CACHE=${EXR_WASM_CACHE:-$FRONTEND/.cache/exr-wasm}
+
+OPENEXR_VERSION=3.5.3
+OPENEXR_SHA256=5645cc5493802832860a715ceb621139b44ee867084cec1501a2b8685e40d88a
+SDIST_DIR=$CACHE/sdist
+SDIST=$SDIST_DIR/openexr-$OPENEXR_VERSION.tar.gz
+
+# Debian's emcc runs its JS optimiser with node and needs node-acorn from /usr/share/nodejs,
+# which this node does not search by default.
+export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
+command -v emcc >/dev/null || { echo "build_wasm.sh: emcc not found (apt-get install emscripten)" >&2; exit 1; }
+[ -f /usr/include/Imath/half.h ] || { echo "build_wasm.sh: Imath headers missing (apt-get install libimath-dev)" >&2; exit 1; }
+
+# Compile flags shared by every object. Changing them invalidates the object cache.
+# -fwasm-exceptions: OpenJPH reports corrupt codestreams with C++ exceptions, which OpenEXR's HT
+#   glue catches; without native wasm EH a throw would abort the whole module.
+# ZSTD_DISABLE_ASM: zstd's x86 assembly Huffman decoder cannot target wasm.
+# IMATH_HALF_NO_LOOKUP_TABLE: use Imath's table-free half conversion (no libImath to link).
+# -msimd128 + OJPH_ENABLE_WASM_SIMD: OpenJPH ships wasm-SIMD kernels for its HT block decoder and
+#   wavelet; clang also auto-vectorises some of OpenEXRCore's loops.
+OPT_FLAGS=(-O3 -flto -msimd128)
+COMMON_FLAGS=("${OPT_FLAGS[@]}" -DNDEBUG -DZSTD_DISABLE_ASM -DIMATH_HALF_NO_LOOKUP_TABLE
+  -DOJPH_ENABLE_WASM_SIMD -DOJPH_ALIGNED_ALLOC_EXISTS -fwasm-exceptions -Wno-unused-command-line-argument)
+C_FLAGS=(-std=gnu11)
+CXX_FLAGS=(-std=c++17)
+LINK_FLAGS=("${OPT_FLAGS[@]}" -fwasm-exceptions
+  -sMODULARIZE=1 -sEXPORT_ES6=1 -sEXPORT_NAME=createExrCore
+  -sENVIRONMENT=web,worker
+  -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=33554432 -sMAXIMUM_MEMORY=4GB
+  # malloc must return NULL (reported as "out of memory") instead of aborting the module.
+  -sABORTING_MALLOC=0
+  -sFILESYSTEM=0 -sSUPPORT_LONGJMP=0 -sDYNAMIC_EXECUTION=0
+  -sEXPORTED_FUNCTIONS=_malloc,_free
+  -sEXPORTED_RUNTIME_METHODS=UTF8ToString)
+
+hash_of() { sha256sum | cut -c1-16; }
+FLAGS_KEY=$(printf '%s\n' "$OPENEXR_SHA256" "${COMMON_FLAGS[*]}" "${C_FLAGS[*]}" "${CXX_FLAGS[*]}" \
+  "$(emcc --version | head -1)" | hash_of)
+INPUT_KEY=$( { printf '%s\n' "$FLAGS_KEY" "${LINK_FLAGS[*]}"; cat "$HERE/build_wasm.sh" "$HERE/exr_shim.c"; } | hash_of)
+STAMP=$CACHE/out-$INPUT_KEY
+
+if [ -z "${EXR_WASM_FORCE:-}" ] && [ -f "$STAMP/exr_core.wasm" ] && [ -f "$STAMP/exr_core.js" ]; then
+  mkdir -p "$OUT_DIR"
+  cmp -s "$STAMP/exr_core.wasm" "$OUT_DIR/exr_core.wasm" || cp "$STAMP/exr_core.wasm" "$OUT_DIR/"
+  cmp -s "$STAMP/exr_core.js" "$OUT_DIR/exr_core.js" || cp "$STAMP/exr_core.js" "$OUT_DIR/"
+  echo "build_wasm.sh: exr_core.wasm up to date ($INPUT_KEY)"
+  exit 0
+fi
+
+# --- 1. The pinned sdist, verified -------------------------------------------------------------
+mkdir -p "$SDIST_DIR"
+verify() { [ -f "$SDIST" ] && [ "$(sha256sum "$SDIST" | cut -d' ' -f1)" = "$OPENEXR_SHA256" ]; }
+if ! verify; then
+  rm -f "$SDIST"
+  PIP=("$REPO/.venv/bin/python" -m pip)
+  [ -x "$REPO/.venv/bin/python" ] || PIP=(python3 -m pip)
+  echo "build_wasm.sh: downloading openexr==$OPENEXR_VERSION sdist from PyPI (about a minute)"
+  "${PIP[@]}" download --quiet --no-deps --no-binary :all: "openexr==$OPENEXR_VERSION" -d "$SDIST_DIR"
+  if ! verify; then
+    echo "build_wasm.sh: sha256 of $SDIST does not match the pinned $OPENEXR_SHA256" >&2
+    rm -f "$SDIST"
+    exit 1
+  fi
+fi
+SRC=$CACHE/src-$OPENEXR_VERSION
+if [ ! -f "$SRC/.complete" ]; then
+  rm -rf "$SRC" && mkdir -p "$SRC"
+  tar xzf "$SDIST" -C "$SRC" --strip-components=1
+  touch "$SRC/.complete"
+fi
+
+# --- 2. Configuration headers that CMake would generate ----------------------------------------
+CONF=$CACHE/config
+mkdir -p "$CONF/Imath"
+cat >"$CONF/OpenEXRConfig.h" <<'EOF'
+/* Written by build_wasm.sh in place of CMake's configure step. */
+#pragma once
+#define OPENEXR_VERSION_STRING "3.5.3"
+#define OPENEXR_PACKAGE_STRING "OpenEXR 3.5.3"
+#define OPENEXR_EXPORT
+#define OPENEXR_HIDDEN
+#define OPENEXR_EXPORT_TYPE
+#define OPENEXR_EXPORT_EXTERN_TEMPLATE
+#define OPENEXR_EXPORT_ENUM
+#define OPENEXR_EXPORT_TEMPLATE_TYPE
+#define OPENEXR_EXPORT_TEMPLATE_INSTANCE
+EOF
+cat >"$CONF/OpenEXRConfigInternal.h" <<'EOF'
+/* Written by build_wasm.sh: use the deflate and zstd sources vendored in the sdist. */
+#pragma once
+#define OPENEXR_USE_INTERNAL_DEFLATE 1
+#define OPENEXR_USE_INTERNAL_ZSTD 1
+EOF
+cat >"$CONF/IlmThreadConfig.h" <<'EOF'
+/* Written by build_wasm.sh: no pthreads (no SharedArrayBuffer under TensorBoard). */
+#pragma once
+#define ILMTHREAD_THREADING_ENABLED 0
+#define ILMTHREAD_HAVE_POSIX_SEMAPHORES 0
+#define ILMTHREAD_USE_TBB 0
+EOF
+# Imath's headers (Debian libimath-dev) without adding /usr/include, which would leak glibc
+# headers into the wasm build.
+for h in /usr/include/Imath/*.h; do ln -sf "$h" "$CONF/Imath/"; done
+
+# --- 3. Sources --------------------------------------------------------------------------------
+CORE=$SRC/src/lib/OpenEXRCore
+ZSTD=$SRC/external/zstd/lib
+OJPH=$SRC/external/OpenJPH/src/core
+sources=("$CORE"/*.c "$CORE"/internal_ht.cpp "$CORE"/internal_ht_common.cpp)
+for f in common/debug.c common/entropy_common.c common/error_private.c common/fse_decompress.c \
+  common/pool.c common/threading.c common/xxhash.c common/zstd_common.c \
+  compress/fse_compress.c compress/hist.c compress/huf_compress.c compress/zstd_compress.c \
+  compress/zstd_compress_literals.c compress/zstd_compress_sequences.c \
+  compress/zstd_compress_superblock.c compress/zstd_double_fast.c compress/zstd_fast.c \
+  compress/zstd_lazy.c compress/zstd_ldm.c compress/zstd_opt.c compress/zstd_preSplit.c \
+  compress/zstdmt_compress.c decompress/huf_decompress.c decompress/zstd_ddict.c \
+  decompress/zstd_decompress.c decompress/zstd_decompress_block.c; do
+  sources+=("$ZSTD/$f")
+done
+# OpenJPH: the portable files plus its wasm-SIMD variants, as its CMake does for EMSCRIPTEN.
+for f in "$OJPH"/{codestream,coding,others,transform}/*.c*; do
+  case "$f" in
+    *_sse.cpp | *_sse2.cpp | *_ssse3.cpp | *_avx.cpp | *_avx2.cpp | *_avx512.cpp | *_vsx.cpp) ;;
+    *) sources+=("$f") ;;
+  esac
+done
+
+INCLUDES=(-I"$CONF" -I"$CONF/Imath" -I"$CORE" -I"$SRC/external/deflate" -I"$ZSTD" -I"$ZSTD/common"
+  -I"$OJPH" -I"$OJPH/openjph" -I"$OJPH/shared")
+OBJ=$CACHE/obj-$FLAGS_KEY
+mkdir -p "$OBJ"
+
+compile_one() {
+  local src=$1 obj
+  # Objects are named by path: zstd's common/debug.c and the core's debug.c would clash.
+  obj="$OBJ/$(printf '%s' "${src#"$SRC"/}" | tr '/' '_').o"
+  [ -f "$obj" ] && return 0
+  case "$src" in
+    *.cpp) emcc "${COMMON_FLAGS[@]}" "${CXX_FLAGS[@]}" "${INCLUDES[@]}" -c "$src" -o "$obj.tmp" ;;
+    *) emcc "${COMMON_FLAGS[@]}" "${C_FLAGS[@]}" "${INCLUDES[@]}" -c "$src" -o "$obj.tmp" ;;
+  esac
+  mv "$obj.tmp" "$obj"
+}
+export -f compile_one
+export OBJ SRC
+export COMMON_FLAGS_S="${COMMON_FLAGS[*]}" C_FLAGS_S="${C_FLAGS[*]}" CXX_FLAGS_S="${CXX_FLAGS[*]}" INCLUDES_S="${INCLUDES[*]}"
+
+echo "build_wasm.sh: compiling ${#sources[@]} OpenEXRCore/zstd/OpenJPH sources (cached in ${OBJ#"$FRONTEND"/})"
+JOBS=$(nproc 2>/dev/null || echo 2)
+printf '%s\0' "${sources[@]}" | xargs -0 -P "$JOBS" -n 1 bash -c '
+  set -e
+  read -r -a COMMON_FLAGS <<<"$COMMON_FLAGS_S"; read -r -a C_FLAGS <<<"$C_FLAGS_S"
+  read -r -a CXX_FLAGS <<<"$CXX_FLAGS_S"; read -r -a INCLUDES <<<"$INCLUDES_S"
+  compile_one "$1"' _
+
+# --- 4. Shim + link ----------------------------------------------------------------------------
+STAGE=$CACHE/stage-$INPUT_KEY
+rm -rf "$STAGE" && mkdir -p "$STAGE"
+emcc "${COMMON_FLAGS[@]}" "${C_FLAGS[@]}" "${INCLUDES[@]}" -Wall -Wextra -Wno-missing-field-initializers -Werror \
+  -c "$HERE/exr_shim.c" -o "$STAGE/exr_shim.o"
+echo "build_wasm.sh: linking"
+emcc "${LINK_FLAGS[@]}" "$OBJ"/*.o "$STAGE/exr_shim.o" -o "$STAGE/exr_core.js"
+rm -f "$STAGE/exr_shim.o"
+rm -rf "$STAMP" && mv "$STAGE" "$STAMP"
+mkdir -p "$OUT_DIR"
+cp "$STAMP/exr_core.wasm" "$STAMP/exr_core.js" "$OUT_DIR/"
+echo "build_wasm.sh: wrote $OUT_DIR/exr_core.{js,wasm} ($(stat -c %s "$OUT_DIR/exr_core.wasm") bytes wasm)"

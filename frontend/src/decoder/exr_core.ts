@@ -1,0 +1,300 @@
+// The typed binding over the WebAssembly build of OpenEXRCore (exr_shim.c, built by
+// build_wasm.sh). It runs wherever the module is instantiated: in the decoder worker, in node
+// tools and tests. Nothing here touches the DOM or node APIs.
+
+import type {
+  ExrChannel,
+  ExrChannelInfo,
+  ExrHeader,
+  ExrImage,
+  ExrPart,
+  ExrPartInfo,
+  PixelType,
+} from "./types";
+
+/** The emscripten module (exports of exr_shim.c plus the runtime pieces we use). */
+export interface ExrCoreModule {
+  HEAPU8: Uint8Array;
+  _malloc(size: number): number;
+  _free(ptr: number): void;
+  _exrw_open(data: number, size: number): number;
+  _exrw_error(file: number): number;
+  _exrw_header_json(file: number): number;
+  _exrw_decode(file: number, part: number, rowBegin: number, rowEnd: number, maxBytes: number): number;
+  _exrw_output(file: number): number;
+  _exrw_output_size(file: number): number;
+  _exrw_plane_offset(file: number, channel: number): number;
+  _exrw_band_row_begin(file: number): number;
+  _exrw_band_row_end(file: number): number;
+  _exrw_release_output(file: number): void;
+  _exrw_close(file: number): void;
+  UTF8ToString(ptr: number): string;
+}
+
+export interface ExrCoreFactoryOptions {
+  /** The .wasm bytes; required under node, whose fetch() cannot read file paths. */
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  /** Where the glue finds exr_core.wasm (default: next to exr_core.js). */
+  locateFile?: (path: string, prefix: string) => string;
+}
+
+/** The default export of exr_core.js. */
+export type ExrCoreFactory = (options?: ExrCoreFactoryOptions) => Promise<ExrCoreModule>;
+
+/** Default cap on decoded bytes per file (see docs/decoder.md). */
+export const DEFAULT_MAX_DECODED_BYTES = 1024 * 1024 * 1024;
+/** Largest cap one 32-bit WebAssembly instance can honour with the file in the same memory. */
+export const HARD_MAX_DECODED_BYTES = 2047 * 1024 * 1024;
+
+/** Rows [rowBegin, rowEnd) of one part, relative to its data window; planes share `buffer`. */
+export interface DecodedBand {
+  part: number;
+  rowBegin: number;
+  rowEnd: number;
+  buffer: ArrayBuffer;
+  /** Byte offset of each channel's plane in `buffer` (16-byte aligned). */
+  offsets: number[];
+}
+
+export function bytesPerSample(type: PixelType): number {
+  return type === "half" ? 2 : 4;
+}
+
+/** Bytes that decoding these parts produces (full-resolution planes). */
+export function decodedByteLength(header: ExrHeader, parts: readonly number[]): number {
+  let total = 0;
+  for (const p of parts) {
+    const part = header.parts[p];
+    if (!part) continue;
+    for (const c of part.channels) total += part.width * part.height * bytesPerSample(c.pixelType);
+  }
+  return total;
+}
+
+/**
+ * Rows of band `index` out of `count` for a part. Bands are whole multiples of the chunk height
+ * times the largest y sampling, so that chunks and subsampled rows never straddle two bands.
+ */
+export function bandRows(part: ExrPartInfo, index: number, count: number): [number, number] {
+  const ySampling = Math.max(1, ...part.channels.map((c) => c.ySampling));
+  const unit = Math.max(1, part.linesPerChunk) * ySampling;
+  const units = Math.ceil(part.height / unit);
+  const begin = Math.floor((index * units) / count) * unit;
+  const end = Math.floor(((index + 1) * units) / count) * unit;
+  return [Math.min(begin, part.height), Math.min(end, part.height)];
+}
+
+type HeaderJson = { parts: ExrPartInfo[] };
+
+/** One EXR file opened in a module instance. Call close() when done (frees the wasm memory). */
+export class ExrCoreFile {
+  private handle: number;
+  readonly header: ExrHeader;
+
+  constructor(
+    private readonly core: ExrCoreModule,
+    bytes: Uint8Array,
+  ) {
+    const ptr = core._malloc(Math.max(1, bytes.byteLength));
+    if (!ptr) throw new Error(`out of memory: cannot hold a ${formatBytes(bytes.byteLength)} file`);
+    core.HEAPU8.set(bytes, ptr);
+    // exrw_open owns ptr from here on, also when it fails.
+    this.handle = core._exrw_open(ptr, bytes.byteLength);
+    if (!this.handle) throw new Error("out of memory while opening the file");
+    const json = core._exrw_header_json(this.handle);
+    if (!json) {
+      const message = this.lastError() || "unreadable header";
+      this.close();
+      throw new Error(`invalid OpenEXR file: ${message}`);
+    }
+    const parsed = JSON.parse(core.UTF8ToString(json)) as HeaderJson;
+    this.header = { parts: parsed.parts, byteLength: bytes.byteLength };
+  }
+
+  /** Decodes rows [rowBegin, rowEnd) of a part (widened to whole chunks by the core). */
+  decodeBand(part: number, rowBegin: number, rowEnd: number, maxBytes: number): DecodedBand {
+    const core = this.core;
+    const info = this.header.parts[part];
+    if (!info) throw new Error(`part ${part} does not exist (the file has ${this.header.parts.length})`);
+    if (info.storage === "deep_scanline" || info.storage === "deep_tiled") {
+      throw new Error(`deep images are not supported (${describePart(info, part)} stores deep data)`);
+    }
+    const status = core._exrw_decode(this.handle, part, rowBegin, rowEnd, maxBytes);
+    if (status !== 0) {
+      throw new Error(`cannot decode ${describePart(info, part)}: ${this.lastError() || `error ${status}`}`);
+    }
+    try {
+      const out = core._exrw_output(this.handle) >>> 0;
+      const size = core._exrw_output_size(this.handle);
+      // One copy out of the wasm heap into a buffer the worker can transfer.
+      const buffer = core.HEAPU8.slice(out, out + size).buffer;
+      const offsets = info.channels.map((_, c) => core._exrw_plane_offset(this.handle, c) >>> 0);
+      return {
+        part,
+        rowBegin: core._exrw_band_row_begin(this.handle),
+        rowEnd: core._exrw_band_row_end(this.handle),
+        buffer,
+        offsets,
+      };
+    } finally {
+      core._exrw_release_output(this.handle);
+    }
+  }
+
+  close(): void {
+    if (this.handle) this.core._exrw_close(this.handle);
+    this.handle = 0;
+  }
+
+  private lastError(): string {
+    return this.handle ? this.core.UTF8ToString(this.core._exrw_error(this.handle)) : "";
+  }
+}
+
+export function describePart(part: ExrPartInfo, index: number): string {
+  return part.name ? `part ${index} "${part.name}"` : `part ${index}`;
+}
+
+export function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(0)} MiB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(0)} KiB`;
+  return `${n} bytes`;
+}
+
+function planeView(type: PixelType, buffer: ArrayBuffer, offset: number, length: number): ExrChannel["data"] {
+  switch (type) {
+    case "half":
+      return new Uint16Array(buffer, offset, length);
+    case "float":
+      return new Float32Array(buffer, offset, length);
+    default:
+      return new Uint32Array(buffer, offset, length);
+  }
+}
+
+function allocatePlane(type: PixelType, length: number): ExrChannel["data"] {
+  switch (type) {
+    case "half":
+      return new Uint16Array(length);
+    case "float":
+      return new Float32Array(length);
+    default:
+      return new Uint32Array(length);
+  }
+}
+
+/**
+ * Builds the ExrImage from decoded bands. A part decoded as one band keeps views into the band's
+ * buffer (no copy); a part split over several bands is copied into one plane per channel.
+ */
+export function assembleImage(header: ExrHeader, parts: readonly number[], bands: readonly DecodedBand[]): ExrImage {
+  const out: ExrPart[] = [];
+  for (const p of parts) {
+    const info = header.parts[p];
+    if (!info) throw new Error(`part ${p} does not exist (the file has ${header.parts.length})`);
+    const mine = bands.filter((b) => b.part === p && b.rowEnd > b.rowBegin);
+    const pixels = info.width * info.height;
+    let channels: ExrChannel[];
+    if (mine.length === 1 && mine[0].rowBegin === 0 && mine[0].rowEnd === info.height) {
+      const band = mine[0];
+      channels = info.channels.map((c: ExrChannelInfo, i) => ({
+        ...c,
+        data: planeView(c.pixelType, band.buffer, band.offsets[i], pixels),
+      }));
+    } else {
+      let covered = 0;
+      for (const b of mine) covered += b.rowEnd - b.rowBegin;
+      if (covered !== info.height) {
+        throw new Error(`internal error: ${describePart(info, p)} decoded ${covered} of ${info.height} rows`);
+      }
+      channels = info.channels.map((c: ExrChannelInfo, i) => {
+        const plane = allocatePlane(c.pixelType, pixels);
+        for (const b of mine) {
+          const rows = b.rowEnd - b.rowBegin;
+          plane.set(planeView(c.pixelType, b.buffer, b.offsets[i], rows * info.width), b.rowBegin * info.width);
+        }
+        return { ...c, data: plane };
+      });
+    }
+    out.push({
+      name: info.name,
+      storage: info.storage === "tiled" ? "tiled" : "scanline",
+      compression: info.compression,
+      dataWindow: info.dataWindow,
+      displayWindow: info.displayWindow,
+      width: info.width,
+      height: info.height,
+      channels,
+      attributes: info.attributes,
+    });
+  }
+  return { parts: out, byteLength: header.byteLength };
+}
+
+/** Which parts a request decodes, validated against the header. */
+export function resolveParts(header: ExrHeader, requested: readonly number[] | null | undefined): number[] {
+  if (!requested) return header.parts.map((_, i) => i);
+  for (const p of requested) {
+    if (!Number.isInteger(p) || p < 0 || p >= header.parts.length) {
+      throw new Error(`part ${p} does not exist (the file has ${header.parts.length})`);
+    }
+  }
+  return [...requested];
+}
+
+/**
+ * Decodes band `index` of `count` of every requested part: the work one worker does for one
+ * file. Checks the whole-file size cap first so that every worker rejects a bomb the same way.
+ */
+export function decodeBands(
+  file: ExrCoreFile,
+  parts: readonly number[],
+  index: number,
+  count: number,
+  maxDecodedBytes: number,
+): DecodedBand[] {
+  const header = file.header;
+  for (const p of parts) {
+    const info = header.parts[p];
+    if (info.storage === "deep_scanline" || info.storage === "deep_tiled") {
+      throw new Error(`deep images are not supported (${describePart(info, p)} stores deep data)`);
+    }
+  }
+  const cap = Math.min(maxDecodedBytes, HARD_MAX_DECODED_BYTES);
+  const total = decodedByteLength(header, parts);
+  if (total > cap) {
+    throw new Error(
+      `image too large: decoding needs ${formatBytes(total)}, more than the ${formatBytes(cap)} limit`,
+    );
+  }
+  const bands: DecodedBand[] = [];
+  for (const p of parts) {
+    const [begin, end] = bandRows(header.parts[p], index, count);
+    if (end <= begin) continue;
+    bands.push(file.decodeBand(p, begin, end, cap));
+  }
+  return bands;
+}
+
+/** Decodes a whole file in this thread (node tools, tests, and the one-worker path). */
+export function decodeInProcess(
+  core: ExrCoreModule,
+  bytes: Uint8Array,
+  options: { parts?: readonly number[]; maxDecodedBytes?: number } = {},
+): ExrImage {
+  const file = new ExrCoreFile(core, bytes);
+  try {
+    const parts = resolveParts(file.header, options.parts);
+    const bands = decodeBands(file, parts, 0, 1, options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES);
+    return assembleImage(file.header, parts, bands);
+  } finally {
+    file.close();
+  }
+}
+
+/** Reads only the header (cheap: no pixel is decoded). */
+export function readHeaderInProcess(core: ExrCoreModule, bytes: Uint8Array): ExrHeader {
+  const file = new ExrCoreFile(core, bytes);
+  file.close();
+  return file.header;
+}

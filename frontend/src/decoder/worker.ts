@@ -1,0 +1,22 @@
+// The decoder's module Web Worker (bundled to static/decoder_worker.js). It must be its own
+// same-origin file: TensorBoard's CSP blocks blob: workers. It loads the emscripten glue
+// (static/exr_core.js, which fetches exr_core.wasm next to itself) on the first request.
+
+import type { ExrCoreFactory, ExrCoreModule } from "./exr_core";
+import { DecoderService, type WorkerRequest } from "./worker_service";
+
+declare const self: DedicatedWorkerGlobalScope;
+
+async function loadCore(): Promise<ExrCoreModule> {
+  // A runtime URL, not a bundled import: the glue is a build output next to this file.
+  const url = new URL("./exr_core.js", import.meta.url).href;
+  const glue = (await import(/* webpackIgnore: true */ url)) as { default: ExrCoreFactory };
+  return glue.default();
+}
+
+const service = new DecoderService(loadCore);
+
+self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
+  const { response, transfer } = await service.handle(event.data);
+  self.postMessage(response, transfer);
+};

@@ -1,0 +1,11 @@
+// worker_threads entry: the node twin of src/decoder/worker.ts (same DecoderService).
+import { parentPort, workerData } from "node:worker_threads";
+import { pathToFileURL } from "node:url";
+import { loadCore } from "./decoder_node.mjs";
+
+const api = await import(pathToFileURL(workerData.bundle).href);
+const service = new api.DecoderService(() => loadCore(workerData.staticDir));
+parentPort.on("message", async (request) => {
+  const { response, transfer } = await service.handle(request);
+  parentPort.postMessage(response, transfer);
+});
