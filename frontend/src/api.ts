@@ -1,0 +1,111 @@
+// Typed client of the plugin's HTTP routes (tensorboard_exr/http_api.md). URLs are relative so
+// they resolve under the iframe's <base href="plugin/exr/">, whatever TensorBoard's path prefix.
+
+/** Metadata of one tag in one run, as the `tags` route lists it. */
+export interface TagInfo {
+  group?: string | null;
+  role?: string | null;
+  description?: string | null;
+  [key: string]: unknown;
+}
+
+export type TagsByRun = Record<string, Record<string, TagInfo>>;
+
+export interface StepInfo {
+  step: number;
+  wall_time: number;
+  /** Size of the EXR in bytes, when the server knows it. */
+  size?: number;
+  [key: string]: unknown;
+}
+
+export interface Progress {
+  received: number;
+  /** Total bytes, or null when the server sent no Content-Length. */
+  total: number | null;
+}
+
+/** An HTTP or network failure, with the server's own message when it sent one. */
+export class ApiError extends Error {
+  constructor(message: string, readonly status: number | null) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+export class PluginApi {
+  constructor(private readonly base = "./") {}
+
+  tags(signal?: AbortSignal): Promise<TagsByRun> {
+    return this.json<TagsByRun>("tags", signal);
+  }
+
+  steps(run: string, tag: string, signal?: AbortSignal): Promise<StepInfo[]> {
+    return this.json<StepInfo[]>(`steps?${new URLSearchParams({ run, tag })}`, signal);
+  }
+
+  exrUrl(run: string, tag: string, step: number): string {
+    return `${this.base}exr?${new URLSearchParams({ run, tag, step: String(step) })}`;
+  }
+
+  /** Downloads the original EXR bytes of one step, reporting progress as chunks arrive. */
+  async exr(
+    run: string,
+    tag: string,
+    step: number,
+    options: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {},
+  ): Promise<ArrayBuffer> {
+    const response = await this.fetch(this.exrUrl(run, tag, step).slice(this.base.length), options.signal);
+    const length = response.headers.get("Content-Length");
+    const total = length === null ? null : Number(length);
+    if (!response.body || !options.onProgress) return response.arrayBuffer();
+    const reader = response.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let received = 0;
+    options.onProgress({ received, total });
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      received += value.byteLength;
+      options.onProgress({ received, total });
+    }
+    const bytes = new Uint8Array(received);
+    let at = 0;
+    for (const chunk of chunks) {
+      bytes.set(chunk, at);
+      at += chunk.byteLength;
+    }
+    return bytes.buffer;
+  }
+
+  private async json<T>(path: string, signal?: AbortSignal): Promise<T> {
+    const response = await this.fetch(path, signal);
+    return (await response.json()) as T;
+  }
+
+  private async fetch(path: string, signal?: AbortSignal): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetch(this.base + path, signal ? { signal } : {});
+    } catch (error) {
+      if (error instanceof DOMException && error.name === "AbortError") throw error;
+      throw new ApiError(`network error fetching ${path}: ${String(error)}`, null);
+    }
+    if (!response.ok) throw new ApiError(await errorText(response), response.status);
+    return response;
+  }
+}
+
+async function errorText(response: Response): Promise<string> {
+  const text = await response.text().catch(() => "");
+  try {
+    const body = JSON.parse(text) as { error?: unknown; message?: unknown };
+    const message = body.error ?? body.message;
+    if (typeof message === "string") return message;
+    if (message && typeof message === "object" && "message" in message) return String(message.message);
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  return text.trim() || `HTTP ${response.status} ${response.statusText}`;
+}

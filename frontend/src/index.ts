@@ -1,0 +1,47 @@
+// TensorBoard entry point: the iframe's inline module calls render(). Also re-exports the
+// embeddable viewer so other pages (and tests) can use it from the same bundle.
+
+import { PluginApi } from "./api.js";
+import type { DecodeOptions, ExrImage } from "./decoder/types.js";
+import { TensorBoardHost } from "./tb.js";
+import { DEFAULT_CACHE_BYTES } from "./ui/image_cache.js";
+import { Panel } from "./ui/panel.js";
+import type { ExrDecoder } from "./viewer/viewer.js";
+
+export * from "./viewer/index.js";
+export { DEFAULT_CACHE_BYTES } from "./ui/image_cache.js";
+
+/** localStorage key overriding the decoded-image cache budget, in MiB. */
+const CACHE_BUDGET_KEY = "tensorboard_exr.cache_mib";
+
+declare global {
+  interface Window {
+    /** Test and debugging hook: the panel of this page. */
+    __exrPanel?: Panel;
+  }
+}
+
+export async function render(): Promise<void> {
+  document.body.style.margin = "0";
+  const panel = new Panel(document.body, {
+    api: new PluginApi("./"),
+    decoder: await createDecoder(),
+    host: TensorBoardHost.connect(),
+    cacheBytes: cacheBudget(),
+  });
+  window.__exrPanel = panel;
+  await panel.start();
+}
+
+function cacheBudget(): number {
+  const mib = Number(localStorage.getItem(CACHE_BUDGET_KEY));
+  return Number.isFinite(mib) && mib > 0 ? mib * 1024 * 1024 : DEFAULT_CACHE_BYTES;
+}
+
+async function createDecoder(): Promise<ExrDecoder> {
+  return {
+    decode(_bytes: ArrayBuffer, _options?: DecodeOptions): Promise<ExrImage> {
+      return Promise.reject(new Error("the EXR decoder is not built into this bundle"));
+    },
+  };
+}

@@ -1,0 +1,290 @@
+// WebGL2 side of the viewer: one context, one program, one texture per decoded channel plane.
+// Planes are uploaded once (half as R16F from the raw bits, float as R32F, uint converted to R32F)
+// and kept while their image is shown; every view change is a uniform change and one draw.
+
+import type { ExrChannel } from "../decoder/types.js";
+import { COLORMAP_SIZE, viridisTable } from "./colormap.js";
+import fragmentSource from "./view.frag.glsl";
+import vertexSource from "./view.vert.glsl";
+
+/** Which planes to show, and where they sit in EXR pixel space. */
+export interface PlaneSet {
+  /** 1 to 3 colour planes (grey, two-channel, RGB-like). */
+  colour: ExrChannel[];
+  alpha: ExrChannel | null;
+  /** Data window origin and size. */
+  window: { x: number; y: number; width: number; height: number };
+}
+
+export interface DrawParams {
+  a: PlaneSet;
+  b: PlaneSet | null;
+  metric: number;
+  exposure: number;
+  offset: number;
+  gamma: number;
+  tonemap: number;
+  showNonFinite: boolean;
+  zoom: number;
+  panX: number;
+  panY: number;
+  grid: boolean;
+  background: [number, number, number];
+  checkerDark: [number, number, number];
+  checkerLight: [number, number, number];
+}
+
+const UNIFORMS = [
+  "uA0", "uA1", "uA2", "uA3", "uB0", "uB1", "uB2", "uB3", "uColormap", "uColourChannels",
+  "uHasAlpha", "uHasReference", "uMetric", "uExposure", "uOffset", "uGamma", "uTonemap",
+  "uShowNonFinite", "uGrid", "uLinearMin", "uCanvasSize", "uScreenOffset", "uZoom", "uPan", "uWindowA", "uWindowB",
+  "uBackground", "uCheckerDark", "uCheckerLight",
+] as const;
+type UniformName = (typeof UNIFORMS)[number];
+
+export class RenderError extends Error {}
+
+export class Renderer {
+  readonly gl: WebGL2RenderingContext;
+  private readonly program: WebGLProgram;
+  private readonly uniforms: Record<UniformName, WebGLUniformLocation | null>;
+  private readonly zeroTexture: WebGLTexture;
+  private readonly colormap: WebGLTexture;
+  private readonly textures = new Map<ExrChannel, { texture: WebGLTexture; bytes: number }>();
+  private readonly maxTextureSize: number;
+  private readonly floatLinear: boolean;
+  private probeTarget: WebGLFramebuffer | null = null;
+  /** Number of plane uploads so far (tests check that view changes never re-upload). */
+  uploads = 0;
+
+  constructor(readonly canvas: HTMLCanvasElement) {
+    const gl = canvas.getContext("webgl2", {
+      antialias: false,
+      alpha: false,
+      depth: false,
+      stencil: false,
+      premultipliedAlpha: false,
+      preserveDrawingBuffer: false,
+    });
+    if (!gl) throw new RenderError("WebGL2 is not available in this browser, so EXR images cannot be shown.");
+    this.gl = gl;
+    this.floatLinear = gl.getExtension("OES_texture_float_linear") !== null;
+    this.maxTextureSize = gl.getParameter(gl.MAX_TEXTURE_SIZE) as number;
+    this.program = linkProgram(gl, vertexSource, fragmentSource);
+    this.uniforms = Object.fromEntries(
+      UNIFORMS.map((name) => [name, gl.getUniformLocation(this.program, name)]),
+    ) as Record<UniformName, WebGLUniformLocation | null>;
+    gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
+    this.zeroTexture = this.createTexture();
+    gl.texImage2D(gl.TEXTURE_2D, 0, gl.R32F, 1, 1, 0, gl.RED, gl.FLOAT, new Float32Array([0]));
+    this.colormap = this.createTexture(gl.LINEAR, gl.LINEAR);
+    gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, COLORMAP_SIZE, 1, 0, gl.RGBA, gl.UNSIGNED_BYTE, viridisTable());
+  }
+
+  /** GPU bytes currently held by channel textures. */
+  get textureBytes(): number {
+    let total = 0;
+    for (const t of this.textures.values()) total += t.bytes;
+    return total;
+  }
+
+  /** Uploads a plane if it is not on the GPU yet. Throws RenderError naming the channel on failure. */
+  ensureUploaded(channel: ExrChannel, width: number, height: number): void {
+    if (this.textures.has(channel)) return;
+    const gl = this.gl;
+    if (width > this.maxTextureSize || height > this.maxTextureSize) {
+      throw new RenderError(
+        `channel ${channel.name} is ${width}x${height} pixels; this GPU shows at most ` +
+          `${this.maxTextureSize}x${this.maxTextureSize}`,
+      );
+    }
+    const texture = this.createTexture();
+    let bytes: number;
+    if (channel.pixelType === "half") {
+      gl.texImage2D(gl.TEXTURE_2D, 0, gl.R16F, width, height, 0, gl.RED, gl.HALF_FLOAT, channel.data);
+      bytes = width * height * 2;
+    } else {
+      // uint has no filterable GPU format; float32 keeps ids exact up to 2^24, and the readout
+      // shows the exact integers from the decoded plane anyway.
+      const data = channel.data instanceof Float32Array ? channel.data : Float32Array.from(channel.data);
+      gl.texImage2D(gl.TEXTURE_2D, 0, gl.R32F, width, height, 0, gl.RED, gl.FLOAT, data);
+      bytes = width * height * 4;
+    }
+    const error = gl.getError();
+    if (error !== gl.NO_ERROR) {
+      gl.deleteTexture(texture);
+      throw new RenderError(`uploading channel ${channel.name} (${width}x${height}) failed: GL error ${error}`);
+    }
+    this.textures.set(channel, { texture, bytes });
+    this.uploads += 1;
+  }
+
+  /** Frees the textures of every plane not in `keep`. */
+  releaseExcept(keep: Set<ExrChannel>): void {
+    for (const [channel, entry] of this.textures) {
+      if (!keep.has(channel)) {
+        this.gl.deleteTexture(entry.texture);
+        this.textures.delete(channel);
+      }
+    }
+  }
+
+  /** Resizes the drawing buffer to the canvas's CSS size times devicePixelRatio. */
+  resize(): { width: number; height: number } {
+    const ratio = window.devicePixelRatio || 1;
+    const width = Math.max(1, Math.round(this.canvas.clientWidth * ratio));
+    const height = Math.max(1, Math.round(this.canvas.clientHeight * ratio));
+    if (this.canvas.width !== width || this.canvas.height !== height) {
+      this.canvas.width = width;
+      this.canvas.height = height;
+    }
+    return { width, height };
+  }
+
+  clear(rgb: [number, number, number]): void {
+    const gl = this.gl;
+    gl.viewport(0, 0, this.canvas.width, this.canvas.height);
+    gl.clearColor(rgb[0], rgb[1], rgb[2], 1);
+    gl.clear(gl.COLOR_BUFFER_BIT);
+  }
+
+  draw(params: DrawParams): void {
+    this.gl.bindFramebuffer(this.gl.FRAMEBUFFER, null);
+    this.drawInto(params, this.canvas.width, this.canvas.height, 0, 0);
+  }
+
+  /**
+   * Displayed RGBA8 of one canvas pixel, computed by rendering just that pixel into a 1x1
+   * offscreen target: the hover readout then costs one fragment, and the visible frame is untouched.
+   */
+  probe(params: DrawParams, x: number, y: number): [number, number, number, number] {
+    const gl = this.gl;
+    if (!this.probeTarget) {
+      const texture = this.createTexture();
+      gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, 1, 1, 0, gl.RGBA, gl.UNSIGNED_BYTE, null);
+      const framebuffer = gl.createFramebuffer();
+      if (!framebuffer) throw new RenderError("could not create a framebuffer");
+      gl.bindFramebuffer(gl.FRAMEBUFFER, framebuffer);
+      gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, texture, 0);
+      this.probeTarget = framebuffer;
+    }
+    gl.bindFramebuffer(gl.FRAMEBUFFER, this.probeTarget);
+    // The 1x1 viewport's centre must land on the same image point as canvas pixel (x, y).
+    const panX = (x + 0.5 - this.canvas.width / 2) / params.zoom + params.panX;
+    const panY = (y + 0.5 - this.canvas.height / 2) / params.zoom + params.panY;
+    this.drawInto({ ...params, panX, panY }, 1, 1, x, y);
+    const out = new Uint8Array(4);
+    gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, out);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+    return [out[0]!, out[1]!, out[2]!, out[3]!];
+  }
+
+  private drawInto(params: DrawParams, width: number, height: number, offsetX: number, offsetY: number): void {
+    const gl = this.gl;
+    const u = this.uniforms;
+    gl.viewport(0, 0, width, height);
+    gl.useProgram(this.program);
+    const linearMin = params.zoom < 1 && this.floatLinear;
+    this.bindPlanes(params.a, 0, linearMin);
+    this.bindPlanes(params.b ?? params.a, 4, linearMin);
+    gl.activeTexture(gl.TEXTURE8);
+    gl.bindTexture(gl.TEXTURE_2D, this.colormap);
+    (["uA0", "uA1", "uA2", "uA3", "uB0", "uB1", "uB2", "uB3", "uColormap"] as const).forEach((name, unit) =>
+      gl.uniform1i(u[name], unit),
+    );
+    gl.uniform1i(u.uColourChannels, params.a.colour.length);
+    gl.uniform1i(u.uHasAlpha, params.a.alpha ? 1 : 0);
+    gl.uniform1i(u.uHasReference, params.b ? 1 : 0);
+    gl.uniform1i(u.uMetric, params.metric);
+    gl.uniform1f(u.uExposure, params.exposure);
+    gl.uniform1f(u.uOffset, params.offset);
+    gl.uniform1f(u.uGamma, params.gamma);
+    gl.uniform1i(u.uTonemap, params.tonemap);
+    gl.uniform1i(u.uShowNonFinite, params.showNonFinite ? 1 : 0);
+    gl.uniform1i(u.uGrid, params.grid ? 1 : 0);
+    gl.uniform1i(u.uLinearMin, linearMin ? 1 : 0);
+    gl.uniform2f(u.uCanvasSize, width, height);
+    gl.uniform2f(u.uScreenOffset, offsetX, offsetY);
+    gl.uniform1f(u.uZoom, params.zoom);
+    gl.uniform2f(u.uPan, params.panX, params.panY);
+    const wa = params.a.window;
+    const wb = (params.b ?? params.a).window;
+    gl.uniform4i(u.uWindowA, wa.x, wa.y, wa.width, wa.height);
+    gl.uniform4i(u.uWindowB, wb.x, wb.y, wb.width, wb.height);
+    gl.uniform3fv(u.uBackground, params.background);
+    gl.uniform3fv(u.uCheckerDark, params.checkerDark);
+    gl.uniform3fv(u.uCheckerLight, params.checkerLight);
+    gl.drawArrays(gl.TRIANGLES, 0, 3);
+  }
+
+  /**
+   * RGBA8 of one canvas pixel (top-left origin). Only meaningful in the same task as draw():
+   * the drawing buffer is not preserved after compositing.
+   */
+  readPixel(x: number, y: number): [number, number, number, number] {
+    const gl = this.gl;
+    const out = new Uint8Array(4);
+    gl.readPixels(x, this.canvas.height - 1 - y, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, out);
+    return [out[0]!, out[1]!, out[2]!, out[3]!];
+  }
+
+  glError(): number {
+    return this.gl.getError();
+  }
+
+  dispose(): void {
+    this.releaseExcept(new Set());
+    this.gl.deleteTexture(this.zeroTexture);
+    this.gl.deleteTexture(this.colormap);
+    this.gl.deleteProgram(this.program);
+  }
+
+  private bindPlanes(set: PlaneSet, firstUnit: number, linearMin: boolean): void {
+    const gl = this.gl;
+    const planes = [set.colour[0], set.colour[1], set.colour[2], set.alpha ?? undefined];
+    planes.forEach((plane, i) => {
+      gl.activeTexture(gl.TEXTURE0 + firstUnit + i);
+      const entry = plane ? this.textures.get(plane) : undefined;
+      gl.bindTexture(gl.TEXTURE_2D, entry ? entry.texture : this.zeroTexture);
+      if (entry) gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, linearMin ? gl.LINEAR : gl.NEAREST);
+    });
+  }
+
+  private createTexture(min: number = WebGL2RenderingContext.NEAREST, mag: number = min): WebGLTexture {
+    const gl = this.gl;
+    const texture = gl.createTexture();
+    if (!texture) throw new RenderError("the GPU could not allocate a texture (context lost?)");
+    // Unit 15 is reserved for uploads, so creating a texture never disturbs bound inputs
+    // (a feedback-loop pitfall seen with SwiftShader).
+    gl.activeTexture(gl.TEXTURE15);
+    gl.bindTexture(gl.TEXTURE_2D, texture);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, min);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, mag);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
+    return texture;
+  }
+}
+
+function compile(gl: WebGL2RenderingContext, type: number, source: string): WebGLShader {
+  const shader = gl.createShader(type);
+  if (!shader) throw new RenderError("could not create a shader");
+  gl.shaderSource(shader, source);
+  gl.compileShader(shader);
+  if (!gl.getShaderParameter(shader, gl.COMPILE_STATUS)) {
+    throw new RenderError(`shader compile error: ${gl.getShaderInfoLog(shader) ?? "unknown"}`);
+  }
+  return shader;
+}
+
+function linkProgram(gl: WebGL2RenderingContext, vs: string, fs: string): WebGLProgram {
+  const program = gl.createProgram();
+  if (!program) throw new RenderError("could not create a shader program");
+  gl.attachShader(program, compile(gl, gl.VERTEX_SHADER, vs));
+  gl.attachShader(program, compile(gl, gl.FRAGMENT_SHADER, fs));
+  gl.linkProgram(program);
+  if (!gl.getProgramParameter(program, gl.LINK_STATUS)) {
+    throw new RenderError(`shader link error: ${gl.getProgramInfoLog(program) ?? "unknown"}`);
+  }
+  return program;
+}

@@ -1,0 +1,77 @@
+// Decoded images kept in memory, least recently used first out, within a byte budget.
+
+import type { ExrImage } from "../decoder/types.js";
+
+/** Default budget for decoded planes: 512 MiB ≈ 30 steps of a 1920x1080 half RGBA image. */
+export const DEFAULT_CACHE_BYTES = 512 * 1024 * 1024;
+
+export function decodedBytes(image: ExrImage): number {
+  let total = 0;
+  for (const part of image.parts) for (const channel of part.channels) total += channel.data.byteLength;
+  return total;
+}
+
+export class DecodedImageCache {
+  private readonly entries = new Map<string, { image: ExrImage; bytes: number }>();
+  private used = 0;
+
+  constructor(private budget: number = DEFAULT_CACHE_BYTES) {}
+
+  get bytes(): number {
+    return this.used;
+  }
+
+  get budgetBytes(): number {
+    return this.budget;
+  }
+
+  set budgetBytes(value: number) {
+    this.budget = Math.max(0, value);
+    this.evict();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(key: string): ExrImage | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    this.entries.delete(key); // re-insert: Map order is the recency order
+    this.entries.set(key, entry);
+    return entry.image;
+  }
+
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  /** Adds an image; one larger than the whole budget is not kept (the caller still shows it). */
+  set(key: string, image: ExrImage): void {
+    this.delete(key);
+    const bytes = decodedBytes(image);
+    if (bytes > this.budget) return;
+    this.entries.set(key, { image, bytes });
+    this.used += bytes;
+    this.evict();
+  }
+
+  delete(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    this.used -= entry.bytes;
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.used = 0;
+  }
+
+  private evict(): void {
+    for (const [key] of this.entries) {
+      if (this.used <= this.budget) return;
+      this.delete(key);
+    }
+  }
+}

@@ -1,0 +1,407 @@
+// The EXR dashboard: run/tag browser, toolbar, viewer, step scrubber, readout and help, wired to
+// the plugin's routes and (when embedded) to TensorBoard's host messages. Everything
+// TensorBoard-specific arrives through PanelOptions.host; the viewer itself knows none of it.
+
+import { type PluginApi, type StepInfo, type TagsByRun } from "../api.js";
+import type { ExrImage } from "../decoder/types.js";
+import { METRICS, TONEMAPS, type Metric, type Tonemap } from "../render/pipeline.js";
+import type { TensorBoardHost } from "../tb.js";
+import { type ExrDecoder, type HoverInfo, Viewer } from "../viewer/viewer.js";
+import { RunTagBrowser, type Selection } from "./browser.js";
+import { h } from "./dom.js";
+import { DecodedImageCache, DEFAULT_CACHE_BYTES } from "./image_cache.js";
+import { FalseColourLegend } from "./legend.js";
+import css from "./panel.css";
+import { SHORTCUTS } from "./shortcuts.js";
+import { StepScrubber } from "./scrubber.js";
+import { type LoadPhase, type StepKey, StepLoader } from "./step_loader.js";
+
+export interface PanelOptions {
+  api: PluginApi;
+  decoder: ExrDecoder;
+  /** TensorBoard's host connection, or null when running outside TensorBoard. */
+  host: TensorBoardHost | null;
+  /** Memory budget for decoded images (default DEFAULT_CACHE_BYTES). */
+  cacheBytes?: number;
+}
+
+/** Minimum time between refetches triggered by TensorBoard's reloads. */
+const RELOAD_THROTTLE_MS = 2000;
+
+export class Panel {
+  readonly element: HTMLElement;
+  readonly viewer: Viewer;
+  private readonly browser: RunTagBrowser;
+  private readonly scrubber: StepScrubber;
+  private readonly loader: StepLoader;
+  private readonly title: HTMLElement;
+  private readonly status: HTMLElement;
+  private readonly readout: HTMLElement;
+  private readonly help: HTMLElement;
+  private readonly legend = new FalseColourLegend();
+  private readonly controls: {
+    layer: HTMLSelectElement;
+    tonemap: HTMLSelectElement;
+    metric: HTMLSelectElement;
+    exposure: HTMLInputElement;
+    exposureValue: HTMLOutputElement;
+    offset: HTMLInputElement;
+    offsetValue: HTMLOutputElement;
+    gamma: HTMLInputElement;
+    gammaValue: HTMLOutputElement;
+    nonFinite: HTMLInputElement;
+    windows: HTMLInputElement;
+  };
+  private tags: TagsByRun = {};
+  private hostRuns: string[] | null = null;
+  private selection: Selection | null = null;
+  private readonly stepBySelection = new Map<string, number>();
+  private selectionToken = 0;
+  private lastReload = 0;
+  private reloadTimer = 0;
+
+  constructor(container: HTMLElement, private readonly options: PanelOptions) {
+    const style = h("style", { text: css });
+    this.browser = new RunTagBrowser((selection) => void this.select(selection));
+    this.scrubber = new StepScrubber((step) => this.goToStep(step));
+    this.title = h("div", { class: "exr-title", text: "No image selected" });
+    this.status = h("div", { class: "exr-status", role: "status", hidden: true });
+    this.readout = h("div", { class: "exr-readout", "aria-live": "off" });
+    this.controls = {
+      layer: h("select", { class: "exr-layer", title: "Layer ([ / ])", "aria-label": "Layer" }),
+      tonemap: h("select", { class: "exr-tonemap", title: "Tonemap (T)", "aria-label": "Tonemap" }),
+      metric: h("select", { class: "exr-metric", title: "Error metric against the reference", "aria-label": "Metric" }),
+      exposure: h("input", { class: "exr-exposure", type: "range", min: -10, max: 10, step: 0.5, value: 0, "aria-label": "Exposure" }),
+      exposureValue: h("output", { class: "exr-value" }),
+      offset: h("input", { class: "exr-offset", type: "range", min: -1, max: 1, step: 0.1, value: 0, "aria-label": "Offset" }),
+      offsetValue: h("output", { class: "exr-value" }),
+      gamma: h("input", { class: "exr-gamma", type: "range", min: 0.1, max: 5, step: 0.1, value: 2.2, "aria-label": "Gamma" }),
+      gammaValue: h("output", { class: "exr-value" }),
+      nonFinite: h("input", { class: "exr-nonfinite", type: "checkbox", checked: true }),
+      windows: h("input", { class: "exr-windows", type: "checkbox" }),
+    };
+    for (const t of TONEMAPS) this.controls.tonemap.append(h("option", { value: t.id, text: t.label }));
+    for (const m of METRICS) this.controls.metric.append(h("option", { value: m.id, text: m.label, title: m.formula }));
+    this.controls.metric.hidden = true;
+
+    const fit = h("button", { class: "exr-button exr-fit", type: "button", title: "Fit (F)", text: "Fit" });
+    const actual = h("button", { class: "exr-button exr-actual", type: "button", title: "Actual pixels (Ctrl+0)", text: "1:1" });
+    const helpButton = h("button", { class: "exr-button exr-help-button", type: "button", title: "Shortcuts (?)", text: "?" });
+    const c = this.controls;
+    const toolbar = h(
+      "div",
+      { class: "exr-toolbar" },
+      this.title,
+      h("div", { class: "exr-spacer" }),
+      labelled("Layer", c.layer),
+      labelled("Tonemap", c.tonemap),
+      c.metric,
+      labelled("Exposure", c.exposure, c.exposureValue),
+      labelled("Offset", c.offset, c.offsetValue),
+      labelled("Gamma", c.gamma, c.gammaValue),
+      h("label", { class: "exr-check", title: "NaN / Inf markers (N)" }, c.nonFinite, "NaN/Inf"),
+      h("label", { class: "exr-check", title: "Data / display window outlines (B)" }, c.windows, "Windows"),
+      fit,
+      actual,
+      helpButton,
+    );
+    this.help = buildHelp();
+    const stage = h("div", { class: "exr-stage" }, this.status, this.legend.element);
+    const main = h("main", { class: "exr-main" }, toolbar, stage, this.scrubber.element, this.readout);
+    this.element = h("div", { class: "exr-panel" }, style, this.browser.element, main, this.help);
+    container.append(this.element);
+
+    this.viewer = new Viewer(stage, { keyboardTarget: document, decoder: options.decoder });
+    stage.prepend(this.viewer.element);
+    this.loader = new StepLoader(
+      options.api,
+      options.decoder,
+      new DecodedImageCache(options.cacheBytes ?? DEFAULT_CACHE_BYTES),
+      {
+        show: (key, image, cached) => this.show(key, image, cached),
+        progress: (key, phase) => this.progress(key, phase),
+        failed: (key, reason) => this.fail(key, reason),
+      },
+    );
+
+    c.layer.addEventListener("change", () => this.viewer.setState({ layer: c.layer.value }));
+    c.tonemap.addEventListener("change", () => this.viewer.setState({ tonemap: c.tonemap.value as Tonemap }));
+    c.metric.addEventListener("change", () => this.viewer.setState({ metric: c.metric.value as Metric }));
+    c.exposure.addEventListener("input", () => this.viewer.setState({ exposure: Number(c.exposure.value) }));
+    c.offset.addEventListener("input", () => this.viewer.setState({ offset: Number(c.offset.value) }));
+    c.gamma.addEventListener("input", () => this.viewer.setState({ gamma: Number(c.gamma.value) }));
+    c.nonFinite.addEventListener("change", () => this.viewer.setState({ showNonFinite: c.nonFinite.checked }));
+    c.windows.addEventListener("change", () => this.viewer.setState({ showWindows: c.windows.checked }));
+    fit.addEventListener("click", () => this.viewer.fit());
+    actual.addEventListener("click", () => this.viewer.actualSize());
+    helpButton.addEventListener("click", () => this.toggleHelp());
+    this.viewer.on("state", () => this.syncControls());
+    this.viewer.on("hover", (info) => this.showReadout(info));
+    document.addEventListener("keydown", (event) => this.onKey(event));
+    this.syncControls();
+
+    options.host?.onRunsChanged((runs) => {
+      this.hostRuns = runs;
+      void this.refresh();
+    });
+    options.host?.onDataReloaded(() => this.scheduleReload());
+  }
+
+  /** Loads runs and tags, then selects the first tag when nothing is selected yet. */
+  async start(): Promise<void> {
+    if (this.options.host) {
+      this.hostRuns = await this.options.host.getRuns().catch(() => null);
+    }
+    await this.refresh();
+  }
+
+  /** The cache of decoded images (its budget can be changed at run time). */
+  get cache(): DecodedImageCache {
+    return this.loader.cache;
+  }
+
+  // ---- data ------------------------------------------------------------------------------
+
+  private async refresh(): Promise<void> {
+    try {
+      this.tags = await this.options.api.tags();
+    } catch (error) {
+      this.viewer.showMessage(`Could not list EXR tags: ${(error as Error).message}`);
+      return;
+    }
+    const runs = this.orderedRuns();
+    this.browser.update(this.tags, runs);
+    const stillThere = this.selection && this.tags[this.selection.run]?.[this.selection.tag] !== undefined;
+    if (this.selection && stillThere) {
+      await this.reloadSteps();
+    } else {
+      const first = this.browser.visible()[0];
+      if (first) await this.select(first);
+    }
+  }
+
+  private orderedRuns(): string[] {
+    const withData = Object.keys(this.tags);
+    if (!this.hostRuns) return withData.sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+    // TensorBoard's run list decides which runs exist and their order.
+    return this.hostRuns.filter((run) => withData.includes(run));
+  }
+
+  private scheduleReload(): void {
+    const wait = Math.max(0, this.lastReload + RELOAD_THROTTLE_MS - Date.now());
+    clearTimeout(this.reloadTimer);
+    this.reloadTimer = window.setTimeout(() => {
+      this.lastReload = Date.now();
+      void this.refresh();
+    }, wait);
+  }
+
+  async select(selection: Selection): Promise<void> {
+    const token = ++this.selectionToken;
+    this.selection = selection;
+    this.browser.select(selection);
+    this.element.dataset["run"] = selection.run;
+    this.element.dataset["tag"] = selection.tag;
+    this.title.textContent = `${selection.run} · ${selection.tag}`;
+    let steps: StepInfo[];
+    try {
+      steps = await this.options.api.steps(selection.run, selection.tag);
+    } catch (error) {
+      if (token === this.selectionToken) this.fail({ ...selection, step: NaN }, (error as Error).message);
+      return;
+    }
+    if (token !== this.selectionToken) return;
+    this.scrubber.setSteps(steps);
+    const values = this.scrubber.stepValues;
+    const remembered = this.stepBySelection.get(selectionId(selection));
+    const step = remembered !== undefined && values.includes(remembered) ? remembered : values[values.length - 1];
+    if (step === undefined) {
+      this.viewer.setImage(null);
+      this.viewer.showMessage(`${selection.run} / ${selection.tag}: no steps logged`, "info");
+      return;
+    }
+    this.scrubber.setCurrent(step);
+    this.goToStep(step);
+  }
+
+  private async reloadSteps(): Promise<void> {
+    const selection = this.selection;
+    if (!selection) return;
+    try {
+      const steps = await this.options.api.steps(selection.run, selection.tag);
+      if (this.selection !== selection) return;
+      this.scrubber.setSteps(steps);
+    } catch {
+      // Keep showing what we have; the next reload tries again.
+    }
+  }
+
+  private goToStep(step: number): void {
+    const selection = this.selection;
+    if (!selection) return;
+    this.stepBySelection.set(selectionId(selection), step);
+    this.element.dataset["requestedStep"] = String(step);
+    const neighbours = this.scrubber.neighbours(step).map((s) => ({ ...selection, step: s }));
+    this.loader.request({ ...selection, step }, neighbours);
+  }
+
+  // ---- loader callbacks -----------------------------------------------------------------
+
+  private show(key: StepKey, image: ExrImage, cached: boolean): void {
+    if (!this.isSelected(key)) return;
+    this.status.hidden = true;
+    const started = performance.now();
+    this.viewer.setImage(image);
+    this.element.dataset["step"] = String(key.step);
+    this.element.dataset["state"] = "ready";
+    this.element.dataset["cached"] = cached ? "1" : "0";
+    this.element.dataset["showMs"] = (performance.now() - started).toFixed(1);
+    delete this.element.dataset["error"];
+    this.title.textContent = `${key.run} · ${key.tag} · step ${key.step}`;
+    this.syncLayers();
+    this.syncControls();
+  }
+
+  private progress(key: StepKey, phase: LoadPhase): void {
+    if (!this.isSelected(key)) return;
+    this.element.dataset["state"] = "loading";
+    this.status.hidden = false;
+    if (phase.kind === "download") {
+      const { received, total } = phase.progress;
+      this.status.textContent =
+        `Step ${key.step}: downloading ${formatBytes(received)}` + (total !== null ? ` / ${formatBytes(total)}` : "");
+    } else {
+      this.status.textContent = `Step ${key.step}: decoding ${formatBytes(phase.bytes)}…`;
+    }
+  }
+
+  private fail(key: StepKey, reason: string): void {
+    if (!this.isSelected(key)) return;
+    this.status.hidden = true;
+    const where = Number.isNaN(key.step) ? `${key.run} / ${key.tag}` : `${key.run} / ${key.tag} / step ${key.step}`;
+    const message = `${where}: ${reason}`;
+    this.viewer.setImage(null);
+    this.viewer.showMessage(message);
+    if (!Number.isNaN(key.step)) this.element.dataset["step"] = String(key.step);
+    this.element.dataset["state"] = "error";
+    this.element.dataset["error"] = message;
+    this.syncLayers();
+  }
+
+  private isSelected(key: StepKey): boolean {
+    return !!this.selection && this.selection.run === key.run && this.selection.tag === key.tag;
+  }
+
+  // ---- UI state --------------------------------------------------------------------------
+
+  private syncLayers(): void {
+    const names = this.viewer.layers();
+    const select = this.controls.layer;
+    const same = names.length === select.options.length && names.every((n, i) => select.options[i]!.value === n);
+    if (!same) select.replaceChildren(...names.map((name) => h("option", { value: name, text: name })));
+    select.value = this.viewer.activeLayer() ?? "";
+    select.disabled = names.length < 2;
+  }
+
+  private syncControls(): void {
+    const s = this.viewer.state;
+    const c = this.controls;
+    c.tonemap.value = s.tonemap;
+    c.metric.value = s.metric;
+    c.metric.hidden = this.viewer.referenceImage === null;
+    c.exposure.value = String(s.exposure);
+    c.exposureValue.textContent = signed(s.exposure, 1);
+    c.offset.value = String(s.offset);
+    c.offsetValue.textContent = signed(s.offset, 2);
+    c.gamma.value = String(s.gamma);
+    c.gammaValue.textContent = s.gamma.toFixed(2);
+    c.gamma.disabled = s.tonemap !== "gamma";
+    c.nonFinite.checked = s.showNonFinite;
+    c.windows.checked = s.showWindows;
+    if (this.viewer.activeLayer()) c.layer.value = this.viewer.activeLayer()!;
+    this.legend.element.hidden = s.tonemap !== "falsecolour";
+    this.legend.update(s.exposure, s.offset);
+  }
+
+  private showReadout(info: HoverInfo | null): void {
+    if (!info) {
+      this.readout.replaceChildren();
+      delete this.readout.dataset["x"];
+      delete this.readout.dataset["y"];
+      return;
+    }
+    this.readout.dataset["x"] = String(info.x);
+    this.readout.dataset["y"] = String(info.y);
+    const position = h("span", { class: "exr-readout-position", text: `${info.x}, ${info.y}` });
+    const readings = info.inside
+      ? info.readings.map((r) =>
+          h(
+            "span",
+            { class: "exr-reading", "data-channel": r.channel, "data-value": r.text, title: `${r.channel} (${r.pixelType})` },
+            h("span", { class: "exr-reading-name", text: r.channel }),
+            h("span", { class: "exr-reading-value", text: r.text }),
+          ),
+        )
+      : [h("span", { class: "exr-reading-outside", text: "outside the data window" })];
+    const [r, g, b] = info.displayed;
+    const swatch = h("span", { class: "exr-swatch", style: `background:rgb(${r},${g},${b})` });
+    const displayed = h(
+      "span",
+      { class: "exr-displayed", "data-srgb": `${r},${g},${b}`, title: "Displayed sRGB (8-bit)" },
+      swatch,
+      `sRGB ${r} ${g} ${b}`,
+    );
+    this.readout.replaceChildren(position, ...readings, displayed);
+  }
+
+  private onKey(event: KeyboardEvent): void {
+    const target = event.target;
+    if (target instanceof HTMLInputElement && target.type !== "range" && target.type !== "checkbox") return;
+    if (target instanceof HTMLSelectElement || target instanceof HTMLTextAreaElement) return;
+    if (event.key === "?") {
+      this.toggleHelp();
+      event.preventDefault();
+    } else if (event.key === "Escape" && !this.help.hidden) {
+      this.toggleHelp(false);
+    } else if (this.scrubber.handleKey(event)) {
+      event.preventDefault();
+    }
+  }
+
+  private toggleHelp(show = this.help.hidden): void {
+    this.help.hidden = !show;
+  }
+}
+
+function buildHelp(): HTMLElement {
+  const rows = SHORTCUTS.map((s) => h("tr", {}, h("th", { scope: "row" }, h("kbd", { text: s.keys })), h("td", { text: s.action })));
+  const close = h("button", { class: "exr-button", type: "button", text: "Close" });
+  const help = h(
+    "div",
+    { class: "exr-help", role: "dialog", "aria-label": "Keyboard shortcuts", hidden: true },
+    h("div", { class: "exr-help-card" }, h("h2", { text: "Keyboard shortcuts" }), h("table", {}, h("tbody", {}, ...rows)), close),
+  );
+  close.addEventListener("click", () => (help.hidden = true));
+  help.addEventListener("click", (event) => {
+    if (event.target === help) help.hidden = true;
+  });
+  return help;
+}
+
+function labelled(text: string, ...controls: HTMLElement[]): HTMLElement {
+  return h("label", { class: "exr-control" }, h("span", { class: "exr-label", text }), ...controls);
+}
+
+function selectionId(selection: Selection): string {
+  return JSON.stringify([selection.run, selection.tag]);
+}
+
+function signed(x: number, digits: number): string {
+  return (x > 0 ? "+" : x < 0 ? "−" : "") + Math.abs(x).toFixed(digits);
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}

@@ -1,0 +1,22 @@
+// Every keyboard shortcut, declared once: the help overlay (`?`) is built from this list.
+
+export const SHORTCUTS: ReadonlyArray<{ keys: string; action: string }> = [
+  { keys: "← / →", action: "Previous / next step" },
+  { keys: "Home / End", action: "First / last step" },
+  { keys: "E / Shift+E", action: "Exposure +0.5 / −0.5 stops" },
+  { keys: "O / Shift+O", action: "Offset +0.1 / −0.1" },
+  { keys: "G / Shift+G", action: "Gamma +0.1 / −0.1 (switches sRGB to the gamma tonemap)" },
+  { keys: "R", action: "Reset exposure, offset and gamma" },
+  { keys: "T / Shift+T", action: "Next / previous tonemap (sRGB, gamma, false colour, +/−)" },
+  { keys: "[ / ]", action: "Previous / next layer" },
+  { keys: "N", action: "Toggle NaN (magenta) / +Inf (green) / −Inf (blue) markers" },
+  { keys: "B", action: "Toggle data window (solid) and display window (dashed) outlines" },
+  { keys: "F", action: "Fit image to the view" },
+  { keys: "Ctrl+0", action: "Actual pixels (1:1)" },
+  { keys: "+ / −", action: "Zoom in / out" },
+  { keys: "Wheel", action: "Zoom about the cursor" },
+  { keys: "Drag", action: "Pan" },
+  { keys: "Shift (hold)", action: "Show the reference image (when one is set)" },
+  { keys: "?", action: "Show / hide this help" },
+  { keys: "Esc", action: "Close this help" },
+];

@@ -1,0 +1,89 @@
+"""Python reference of the viewer's pixel pipeline (exposure/offset -> tonemap -> 8-bit sRGB).
+
+Written from the definitions (IEC 61966-2-1 sRGB, tev's false-colour log scale, matplotlib's
+viridis anchors), not from the shader, so the tests check the shader against an independent model.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+VIRIDIS = [
+    (0x44, 0x01, 0x54),
+    (0x47, 0x2C, 0x7A),
+    (0x3B, 0x51, 0x8B),
+    (0x2C, 0x71, 0x8E),
+    (0x21, 0x90, 0x8D),
+    (0x27, 0xAD, 0x81),
+    (0x5C, 0xC8, 0x63),
+    (0xAA, 0xDC, 0x32),
+    (0xFD, 0xE7, 0x25),
+]
+RGB = list[int] | tuple[int, ...]
+NAN_MARKER = (255, 0, 255)
+POS_INF_MARKER = (0, 255, 0)
+NEG_INF_MARKER = (0, 0, 255)
+
+
+def srgb_encode(v: float) -> float:
+    v = min(max(v, 0.0), 1.0)
+    return 12.92 * v if v <= 0.0031308 else 1.055 * v ** (1 / 2.4) - 0.055
+
+
+def to8(v: float) -> int:
+    return round(min(max(v, 0.0), 1.0) * 255)
+
+
+def viridis(t: float) -> tuple[int, int, int]:
+    x = min(max(t, 0.0), 1.0) * (len(VIRIDIS) - 1)
+    k = min(int(math.floor(x)), len(VIRIDIS) - 2)
+    f = x - k
+    return tuple(round(VIRIDIS[k][c] + (VIRIDIS[k + 1][c] - VIRIDIS[k][c]) * f) for c in range(3))  # type: ignore[return-value]
+
+
+def half(v: float) -> float:
+    """The value a half channel stores for v."""
+    return float(np.float16(v))
+
+
+def displayed(
+    rgb: tuple[float, ...],
+    exposure: float = 0.0,
+    offset: float = 0.0,
+    gamma: float = 2.2,
+    tonemap: str = "srgb",
+    markers: bool = True,
+) -> tuple[int, int, int]:
+    """8-bit display value of one pixel's colour channels (1 or 3 values)."""
+    if markers:
+        if any(math.isnan(v) for v in rgb):
+            return NAN_MARKER
+        if any(v == math.inf for v in rgb):
+            return POS_INF_MARKER
+        if any(v == -math.inf for v in rgb):
+            return NEG_INF_MARKER
+    values = [v * 2.0**exposure + offset for v in rgb]
+    colour = values * 3 if len(values) == 1 else values
+    if tonemap == "srgb":
+        return tuple(to8(srgb_encode(v)) for v in colour)  # type: ignore[return-value]
+    if tonemap == "gamma":
+        return tuple(to8(min(max(v, 0.0), 1.0) ** (1 / gamma)) for v in colour)  # type: ignore[return-value]
+    if tonemap == "falsecolour":
+        mean = sum(values) / len(values)
+        return viridis(math.log2(max(mean, 0.0) + 1 / 32) / 10 + 0.5)
+    if tonemap == "posneg":
+        n = len(values)
+        neg = -2 * sum(min(v, 0.0) for v in values) / n
+        pos = 2 * sum(max(v, 0.0) for v in values) / n
+        return (to8(srgb_encode(neg)), to8(srgb_encode(pos)), 0)
+    raise ValueError(tonemap)
+
+
+def assert_close(
+    got: list[int] | tuple[int, ...], want: tuple[int, ...], tol: int = 1, where: str = ""
+) -> None:
+    assert all(abs(g - w) <= tol for g, w in zip(got[:3], want, strict=True)), (
+        f"{where}: got {list(got[:3])}, want {list(want)}"
+    )
