@@ -2,6 +2,7 @@
 // embeddable viewer so other pages (and tests) can use it from the same bundle.
 
 import { PluginApi } from "./api.js";
+import { ExrDecoderPool } from "./decoder/index.js";
 import type { DecodeOptions, ExrImage } from "./decoder/types.js";
 import { TensorBoardHost } from "./tb.js";
 import { DEFAULT_CACHE_BYTES } from "./ui/image_cache.js";
@@ -10,6 +11,7 @@ import type { ExrDecoder } from "./viewer/viewer.js";
 
 export * from "./viewer/index.js";
 export { DEFAULT_CACHE_BYTES } from "./ui/image_cache.js";
+export { ExrDecoderPool } from "./decoder/index.js";
 
 /** localStorage key overriding the decoded-image cache budget, in MiB. */
 const CACHE_BUDGET_KEY = "tensorboard_exr.cache_mib";
@@ -25,7 +27,7 @@ export async function render(): Promise<void> {
   document.body.style.margin = "0";
   const panel = new Panel(document.body, {
     api: new PluginApi("./"),
-    decoder: await createDecoder(),
+    decoder: createDecoder(),
     host: TensorBoardHost.connect(),
     cacheBytes: cacheBudget(),
   });
@@ -38,10 +40,11 @@ function cacheBudget(): number {
   return Number.isFinite(mib) && mib > 0 ? mib * 1024 * 1024 : DEFAULT_CACHE_BYTES;
 }
 
-async function createDecoder(): Promise<ExrDecoder> {
+/** The wasm worker pool; the panel never reuses downloaded bytes, so they are handed over. */
+function createDecoder(): ExrDecoder {
+  const pool = new ExrDecoderPool();
   return {
-    decode(_bytes: ArrayBuffer, _options?: DecodeOptions): Promise<ExrImage> {
-      return Promise.reject(new Error("the EXR decoder is not built into this bundle"));
-    },
+    decode: (bytes: ArrayBuffer, options: DecodeOptions = {}): Promise<ExrImage> =>
+      pool.decode(bytes, { ...options, transfer: true }),
   };
 }

@@ -311,3 +311,35 @@ def test_data_window_inside_display_window(viewer: Page) -> None:
     inside, outside = read_image_pixels(viewer, [(10, 20), (5, 5)])
     assert_close(inside, (255, 255, 255))
     assert_close(outside, (0x33, 0x33, 0x33))
+
+
+def exr_bytes(tmp_path, channels: dict[str, np.ndarray], compression: str = "ZIP") -> str:
+    """An EXR written by the OpenEXR package, base64-encoded for the page."""
+    import base64
+
+    import OpenEXR
+
+    path = tmp_path / "image.exr"
+    header = {"compression": getattr(OpenEXR, f"{compression}_COMPRESSION"), "type": OpenEXR.scanlineimage}
+    OpenEXR.File(header, channels).write(str(path))
+    return base64.b64encode(path.read_bytes()).decode()
+
+
+def test_load_bytes_decodes_with_wasm_and_renders(viewer: Page, tmp_path) -> None:
+    g = gradient()
+    channels = {c: g[c].astype(np.float16) for c in "RGB"}
+    channels["depth.Z"] = (g["R"] * 3).astype(np.float32)
+    error = viewer.evaluate("t => window.__exrTest.loadBase64(t)", exr_bytes(tmp_path, channels))
+    assert error is None
+    expect(viewer.locator(".exr-viewer")).to_have_attribute("data-ready", "1")
+    assert viewer.evaluate("window.__exrTest.viewer.layers()") == ["RGB", "depth.Z"]
+    check_gradient(viewer)
+
+
+def test_corrupt_bytes_report_an_error(viewer: Page) -> None:
+    import base64
+
+    garbage = base64.b64encode(b"not an exr at all").decode()
+    error = viewer.evaluate("t => window.__exrTest.loadBase64(t)", garbage)
+    assert error
+    expect(viewer.locator(".exr-viewer-message")).to_be_visible()

@@ -1,8 +1,8 @@
 // Test page for the embeddable viewer: builds ExrImage objects from plain JSON specs sent by the
 // tests (half planes as raw 16-bit patterns computed by numpy) and exposes the viewer.
-import { Viewer } from "/static/index.js";
+import { ExrDecoderPool, Viewer } from "/static/index.js";
 
-const viewer = new Viewer(document.getElementById("host"));
+const viewer = new Viewer(document.getElementById("host"), { decoder: new ExrDecoderPool({ workers: 1 }) });
 
 const ARRAYS = { half: Uint16Array, float: Float32Array, uint: Uint32Array };
 
@@ -38,6 +38,17 @@ window.__exrTest = {
   show(spec) {
     viewer.setImage(makeImage(spec));
     return viewer.state;
+  },
+  /** Decodes base64 EXR bytes with the real wasm decoder and shows them. */
+  async loadBase64(text) {
+    const bytes = Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+    try {
+      await viewer.loadBytes(bytes.buffer);
+      return null;
+    } catch (error) {
+      viewer.showMessage(String(error.message ?? error));
+      return String(error.message ?? error);
+    }
   },
   reference(spec) {
     viewer.setReference(spec ? makeImage(spec) : null);
