@@ -183,7 +183,7 @@ static void json_num (json_t* j, double v)
 static void json_fnum (json_t* j, float v)
 {
     if (isnan (v) || isinf (v)) json_num (j, (double) v);
-    else json_fmt (j, "%.9g", (double) v);
+    else json_fmt (j, "%.17g", (double) v); /* exact: the float32 value as a double */
 }
 
 static void json_box (json_t* j, exr_attr_box2i_t b)
