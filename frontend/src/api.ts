@@ -16,6 +16,10 @@ export interface StepInfo {
   wall_time: number;
   /** Size of the EXR in bytes, when the server knows it. */
   size?: number;
+  /** Content-addressed URL of the bytes (cacheable forever), relative to the plugin. */
+  url?: string;
+  /** Why this step cannot be shown, when the server already knows. */
+  error?: string;
   [key: string]: unknown;
 }
 
@@ -53,9 +57,10 @@ export class PluginApi {
     run: string,
     tag: string,
     step: number,
-    options: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {},
+    options: { signal?: AbortSignal; onProgress?: (p: Progress) => void; url?: string } = {},
   ): Promise<ArrayBuffer> {
-    const response = await this.fetch(this.exrUrl(run, tag, step).slice(this.base.length), options.signal);
+    const path = options.url ?? this.exrUrl(run, tag, step).slice(this.base.length);
+    const response = await this.fetch(path, options.signal);
     const length = response.headers.get("Content-Length");
     const total = length === null ? null : Number(length);
     if (!response.body || !options.onProgress) return response.arrayBuffer();

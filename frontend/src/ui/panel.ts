@@ -241,8 +241,11 @@ export class Panel {
     if (!selection) return;
     this.stepBySelection.set(selectionId(selection), step);
     this.element.dataset["requestedStep"] = String(step);
-    const neighbours = this.scrubber.neighbours(step).map((s) => ({ ...selection, step: s }));
-    this.loader.request({ ...selection, step }, neighbours);
+    const key = (s: number): StepKey => {
+      const info = this.scrubber.info(s);
+      return { ...selection, step: s, ...(info?.url ? { url: info.url } : {}), ...(info?.error ? { error: info.error } : {}) };
+    };
+    this.loader.request(key(step), this.scrubber.neighbours(step).map(key));
   }
 
   // ---- loader callbacks -----------------------------------------------------------------

@@ -11,6 +11,7 @@ export class StepScrubber {
   private readonly count: HTMLElement;
   private readonly ticks: HTMLElement;
   private steps: number[] = [];
+  private infos = new Map<number, StepInfo>();
   private current: number | null = null;
 
   constructor(private readonly onStep: (step: number) => void) {
@@ -45,6 +46,7 @@ export class StepScrubber {
 
   setSteps(steps: StepInfo[]): void {
     this.steps = steps.map((s) => s.step).sort((a, b) => a - b);
+    this.infos = new Map(steps.map((s) => [s.step, s]));
     const first = this.steps[0] ?? 0;
     const last = this.steps[this.steps.length - 1] ?? 0;
     this.slider.min = String(first);
@@ -57,6 +59,10 @@ export class StepScrubber {
     this.ticks.replaceChildren(
       ...this.steps.map((step) => h("span", { class: "exr-step-tick", style: `left:${((step - first) / span) * 100}%` })),
     );
+  }
+
+  info(step: number): StepInfo | undefined {
+    return this.infos.get(step);
   }
 
   get stepValues(): readonly number[] {

@@ -15,6 +15,10 @@ export interface StepKey {
   run: string;
   tag: string;
   step: number;
+  /** The step's content-addressed URL from the steps route, when known. */
+  url?: string;
+  /** A reason the server gave for this step being unavailable. */
+  error?: string;
 }
 
 export type LoadPhase = { kind: "download"; progress: Progress } | { kind: "decode"; bytes: number };
@@ -150,8 +154,10 @@ export class StepLoader {
     signal: AbortSignal,
     onPhase: (phase: LoadPhase) => void,
   ): Promise<ExrImage> {
+    if (key.error) throw new Error(key.error);
     const bytes = await this.api.exr(key.run, key.tag, key.step, {
       signal,
+      ...(key.url ? { url: key.url } : {}),
       onProgress: (progress) => onPhase({ kind: "download", progress }),
     });
     signal.throwIfAborted();
