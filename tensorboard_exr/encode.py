@@ -296,7 +296,8 @@ def inspect_exr(tag: str, data: bytes) -> metadata.ExrImageInfo:
     except Exception as e:
         raise ValueError(f"tag {tag!r}: the EXR bytes do not parse: {e}") from None
     if not parts:
-        raise ValueError(f"tag {tag!r}: the EXR file has no parts")
+        # OpenEXR's binding reports truncated or corrupt pixel data by returning no parts.
+        raise ValueError(f"tag {tag!r}: the EXR bytes do not parse: the pixel data is truncated or corrupt")
     info = metadata.ExrImageInfo(
         width=parts[0].width(),
         height=parts[0].height(),

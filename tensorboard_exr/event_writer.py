@@ -8,6 +8,7 @@ EXR bytes instead of copying them into a protobuf and out again, so a 60 MB imag
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import socket
@@ -115,6 +116,13 @@ def event_file_name(filename_suffix: str = "") -> str:
     return f"events.out.tfevents.{int(time.time()):010d}.{unique}{filename_suffix}"
 
 
+def _write_all(file: BinaryIO, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = file.write(view)
+        view = view[written:]
+
+
 class EventFileWriter:
     """Appends TFRecord-framed `Event` records to a new event file in a local directory.
 
@@ -134,10 +142,11 @@ class EventFileWriter:
             raise ValueError(f"logdir {self._logdir!r}: only local directories are supported")
         os.makedirs(self._logdir, exist_ok=True)
         self._path = os.path.join(self._logdir, event_file_name(filename_suffix))
-        self._file: BinaryIO | None = open(self._path, "xb")  # noqa: SIM115 - closed by close()
+        # Unbuffered: a record reaches the OS (and TensorBoard) as soon as it is written, and a
+        # failed write leaves no buffered fragment behind to corrupt the next record or close().
+        self._file: BinaryIO | None = open(self._path, "xb", buffering=0)  # noqa: SIM115 - closed by close()
         self._lock = threading.Lock()
         self.write_event(event_pb2.Event(wall_time=time.time(), file_version="brain.Event:2"))
-        self.flush()
 
     @property
     def path(self) -> str:
@@ -155,19 +164,23 @@ class EventFileWriter:
         crc = 0
         for part in parts:
             crc = google_crc32c.extend(crc, part)
+        chunks = [header + struct.pack("<I", masked_crc32c(header)), *parts, struct.pack("<I", _mask(crc))]
         with self._lock:
             if self._file is None:
                 raise ValueError(f"event file {self._path} is closed")
-            self._file.write(header + struct.pack("<I", masked_crc32c(header)))
-            for part in parts:
-                self._file.write(part)
-            self._file.write(struct.pack("<I", _mask(crc)))
+            start = self._file.tell()
+            try:
+                for chunk in chunks:
+                    _write_all(self._file, chunk)
+            except BaseException:
+                # Cut the torn record off so that later records stay readable.
+                with contextlib.suppress(OSError):
+                    self._file.truncate(start)
+                    self._file.seek(start)
+                raise
 
     def flush(self) -> None:
-        """Hands buffered records to the operating system, where TensorBoard can read them."""
-        with self._lock:
-            if self._file is not None:
-                self._file.flush()
+        """Nothing to do: records are handed to the operating system as they are written."""
 
     def close(self) -> None:
         """Flushes and closes the file; later writes raise `ValueError`."""

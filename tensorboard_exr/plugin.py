@@ -29,6 +29,8 @@ from tensorboard_exr import metadata
 logger = logging.getLogger(__name__)
 
 STATIC_DIR: Final = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
+STATIC_DIR_VARIABLE: Final = "TENSORBOARD_EXR_STATIC_DIR"
+"""Environment variable naming another frontend build folder to serve instead of `STATIC_DIR`."""
 
 EXR_MIME_TYPE: Final = "image/x-exr"
 IMMUTABLE_CACHE_CONTROL: Final = "private, max-age=31536000, immutable"
@@ -108,6 +110,7 @@ class ExrPlugin(base_plugin.TBPlugin):
     def __init__(self, context: base_plugin.TBContext) -> None:
         """Keeps the data provider; the plugin reads nothing else from the context."""
         self._data_provider = context.data_provider
+        self._static_dir = os.environ.get(STATIC_DIR_VARIABLE) or STATIC_DIR
         self._step_info_cache: collections.OrderedDict[tuple, Any] = collections.OrderedDict()
         self._cache_lock = threading.Lock()
 
@@ -264,7 +267,7 @@ class ExrPlugin(base_plugin.TBPlugin):
 
     @_json_errors
     def _serve_index_js(self, request: wrappers.Request) -> wrappers.Response:
-        path = os.path.join(STATIC_DIR, "index.js")
+        path = os.path.join(self._static_dir, "index.js")
         if not os.path.isfile(path):
             return http_util.Respond(request, FRONTEND_NOT_BUILT_JS, "text/javascript")
         return self._respond_static(request, "index.js")
@@ -275,7 +278,7 @@ class ExrPlugin(base_plugin.TBPlugin):
         name = request.path[request.path.rfind(prefix) + len(prefix) :] if prefix in request.path else ""
         # Only the files actually in static/, by exact basename: no paths, no traversal.
         try:
-            available = set(os.listdir(STATIC_DIR))
+            available = set(os.listdir(self._static_dir))
         except OSError:
             available = set()
         if not name or "/" in name or "\\" in name or name not in available:
@@ -283,7 +286,7 @@ class ExrPlugin(base_plugin.TBPlugin):
         return self._respond_static(request, name)
 
     def _respond_static(self, request: wrappers.Request, name: str) -> wrappers.Response:
-        path = os.path.join(STATIC_DIR, name)
+        path = os.path.join(self._static_dir, name)
         if not os.path.isfile(path):
             raise _NotFound(f"no static file {name!r}")
         extension = os.path.splitext(name)[1].lower()

@@ -53,14 +53,17 @@ class ExrWriteError(RuntimeError):
     """An image could not be encoded or written in the writer's background thread.
 
     Attributes:
-      tag: Tag of the image that failed.
-      step: Step of the image that failed.
+      tag: Tag of the first image that failed since the last raise.
+      step: Step of that image.
+      later_failures: How many images failed after it before this was raised.
     """
 
-    def __init__(self, tag: str, step: int, cause: BaseException) -> None:
-        super().__init__(f"tag {tag!r}, step {step}: logging the EXR failed in the background: {cause}")
+    def __init__(self, tag: str, step: int, cause: BaseException, later_failures: int = 0) -> None:
+        more = f" ({later_failures} later images failed too)" if later_failures else ""
+        super().__init__(f"tag {tag!r}, step {step}: logging the EXR failed in the background: {cause}{more}")
         self.tag = tag
         self.step = step
+        self.later_failures = later_failures
 
 
 @dataclasses.dataclass
@@ -165,7 +168,8 @@ class Writer:
         self._queued_bytes = 0
         self._busy = False
         self._closed = False
-        self._error: ExrWriteError | None = None
+        self._failure: tuple[str, int, BaseException] | None = None  # first since the last raise
+        self._later_failures = 0
         self._condition = threading.Condition()
         self._thread: threading.Thread | None = None
         if background:
@@ -276,9 +280,10 @@ class Writer:
                     self._file.flush()
             except BaseException as e:  # noqa: BLE001 - reported to the caller, never swallowed
                 with self._condition:
-                    if self._error is None:
-                        self._error = ExrWriteError(job.tag, job.step, e)
-                        self._error.__cause__ = e
+                    if self._failure is None:
+                        self._failure = (job.tag, job.step, e)
+                    else:
+                        self._later_failures += 1
             finally:
                 with self._condition:
                     self._busy = False
@@ -287,9 +292,11 @@ class Writer:
 
     def _raise_pending(self) -> None:
         with self._condition:
-            error, self._error = self._error, None
-        if error is not None:
-            raise error
+            failure, self._failure = self._failure, None
+            later, self._later_failures = self._later_failures, 0
+        if failure is not None:
+            tag, step, cause = failure
+            raise ExrWriteError(tag, step, cause, later) from cause
 
 
 _open_writers: weakref.WeakSet[Writer] = weakref.WeakSet()
