@@ -227,11 +227,18 @@ class ExrPlugin(base_plugin.TBPlugin):
             downsample=_READ_ALL,
             run_tag_filter=provider.RunTagFilter(runs=[run], tags=[tag]),
         )
-        if run not in sequences:
+        if tag in sequences.get(run, {}):
+            return list(sequences[run][tag])
+        # Filtered reads drop a run without the tag: ask once more to say which one is unknown.
+        runs = self._data_provider.list_blob_sequences(
+            plugin_util.context(request.environ),
+            experiment_id=plugin_util.experiment_id(request.environ),
+            plugin_name=metadata.PLUGIN_NAME,
+            run_tag_filter=provider.RunTagFilter(runs=[run]),
+        )
+        if run not in runs:
             raise _NotFound(f"no EXR data for run {run!r}")
-        if tag not in sequences[run]:
-            raise _NotFound(f"no EXR tag {tag!r} in run {run!r}")
-        return list(sequences[run][tag])
+        raise _NotFound(f"no EXR tag {tag!r} in run {run!r}")
 
     def _step_info(
         self, request: wrappers.Request, run: str, tag: str, datum: provider.BlobSequenceDatum
