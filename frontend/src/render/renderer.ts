@@ -35,19 +35,44 @@ export interface DrawParams {
 }
 
 const UNIFORMS = [
-  "uA0", "uA1", "uA2", "uA3", "uB0", "uB1", "uB2", "uB3", "uColormap", "uColourChannels",
-  "uHasAlpha", "uHasReference", "uMetric", "uExposure", "uOffset", "uGamma", "uTonemap",
-  "uShowNonFinite", "uGrid", "uLinearMin", "uCanvasSize", "uScreenOffset", "uZoom", "uPan", "uWindowA", "uWindowB",
-  "uBackground", "uCheckerDark", "uCheckerLight",
+  "uA0", "uA1", "uA2", "uA3", "uB0", "uB1", "uB2", "uB3", "uColormap", "uExposure", "uOffset", "uGamma",
+  "uCanvasSize", "uScreenOffset", "uZoom", "uPan", "uWindowA", "uWindowB", "uBackground", "uCheckerDark",
+  "uCheckerLight",
 ] as const;
 type UniformName = (typeof UNIFORMS)[number];
 
+interface Program {
+  program: WebGLProgram;
+  uniforms: Record<UniformName, WebGLUniformLocation | null>;
+}
+
 export class RenderError extends Error {}
+
+/** Compile-time switches of view.frag.glsl (see its header). */
+interface ShaderDefines {
+  TONEMAP: number;
+  METRIC: number;
+  COLOUR_CHANNELS: number;
+  HAS_ALPHA: number;
+  LINEAR_MIN: number;
+  SHOW_NON_FINITE: number;
+  GRID: number;
+}
+
+const DEFAULT_DEFINES: ShaderDefines = {
+  TONEMAP: 0,
+  METRIC: 0,
+  COLOUR_CHANNELS: 3,
+  HAS_ALPHA: 0,
+  LINEAR_MIN: 0,
+  SHOW_NON_FINITE: 1,
+  GRID: 0,
+};
 
 export class Renderer {
   readonly gl: WebGL2RenderingContext;
-  private readonly program: WebGLProgram;
-  private readonly uniforms: Record<UniformName, WebGLUniformLocation | null>;
+  /** Compiled variants of the one shader, by their #define block. */
+  private readonly programs = new Map<string, Program>();
   private readonly zeroTexture: WebGLTexture;
   private readonly colormap: WebGLTexture;
   private readonly textures = new Map<ExrChannel, { texture: WebGLTexture; bytes: number }>();
@@ -70,10 +95,7 @@ export class Renderer {
     this.gl = gl;
     this.floatLinear = gl.getExtension("OES_texture_float_linear") !== null;
     this.maxTextureSize = gl.getParameter(gl.MAX_TEXTURE_SIZE) as number;
-    this.program = linkProgram(gl, vertexSource, fragmentSource);
-    this.uniforms = Object.fromEntries(
-      UNIFORMS.map((name) => [name, gl.getUniformLocation(this.program, name)]),
-    ) as Record<UniformName, WebGLUniformLocation | null>;
+    this.programFor(DEFAULT_DEFINES); // fail early (and visibly) if the shader does not compile
     gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
     this.zeroTexture = this.createTexture();
     gl.texImage2D(gl.TEXTURE_2D, 0, gl.R32F, 1, 1, 0, gl.RED, gl.FLOAT, new Float32Array([0]));
@@ -181,10 +203,19 @@ export class Renderer {
 
   private drawInto(params: DrawParams, width: number, height: number, offsetX: number, offsetY: number): void {
     const gl = this.gl;
-    const u = this.uniforms;
-    gl.viewport(0, 0, width, height);
-    gl.useProgram(this.program);
     const linearMin = params.zoom < 1 && this.floatLinear;
+    const compare = params.b !== null && params.metric !== 0;
+    const { program, uniforms: u } = this.programFor({
+      TONEMAP: params.tonemap,
+      METRIC: compare ? params.metric : 0,
+      COLOUR_CHANNELS: params.a.colour.length,
+      HAS_ALPHA: params.a.alpha ? 1 : 0,
+      LINEAR_MIN: linearMin ? 1 : 0,
+      SHOW_NON_FINITE: params.showNonFinite ? 1 : 0,
+      GRID: params.grid ? 1 : 0,
+    });
+    gl.viewport(0, 0, width, height);
+    gl.useProgram(program);
     this.bindPlanes(params.a, 0, linearMin);
     this.bindPlanes(params.b ?? params.a, 4, linearMin);
     gl.activeTexture(gl.TEXTURE8);
@@ -192,17 +223,9 @@ export class Renderer {
     (["uA0", "uA1", "uA2", "uA3", "uB0", "uB1", "uB2", "uB3", "uColormap"] as const).forEach((name, unit) =>
       gl.uniform1i(u[name], unit),
     );
-    gl.uniform1i(u.uColourChannels, params.a.colour.length);
-    gl.uniform1i(u.uHasAlpha, params.a.alpha ? 1 : 0);
-    gl.uniform1i(u.uHasReference, params.b ? 1 : 0);
-    gl.uniform1i(u.uMetric, params.metric);
     gl.uniform1f(u.uExposure, params.exposure);
     gl.uniform1f(u.uOffset, params.offset);
     gl.uniform1f(u.uGamma, params.gamma);
-    gl.uniform1i(u.uTonemap, params.tonemap);
-    gl.uniform1i(u.uShowNonFinite, params.showNonFinite ? 1 : 0);
-    gl.uniform1i(u.uGrid, params.grid ? 1 : 0);
-    gl.uniform1i(u.uLinearMin, linearMin ? 1 : 0);
     gl.uniform2f(u.uCanvasSize, width, height);
     gl.uniform2f(u.uScreenOffset, offsetX, offsetY);
     gl.uniform1f(u.uZoom, params.zoom);
@@ -236,7 +259,30 @@ export class Renderer {
     this.releaseExcept(new Set());
     this.gl.deleteTexture(this.zeroTexture);
     this.gl.deleteTexture(this.colormap);
-    this.gl.deleteProgram(this.program);
+    for (const { program } of this.programs.values()) this.gl.deleteProgram(program);
+    this.programs.clear();
+  }
+
+  /** Number of shader variants compiled so far. */
+  get programCount(): number {
+    return this.programs.size;
+  }
+
+  private programFor(defines: ShaderDefines): Program {
+    const key = Object.entries(defines)
+      .map(([name, value]) => `#define ${name} ${value}\n`)
+      .join("");
+    let entry = this.programs.get(key);
+    if (!entry) {
+      const gl = this.gl;
+      const program = linkProgram(gl, vertexSource, `#version 300 es\n${key}${fragmentSource}`);
+      const uniforms = Object.fromEntries(
+        UNIFORMS.map((name) => [name, gl.getUniformLocation(program, name)]),
+      ) as Record<UniformName, WebGLUniformLocation | null>;
+      entry = { program, uniforms };
+      this.programs.set(key, entry);
+    }
+    return entry;
   }
 
   private bindPlanes(set: PlaneSet, firstUnit: number, linearMin: boolean): void {

@@ -51,6 +51,6 @@ export const GAMMA_STEP = 0.1;
 export const MIN_ZOOM = 1 / 64;
 export const MAX_ZOOM = 512;
 /** Zoom (device px per image px) from which the pixel grid is drawn. */
-export const GRID_MIN_ZOOM = 8;
+export const GRID_MIN_ZOOM = 16;
 /** Zoom from which each pixel shows its values as text. */
 export const VALUES_MIN_ZOOM = 64;
