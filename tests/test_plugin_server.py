@@ -14,10 +14,11 @@ import OpenEXR
 import pytest
 from conftest import LOADERS, logged_exrs
 
-from tensorboard_exr import encode, metadata
+from tensorboard_exr import encode, loader, metadata
 from tensorboard_exr import summary as exr_summary
 
 LAYER_STEPS = [0, 1, 2]
+MANY_STEPS = loader.DEFAULT_SAMPLES_PER_TAG + 5
 
 
 def _hdr(height: int, width: int, channels: int, seed: int, dtype=np.float16) -> np.ndarray:
@@ -53,6 +54,8 @@ def logdir(tmp_path_factory):
             exr_summary.comparison(
                 "val/kitchen", step, input=_hdr(16, 8, 3, 30 + step), reference=_hdr(16, 8, 3, 40)
             )
+        for step in range(MANY_STEPS):
+            exr_summary.image("many", np.full((2, 2), step, np.uint32), step, pixel_type="uint32")
     existing = root / "existing.exr"
     OpenEXR.File(
         [
@@ -146,6 +149,14 @@ def test_tags_carry_group_role_description_and_image_description(tb):
     assert "loss" not in tags["torch"]
 
 
+def test_loader_default_keeps_100_steps_per_tag_including_the_latest(tb):
+    steps = [
+        entry["step"] for entry in tb.get_json("/data/plugin/exr/steps?" + _query(run="arrays", tag="many"))
+    ]
+    assert len(steps) == loader.DEFAULT_SAMPLES_PER_TAG
+    assert steps == sorted(steps) and steps[-1] == MANY_STEPS - 1
+
+
 def test_steps_list_every_step_with_size_sha256_and_url(tb, logged):
     steps = tb.get_json("/data/plugin/exr/steps?" + _query(run="arrays", tag="val/kitchen/output"))
     assert [entry["step"] for entry in steps] == LAYER_STEPS
@@ -163,8 +174,15 @@ def test_steps_list_every_step_with_size_sha256_and_url(tb, logged):
 
 def test_served_bytes_are_the_logged_bytes_for_every_tag_and_step(tb, logged):
     checked = 0
+    tags = {(run, tag) for run, entries in logged.items() for tag, _ in entries}
+    kept = {
+        (run, tag): {e["step"] for e in tb.get_json("/data/plugin/exr/steps?" + _query(run=run, tag=tag))}
+        for run, tag in tags
+    }
     for run, entries in logged.items():
         for (tag, step), (_, exr) in entries.items():
+            if step not in kept[(run, tag)]:
+                continue
             response = tb.get("/data/plugin/exr/exr?" + _query(run=run, tag=tag, step=step))
             assert response.status == 200, (run, tag, step, response.body[:200])
             assert hashlib.sha256(response.body).hexdigest() == hashlib.sha256(exr).hexdigest(), (
@@ -173,7 +191,8 @@ def test_served_bytes_are_the_logged_bytes_for_every_tag_and_step(tb, logged):
                 step,
             )
             checked += 1
-    assert checked == 2 * len(encode.COMPRESSIONS) + 3 * len(LAYER_STEPS) + 2 + 2
+    kept_of_many = loader.DEFAULT_SAMPLES_PER_TAG
+    assert checked == 2 * len(encode.COMPRESSIONS) + 3 * len(LAYER_STEPS) + kept_of_many + 2 + 2
 
 
 def test_served_pixels_decode_to_what_was_logged(tb):
