@@ -7,7 +7,13 @@
  * docs/decoder.md), nothing calls abort() (malloc failure is reported; the module is built
  * with ABORTING_MALLOC=0), and every error leaves a readable message in the file's handle.
  */
-#include <emscripten/emscripten.h>
+#ifdef __EMSCRIPTEN__
+#    include <emscripten/emscripten.h>
+#    define EXRW_EXPORT EMSCRIPTEN_KEEPALIVE
+#else
+/* Native builds (bench/, debugging with sanitizers) link the same file. */
+#    define EXRW_EXPORT
+#endif
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -17,7 +23,6 @@
 
 #include "openexr.h"
 
-#define EXRW_EXPORT EMSCRIPTEN_KEEPALIVE
 
 /* Default cap on the bytes a single decode call may produce (all planes of one band). A 4K frame
  * with 16 float channels is 531 MB; 1 GiB leaves room for the compressed file in the same 4 GiB
@@ -685,8 +690,20 @@ static int decode_chunk (
                 set_error (f, "corrupt chunk: subsampled rows outside the band");
                 return EXR_ERR_CORRUPT_CHUNK;
             }
+            /* OpenEXRCore writes the sampled row at absolute y to decode_to_ptr +
+             * (y / ys - start_y / ys) lines, with C's truncating division, so the pointer must
+             * name row trunc(start_y / ys), which precedes the first sampled row when the
+             * chunk does not start on one. */
+            int64_t start_abs = (int64_t) dw.min.y + cy;
+            int64_t base      = start_abs / s->ys - dw.min.y / s->ys - s->crow0;
+            if (base < r - 1 || base > r)
+            {
+                set_error (f, "corrupt chunk: subsampled rows outside the band");
+                return EXR_ERR_CORRUPT_CHUNK;
+            }
             ch->user_line_stride = (int32_t) (s->cw * s->bpe);
-            ch->decode_to_ptr    = s->compact + (r < 0 ? 0 : r) * s->cw * s->bpe;
+            ch->decode_to_ptr =
+                (uint8_t*) ((uintptr_t) s->compact + (intptr_t) (base * s->cw * s->bpe));
         }
         else
         {
@@ -961,4 +978,28 @@ EXRW_EXPORT int exrw_decode (exrw_file* f, int part, int row_begin, int row_end,
         if (!f->error[0]) set_error (f, "decoding failed");
     }
     return status;
+}
+
+/* Small accessors for native callers (bench/native_decode.c); JS reads the header JSON. */
+EXRW_EXPORT int exrw_part_count (exrw_file* f)
+{
+    int n = 0;
+    if (!f || !f->ctxt || exr_get_count (f->ctxt, &n) != EXR_ERR_SUCCESS) return 0;
+    return n;
+}
+
+EXRW_EXPORT int exrw_part_height (exrw_file* f, int part)
+{
+    exr_attr_box2i_t dw;
+    if (!f || !f->ctxt || exr_get_data_window (f->ctxt, part, &dw) != EXR_ERR_SUCCESS) return 0;
+    return dw.max.y - dw.min.y + 1;
+}
+
+EXRW_EXPORT int exrw_part_lines_per_chunk (exrw_file* f, int part)
+{
+    exr_storage_t storage;
+    int           lpc = 0;
+    if (!f || !f->ctxt || exr_get_storage (f->ctxt, part, &storage) != EXR_ERR_SUCCESS) return 0;
+    if (lines_per_chunk (f, part, storage, &lpc)) return 0;
+    return lpc;
 }

@@ -1,0 +1,129 @@
+/* Native single/multi-thread decode timing with the same shim the browser uses (see
+ * build_native.sh). Usage: exr_native [-t THREADS] [-r REPEATS] FILE...
+ * Prints one line per file: "<file> <threads> <median ms> <min ms>", or "ERROR <message>".
+ * Threads decode row bands like the worker pool: each has its own copy of the file. */
+#include <malloc.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct exrw_file exrw_file;
+exrw_file*  exrw_open (uint8_t* data, uint32_t size);
+const char* exrw_header_json (exrw_file* f);
+const char* exrw_error (exrw_file* f);
+int         exrw_decode (exrw_file* f, int part, int r0, int r1, double cap);
+void        exrw_close (exrw_file* f);
+int         exrw_part_count (exrw_file* f);
+int         exrw_part_height (exrw_file* f, int part);
+int         exrw_part_lines_per_chunk (exrw_file* f, int part);
+
+typedef struct
+{
+    uint8_t* copy;
+    size_t   size;
+    int      index, count, failed;
+} band_job;
+
+static double now_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void* decode_band (void* arg)
+{
+    band_job*  job = (band_job*) arg;
+    exrw_file* f   = exrw_open (job->copy, (uint32_t) job->size);
+    job->copy      = NULL; /* owned by f */
+    if (!f || !exrw_header_json (f))
+    {
+        fprintf (stderr, "open: %s\n", f ? exrw_error (f) : "oom");
+        job->failed = 1;
+        exrw_close (f);
+        return NULL;
+    }
+    for (int p = 0; p < exrw_part_count (f); ++p)
+    {
+        int h = exrw_part_height (f, p), lpc = exrw_part_lines_per_chunk (f, p);
+        int units = (h + lpc - 1) / lpc;
+        int r0 = (int) ((long long) job->index * units / job->count) * lpc;
+        int r1 = (int) ((long long) (job->index + 1) * units / job->count) * lpc;
+        if (r1 > h) r1 = h;
+        if (r1 <= r0) continue;
+        if (exrw_decode (f, p, r0, r1, 0))
+        {
+            fprintf (stderr, "decode: %s\n", exrw_error (f));
+            job->failed = 1;
+        }
+    }
+    exrw_close (f);
+    return NULL;
+}
+
+static int cmp_double (const void* a, const void* b)
+{
+    double x = *(const double*) a, y = *(const double*) b;
+    return x < y ? -1 : x > y;
+}
+
+int main (int argc, char** argv)
+{
+    int threads = 1, repeats = 5, i = 1;
+    /* Keep freed memory in-process, as a wasm heap does, so repeated runs do not pay page
+     * faults for fresh mmaps (which would make native look slower than it is). */
+    mallopt (M_MMAP_MAX, 0);
+    mallopt (M_TRIM_THRESHOLD, -1);
+    for (; i < argc && argv[i][0] == '-'; i += 2)
+    {
+        if (i + 1 >= argc) return 2;
+        if (!strcmp (argv[i], "-t")) threads = atoi (argv[i + 1]);
+        else if (!strcmp (argv[i], "-r")) repeats = atoi (argv[i + 1]);
+    }
+    if (threads < 1 || threads > 64 || repeats < 1 || repeats > 1000) return 2;
+    for (; i < argc; ++i)
+    {
+        FILE* fp = fopen (argv[i], "rb");
+        if (!fp) { printf ("%s ERROR cannot open\n", argv[i]); continue; }
+        fseek (fp, 0, SEEK_END);
+        size_t size = (size_t) ftell (fp);
+        fseek (fp, 0, SEEK_SET);
+        uint8_t* bytes = malloc (size);
+        if (fread (bytes, 1, size, fp) != size) { fclose (fp); free (bytes); continue; }
+        fclose (fp);
+        double* times = calloc ((size_t) repeats, sizeof (double));
+        int     failed = 0;
+        for (int r = 0; r < repeats && !failed; ++r)
+        {
+            band_job  jobs[64];
+            pthread_t tids[64];
+            for (int t = 0; t < threads; ++t)
+            {
+                jobs[t] = (band_job){malloc (size), size, t, threads, 0};
+                memcpy (jobs[t].copy, bytes, size);
+            }
+            double start = now_ms ();
+            if (threads == 1) decode_band (&jobs[0]);
+            else
+            {
+                for (int t = 0; t < threads; ++t) pthread_create (&tids[t], NULL, decode_band, &jobs[t]);
+                for (int t = 0; t < threads; ++t) pthread_join (tids[t], NULL);
+            }
+            times[r] = now_ms () - start;
+            for (int t = 0; t < threads; ++t) failed |= jobs[t].failed;
+        }
+        if (failed) printf ("%s ERROR decode failed\n", argv[i]);
+        else
+        {
+            qsort (times, (size_t) repeats, sizeof (double), cmp_double);
+            printf ("%s %d %.2f %.2f\n", argv[i], threads, times[repeats / 2], times[0]);
+        }
+        fflush (stdout);
+        free (times);
+        free (bytes);
+    }
+    return 0;
+}
