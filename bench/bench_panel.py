@@ -106,6 +106,42 @@ EXPOSURE_DRAG_JS = """
 }
 """
 
+FLOOR_JS = """
+(frames) => {
+  // The same canvas size, a trivial fragment shader: what any full-canvas draw + sync costs here.
+  const ref = window.__exrPanel.viewer.canvas;
+  const canvas = document.createElement('canvas');
+  canvas.width = ref.width;
+  canvas.height = ref.height;
+  const gl = canvas.getContext('webgl2', { antialias: false, alpha: false, preserveDrawingBuffer: false });
+  const compile = (type, src) => {
+    const s = gl.createShader(type);
+    gl.shaderSource(s, src);
+    gl.compileShader(s);
+    return s;
+  };
+  const program = gl.createProgram();
+  gl.attachShader(program, compile(gl.VERTEX_SHADER, `#version 300 es
+    void main() { vec2 c = vec2(float((gl_VertexID << 1) & 2), float(gl_VertexID & 2));
+                  gl_Position = vec4(c * 2.0 - 1.0, 0.0, 1.0); }`));
+  gl.attachShader(program, compile(gl.FRAGMENT_SHADER, `#version 300 es
+    precision highp float; uniform float u; out vec4 o; void main() { o = vec4(u, 0.5, 0.25, 1.0); }`));
+  gl.linkProgram(program);
+  gl.useProgram(program);
+  const loc = gl.getUniformLocation(program, 'u');
+  const out = new Uint8Array(4);
+  const times = [];
+  for (let i = 0; i < frames; i++) {
+    const t0 = performance.now();
+    gl.uniform1f(loc, (i % 10) / 10);
+    gl.drawArrays(gl.TRIANGLES, 0, 3);
+    gl.readPixels(10, 10, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, out);
+    times.push(performance.now() - t0);
+  }
+  return times;
+}
+"""
+
 REUPLOAD_JS = """
 (repeats) => {
   const viewer = window.__exrPanel.viewer;
@@ -171,6 +207,7 @@ def main() -> None:
                 page.evaluate(EXPOSURE_DRAG_JS, 3)  # warm-up
                 frames = page.evaluate(EXPOSURE_DRAG_JS, 30)
                 reupload = page.evaluate(REUPLOAD_JS, 3)
+                floor = page.evaluate(FLOOR_JS, 15)
                 stats = page.evaluate("window.__exrPanel.viewer.stats()")
                 canvas = page.evaluate("(c => [c.width, c.height])(window.__exrPanel.viewer.canvas)")
                 browser.close()
@@ -192,6 +229,8 @@ def main() -> None:
     print(f"  exposure drag frame (setState + draw + GPU sync): median {frame:.1f} ms, p95 {p95:.1f} ms "
           f"over {len(frames)} frames")
     print(f"  baseline: re-upload + draw of the same image: median {up:.1f} ms")
+    print(f"  floor: trivial shader, same canvas, draw + sync: median {statistics.median(floor):.1f} ms "
+          f"(exposure frame / floor = {frame / statistics.median(floor):.2f})")
     print(f"  ratio exposure frame / re-upload = {frame / up:.3f}; uploads so far {stats['uploads']}, "
           f"GPU texture bytes {stats['textureBytes'] / mib:.1f} MiB")
 

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
+from tensorboard_exr import summary as exr_summary
 from tests.tb_server import TensorBoardServer
 
 from . import logdir as data
@@ -251,3 +252,49 @@ def test_full_tensorboard_ui_smoke(page: Page, tensorboard: TensorBoardServer) -
     assert inner is not None
     check(inner, data.gradient(20))  # type: ignore[arg-type]
     assert not math.isnan(float(inner.evaluate("window.__exrPanel.viewer.state.zoom")))
+
+
+def test_new_data_appears_on_reload_without_losing_the_view(page: Page, tmp_path: Path) -> None:
+    """TensorBoard's reload button → DataReloaded/RunsChanged → new steps and runs, same view."""
+    with data_writer(tmp_path / "live") as writer:
+        for step in (0, 10):
+            exr_summary.image("images/gradient", data.gradient(step), step, writer=writer)
+    with TensorBoardServer(tmp_path, load_fast=True, extra_args=("--reload_interval", "1")) as tb:
+        tb.wait_for_json("/data/plugin/exr/steps?run=live&tag=images/gradient", lambda s: len(s) == 2)
+        page.goto(tb.url + "#exr")
+        frame = page.frame_locator('iframe[src*="plugin_entry.html?name=exr"]')
+        root = frame.locator(".exr-panel")
+        expect(root).to_have_attribute("data-step", "10")
+        expect(root).to_have_attribute("data-state", "ready")
+        viewer = frame.locator(".exr-viewer")
+        viewer.click()
+        page.keyboard.press("Control+0")
+        page.keyboard.press("e")
+        expect(viewer).to_have_attribute("data-zoom", "1")
+        expect(viewer).to_have_attribute("data-exposure", "0.5")
+        pan = viewer.get_attribute("data-pan")
+
+        with data_writer(tmp_path / "live") as writer:
+            exr_summary.image("images/gradient", data.gradient(20), 20, writer=writer)
+        with data_writer(tmp_path / "later") as writer:
+            exr_summary.image("images/constant", data.constant(data.CONSTANT), 0, writer=writer)
+        tb.wait_for_json("/data/plugin/exr/steps?run=live&tag=images/gradient", lambda s: len(s) == 3)
+        tb.wait_for_json("/data/plugin/exr/tags", lambda tags: "later" in tags)
+        page.locator("button.reload-button").click()
+
+        expect(frame.locator(".exr-step-tick")).to_have_count(3)
+        expect(frame.locator(".exr-run")).to_have_count(2)
+        expect(root).to_have_attribute("data-step", "10")  # still where the user was
+        expect(viewer).to_have_attribute("data-zoom", "1")
+        expect(viewer).to_have_attribute("data-exposure", "0.5")
+        assert viewer.get_attribute("data-pan") == pan
+        viewer.click()
+        page.keyboard.press("End")
+        expect(root).to_have_attribute("data-step", "20")
+        inner = page.frame(url=lambda u: "name=exr" in u)
+        assert inner is not None
+        check(inner, data.gradient(20), exposure=0.5)  # type: ignore[arg-type]
+
+
+def data_writer(run: Path) -> exr_summary.Writer:
+    return exr_summary.Writer(run, background=False)

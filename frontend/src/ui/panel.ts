@@ -149,8 +149,20 @@ export class Panel {
 
   /** Loads runs and tags, then selects the first tag when nothing is selected yet. */
   async start(): Promise<void> {
-    if (this.options.host) {
-      this.hostRuns = await this.options.host.getRuns().catch(() => null);
+    const host = this.options.host;
+    let deepLink: Record<string, string> = {};
+    if (host) {
+      [this.hostRuns, deepLink] = await Promise.all([
+        host.getRuns().catch(() => null),
+        host.getUrlPluginData().catch(() => ({})),
+      ]);
+    }
+    // `#exr&p.exr.run=…&p.exr.tag=…&p.exr.step=…` opens that image (when the host passes it on).
+    const { run, tag, step } = deepLink;
+    if (run && tag) {
+      this.selection = { run, tag };
+      const n = Number(step);
+      if (step !== undefined && Number.isFinite(n)) this.stepBySelection.set(selectionId(this.selection), n);
     }
     await this.refresh();
   }
@@ -173,7 +185,9 @@ export class Panel {
     this.browser.update(this.tags, runs);
     const stillThere = this.selection && this.tags[this.selection.run]?.[this.selection.tag] !== undefined;
     if (this.selection && stillThere) {
-      await this.reloadSteps();
+      // A deep-linked selection has not been loaded yet; an open one only needs its new steps.
+      if (this.element.dataset["run"] === undefined) await this.select(this.selection);
+      else await this.reloadSteps();
     } else {
       const first = this.browser.visible()[0];
       if (first) await this.select(first);
@@ -231,6 +245,9 @@ export class Panel {
       const steps = await this.options.api.steps(selection.run, selection.tag);
       if (this.selection !== selection) return;
       this.scrubber.setSteps(steps);
+      // New steps extend the slider; the step on screen and the view stay as they are.
+      const shown = this.stepBySelection.get(selectionId(selection));
+      if (shown !== undefined) this.scrubber.setCurrent(shown);
     } catch {
       // Keep showing what we have; the next reload tries again.
     }
