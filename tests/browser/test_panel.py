@@ -298,3 +298,35 @@ def test_new_data_appears_on_reload_without_losing_the_view(page: Page, tmp_path
 
 def data_writer(run: Path) -> exr_summary.Writer:
     return exr_summary.Writer(run, background=False)
+
+
+def test_scrub_burst_latest_request_wins_and_neighbours_are_prefetched(panel: Page) -> None:
+    select(panel, "train", "images/gradient", step=20)
+    panel.wait_for_function("window.__exrPanel.loadCounts.prefetched >= 2")  # steps 10 and 0
+    before = panel.evaluate("window.__exrPanel.loadCounts")
+    # Forget everything, then five slider moves in one task: only the last may be fetched through.
+    panel.evaluate(
+        """() => {
+             window.__exrPanel.cache.clear();
+             const slider = document.querySelector('.exr-step-slider');
+             for (const step of [0, 10, 20, 0, 10]) {
+               slider.value = String(step);
+               slider.dispatchEvent(new Event('input'));
+             }
+           }"""
+    )
+    root = panel.locator(".exr-panel")
+    expect(root).to_have_attribute("data-step", "10")
+    expect(root).to_have_attribute("data-state", "ready")
+    after = panel.evaluate("window.__exrPanel.loadCounts")
+    assert after["started"] - before["started"] == 5
+    assert after["cancelled"] - before["cancelled"] == 4  # downloads that never reached the decoder
+    assert after["shown"] - before["shown"] == 1
+    check(panel, data.gradient(10))
+    # Neighbours of step 10 (20 and 0) are decoded in the background, so going there is instant.
+    panel.wait_for_function("window.__exrPanel.cache.size >= 3")
+    focus_viewer(panel)
+    panel.keyboard.press("ArrowRight")
+    expect(root).to_have_attribute("data-step", "20")
+    expect(root).to_have_attribute("data-cached", "1")
+    check(panel, data.gradient(20))

@@ -75,7 +75,7 @@ export class Renderer {
   private readonly programs = new Map<string, Program>();
   private readonly zeroTexture: WebGLTexture;
   private readonly colormap: WebGLTexture;
-  private readonly textures = new Map<ExrChannel, { texture: WebGLTexture; bytes: number }>();
+  private readonly textures = new Map<ExrChannel, { texture: WebGLTexture; bytes: number; minFilter: number }>();
   private readonly maxTextureSize: number;
   private readonly floatLinear: boolean;
   private probeTarget: WebGLFramebuffer | null = null;
@@ -137,7 +137,7 @@ export class Renderer {
       gl.deleteTexture(texture);
       throw new RenderError(`uploading channel ${channel.name} (${width}x${height}) failed: GL error ${error}`);
     }
-    this.textures.set(channel, { texture, bytes });
+    this.textures.set(channel, { texture, bytes, minFilter: gl.NEAREST });
     this.uploads += 1;
   }
 
@@ -292,7 +292,12 @@ export class Renderer {
       gl.activeTexture(gl.TEXTURE0 + firstUnit + i);
       const entry = plane ? this.textures.get(plane) : undefined;
       gl.bindTexture(gl.TEXTURE_2D, entry ? entry.texture : this.zeroTexture);
-      if (entry) gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, linearMin ? gl.LINEAR : gl.NEAREST);
+      // Only on change: some drivers revalidate the whole texture when its sampling state is set.
+      const minFilter = linearMin ? gl.LINEAR : gl.NEAREST;
+      if (entry && entry.minFilter !== minFilter) {
+        gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, minFilter);
+        entry.minFilter = minFilter;
+      }
     });
   }
 

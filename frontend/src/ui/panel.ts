@@ -172,6 +172,11 @@ export class Panel {
     return this.loader.cache;
   }
 
+  /** Foreground load counters (started / cancelled / shown / prefetched). */
+  get loadCounts(): Readonly<StepLoader["counts"]> {
+    return { ...this.loader.counts };
+  }
+
   // ---- data ------------------------------------------------------------------------------
 
   private async refresh(): Promise<void> {

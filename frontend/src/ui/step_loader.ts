@@ -42,6 +42,8 @@ interface InFlight {
 }
 
 export class StepLoader {
+  /** Counters of foreground loads, for tests and the benchmark. */
+  readonly counts = { started: 0, cancelled: 0, shown: 0, prefetched: 0 };
   private inFlight: InFlight | null = null;
   private wanted: StepKey | null = null;
   private prefetchController: AbortController | null = null;
@@ -89,11 +91,15 @@ export class StepLoader {
 
   private display(key: StepKey, image: ExrImage, cached: boolean): void {
     this.displayedId = stepKeyId(key);
+    this.counts.shown += 1;
     this.callbacks.show(key, image, cached);
   }
 
   private cancelInFlight(): void {
-    this.inFlight?.controller.abort();
+    if (this.inFlight) {
+      this.inFlight.controller.abort();
+      this.counts.cancelled += 1;
+    }
     this.inFlight = null;
   }
 
@@ -101,6 +107,7 @@ export class StepLoader {
     const controller = new AbortController();
     const job: InFlight = { key, controller, decoding: false };
     this.inFlight = job;
+    this.counts.started += 1;
     const id = stepKeyId(key);
     this.fetchAndDecode(key, controller.signal, (phase) => {
       if (phase.kind === "decode") job.decoding = true;
@@ -142,7 +149,10 @@ export class StepLoader {
       if (this.cache.has(id)) continue;
       try {
         const image = await this.fetchAndDecode(key, controller.signal, () => {});
-        if (!controller.signal.aborted) this.cache.set(id, image);
+        if (!controller.signal.aborted) {
+          this.cache.set(id, image);
+          this.counts.prefetched += 1;
+        }
       } catch {
         // A neighbour that fails is reported if and when the user goes there.
       }
