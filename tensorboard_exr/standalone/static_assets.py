@@ -1,0 +1,39 @@
+"""The frontend build (tensorboard_exr/static/, git-ignored) as the review server sends it.
+
+The TensorBoard plugin serves the same folder through TensorBoard's own response helpers (its CSP,
+its gzip); this server needs ETags and its own CSP, so it reads the folder directly, by exact
+file name only, with the same path checks as every other file it sends.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from pathlib import Path
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+_MIME_TYPES = {
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".wasm": "application/wasm",  # WebAssembly.instantiateStreaming requires exactly this type
+    ".map": "application/json",
+    ".json": "application/json",
+    ".css": "text/css",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".woff2": "font/woff2",
+}
+
+_ASSET_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+
+
+def is_asset_name(name: str) -> bool:
+    """Whether `name` could be a file of the flat static folder (no folders, no hidden files)."""
+    return bool(_ASSET_NAME.match(name))
+
+
+def asset_mime_type(name: str) -> str:
+    """The Content-Type of a static file."""
+    suffix = Path(name).suffix.lower()
+    return _MIME_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
