@@ -1,0 +1,80 @@
+// The view state kept in the page's URL fragment, so a link shows a colleague the same thing:
+//   #image=Living%20room/L1&exposure=1.5&tonemap=falsecolour&metric=l1&zoom=4&x=12.5&y=8
+// Only fields that differ from the defaults are written; unknown or malformed fields are ignored
+// when reading (a hand-edited link still opens, with defaults where it is wrong).
+
+import { METRICS, TONEMAPS, type Metric, type Tonemap } from "../render/pipeline.js";
+import { DEFAULT_VIEW, type ViewState } from "../viewer/state.js";
+
+export interface LinkedView {
+  /** Id of the selected leaf (see review_api.ts). */
+  image?: string;
+  exposure?: number;
+  offset?: number;
+  gamma?: number;
+  tonemap?: Tonemap;
+  metric?: Metric;
+  layer?: string;
+  zoom?: number;
+  panX?: number;
+  panY?: number;
+}
+
+/** Reads a fragment (with or without the leading "#"). */
+export function parseViewHash(hash: string): LinkedView {
+  const params = new URLSearchParams(hash.replace(/^#/, ""));
+  const view: LinkedView = {};
+  const image = params.get("image");
+  if (image !== null) view.image = image;
+  const number = (name: string): number | undefined => {
+    const text = params.get(name);
+    if (text === null || text.trim() === "") return undefined;
+    const value = Number(text);
+    return Number.isFinite(value) ? value : undefined;
+  };
+  const exposure = number("exposure");
+  if (exposure !== undefined) view.exposure = exposure;
+  const offset = number("offset");
+  if (offset !== undefined) view.offset = offset;
+  const gamma = number("gamma");
+  if (gamma !== undefined && gamma > 0) view.gamma = gamma;
+  const zoom = number("zoom");
+  if (zoom !== undefined && zoom > 0) view.zoom = zoom;
+  const x = number("x");
+  const y = number("y");
+  if (x !== undefined && y !== undefined) {
+    view.panX = x;
+    view.panY = y;
+  }
+  const tonemap = params.get("tonemap");
+  const knownTonemap = TONEMAPS.find((t) => t.id === tonemap);
+  if (knownTonemap) view.tonemap = knownTonemap.id;
+  const metric = params.get("metric");
+  const knownMetric = METRICS.find((m) => m.id === metric);
+  if (knownMetric) view.metric = knownMetric.id;
+  const layer = params.get("layer");
+  if (layer) view.layer = layer;
+  return view;
+}
+
+/** The fragment (without "#") for a selected leaf and a viewer state. */
+export function formatViewHash(image: string | null, state: ViewState, activeLayer: string | null): string {
+  const params = new URLSearchParams();
+  if (image !== null) params.set("image", image);
+  if (state.exposure !== DEFAULT_VIEW.exposure) params.set("exposure", round(state.exposure, 3));
+  if (state.offset !== DEFAULT_VIEW.offset) params.set("offset", round(state.offset, 3));
+  if (state.gamma !== DEFAULT_VIEW.gamma) params.set("gamma", round(state.gamma, 3));
+  if (state.tonemap !== DEFAULT_VIEW.tonemap) params.set("tonemap", state.tonemap);
+  if (state.metric !== DEFAULT_VIEW.metric) params.set("metric", state.metric);
+  if (state.layer !== null && activeLayer !== null) params.set("layer", activeLayer);
+  // Zoom and pan always: the fitted view depends on the window size, which a colleague's differs.
+  params.set("zoom", round(state.zoom, 4));
+  params.set("x", round(state.panX, 2));
+  params.set("y", round(state.panY, 2));
+  // Leaf ids read better with their "/" unescaped (it is allowed in a fragment).
+  return params.toString().replace(/%2F/g, "/");
+}
+
+function round(value: number, digits: number): string {
+  return String(Number(value.toFixed(digits)));
+}
