@@ -62,8 +62,6 @@ const vec3 NEG_INF_MARKER = vec3(0.0, 0.0, 1.0);
 
 // Bit tests instead of isnan/isinf: those builtins may be folded away by optimising compilers.
 bool isNan(float x) { return (floatBitsToUint(x) & 0x7fffffffu) > 0x7f800000u; }
-bool isPosInf(float x) { return floatBitsToUint(x) == 0x7f800000u; }
-bool isNegInf(float x) { return floatBitsToUint(x) == 0xff800000u; }
 
 #if LINEAR_MIN
 #define SAMPLE(plane, texel, uv) texture(plane, uv).r
@@ -198,22 +196,24 @@ void main() {
   alpha = 0.5 * (a.a + b.a);
 #endif
 
+  // Non-finite tests on whole vectors: short-circuit || chains become divergent control flow,
+  // which software rasterisers pay for on every pixel.
+  uvec3 bits = floatBitsToUint(value);
+  bvec3 nans = greaterThan(bits & uvec3(0x7fffffffu), uvec3(0x7f800000u));
+  bool alphaNan = isNan(alpha);
   vec3 colour;
-  bool nan = isNan(value.r) || isNan(value.g) || isNan(value.b) || isNan(alpha);
 #if SHOW_NON_FINITE
-  bool posInf = isPosInf(value.r) || isPosInf(value.g) || isPosInf(value.b);
-  bool negInf = isNegInf(value.r) || isNegInf(value.g) || isNegInf(value.b);
-  if (nan) colour = NAN_MARKER;
-  else if (posInf) colour = POS_INF_MARKER;
-  else if (negInf) colour = NEG_INF_MARKER;
-  else
+  bool posInf = any(equal(bits, uvec3(0x7f800000u)));
+  bool negInf = any(equal(bits, uvec3(0xff800000u)));
+  bool nan = any(nans) || alphaNan;
+  if (nan || posInf || negInf) {
+    colour = nan ? NAN_MARKER : (posInf ? POS_INF_MARKER : NEG_INF_MARKER);
+  } else
 #endif
   {
     // Without markers a NaN would reach the tonemap as undefined behaviour; show it as zero.
-    if (nan) {
-      value = vec3(isNan(value.r) ? 0.0 : value.r, isNan(value.g) ? 0.0 : value.g, isNan(value.b) ? 0.0 : value.b);
-      alpha = isNan(alpha) ? 1.0 : alpha;
-    }
+    value = mix(value, vec3(0.0), nans);
+    alpha = alphaNan ? 1.0 : alpha;
     colour = applyTonemap(applyExposureAndOffset(value));
 #if HAS_ALPHA
     colour = colour + (1.0 - clamp(alpha, 0.0, 1.0)) * checkerboard(screen);

@@ -302,8 +302,10 @@ export class Viewer {
     }
     const started = performance.now();
     const { width, height } = this.renderer.resize();
-    this.overlay.width = width;
-    this.overlay.height = height;
+    if (this.overlay.width !== width || this.overlay.height !== height) {
+      this.overlay.width = width;
+      this.overlay.height = height;
+    }
     let params: DrawParams | null = null;
     try {
       params = this.drawParams();
