@@ -1,0 +1,226 @@
+"""The review page of `tensorboard-exr serve` in real Chromium, against a real server process.
+
+Expected pixels come from pixel_model (an independent model of the viewer's pipeline) applied
+to the values written into the EXR files here, and to the metric computed with numpy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from review_server import ReviewServer, constant_rgb, write_exr
+
+from .conftest import STATIC
+from .pixel_model import assert_close, displayed
+
+pytestmark = pytest.mark.skipif(
+    not STATIC.joinpath("standalone.js").is_file(), reason="frontend not built (no static/standalone.js)"
+)
+
+W, H = 16, 8
+PROBES = [(0, 0), (5, 3), (15, 7), (9, 1)]
+
+
+def gradient(scale: float, shift: float) -> np.ndarray:
+    """An HxWx3 float32 image with a different value in every pixel and channel."""
+    y, x = np.mgrid[0:H, 0:W].astype(np.float32)
+    return np.stack([x / (W - 1) * scale, y / (H - 1) * scale, np.full((H, W), shift, np.float32)], axis=-1)
+
+
+def review(page: Page) -> object:
+    return page.locator(".exr-review")
+
+
+def wait_ready(page: Page, image: str) -> None:
+    expect(review(page)).to_have_attribute("data-image", image)
+    expect(review(page)).to_have_attribute("data-state", "ready")
+
+
+def pixel_at(page: Page, ix: int, iy: int) -> list[int]:
+    """The displayed colour of image pixel (ix, iy), read from the WebGL canvas."""
+    return page.evaluate(
+        """([ix, iy]) => {
+            const viewer = window.__exrReview.viewer;
+            const p = viewer.canvasPointOf(ix, iy);
+            return viewer.readPixel(p.x, p.y);
+        }""",
+        [ix, iy],
+    )
+
+
+def check_pixels(page: Page, image: np.ndarray, where: str, **view: object) -> None:
+    for ix, iy in PROBES:
+        want = displayed(tuple(float(v) for v in image[iy, ix]), **view)  # type: ignore[arg-type]
+        assert_close(pixel_at(page, ix, iy), want, where=f"{where} pixel {ix},{iy}")
+
+
+# ---- a JERI config ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def jeri_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("jeri")
+    write_exr(folder / "images" / "denoised.exr", gradient(0.8, 0.1))
+    write_exr(folder / "images" / "reference.exr", gradient(0.5, 0.4))
+    (folder.parent / f"{folder.name}-secret.exr").write_bytes(b"outside")
+    config = {
+        "title": "root",
+        "children": [
+            {
+                "title": "Scene",
+                "children": [
+                    {"title": "Denoised", "image": "images/denoised.exr"},
+                    {"title": "Reference", "image": "images/reference.exr"},
+                    {
+                        "title": "L1",
+                        "tonemapGroup": "other",
+                        "lossMap": {
+                            "function": "L1",
+                            "imageA": "images/denoised.exr",
+                            "imageB": "images/reference.exr",
+                        },
+                    },
+                    {"title": "Outside", "image": f"../{folder.name}-secret.exr"},
+                ],
+            }
+        ],
+    }
+    (folder / "figures.json").write_text(json.dumps(config))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def jeri_server(jeri_folder: Path) -> Iterator[ReviewServer]:
+    with ReviewServer(jeri_folder / "figures.json", ["--quiet"]) as server:
+        yield server
+
+
+def test_jeri_config_renders_its_images_and_an_l1_map(page: Page, jeri_server: ReviewServer) -> None:
+    page.goto(jeri_server.url)
+    wait_ready(page, "Scene/Denoised")
+    leaves = page.locator(".exr-tag .exr-tag-name").all_text_contents()
+    assert leaves == ["Denoised", "Reference", "L1", "Outside"]
+    check_pixels(page, gradient(0.8, 0.1), "Denoised")
+
+    page.locator('.exr-tag[data-leaf="Scene/Reference"]').click()
+    wait_ready(page, "Scene/Reference")
+    check_pixels(page, gradient(0.5, 0.4), "Reference")
+
+    page.locator('.exr-tag[data-leaf="Scene/L1"]').click()
+    wait_ready(page, "Scene/L1")
+    assert page.evaluate("window.__exrReview.viewer.state.metric") == "l1"
+    l1 = np.abs(gradient(0.8, 0.1) - gradient(0.5, 0.4))
+    check_pixels(page, l1, "L1 map")
+    # The map stays in HDR: exposure scales the error like any image.
+    page.evaluate("window.__exrReview.viewer.setState({exposure: 2})")
+    check_pixels(page, l1, "L1 map at +2 stops", exposure=2.0)
+
+
+def test_a_config_entry_outside_the_root_shows_why_it_is_refused(
+    page: Page, jeri_server: ReviewServer
+) -> None:
+    page.goto(jeri_server.url + "#image=Scene/Outside")
+    expect(review(page)).to_have_attribute("data-state", "error")
+    error = review(page).get_attribute("data-error") or ""
+    assert "Outside" in error and "leaves the served folder" in error
+
+
+def test_paths_outside_the_root_are_refused_to_the_page(page: Page, jeri_server: ReviewServer) -> None:
+    page.goto(jeri_server.url)
+    wait_ready(page, "Scene/Denoised")
+    name = jeri_server.path.parent.name
+    statuses = page.evaluate(
+        """async (name) => {
+            const out = [];
+            for (const url of [`files/..%2f${name}-secret.exr`, `files/%2e%2e%2f${name}-secret.exr`,
+                               `files/images%2f..%2f..%2f${name}-secret.exr`, "files/images/unlisted.exr"]) {
+                const response = await fetch(url);
+                out.push([response.status, await response.text()]);
+            }
+            return out;
+        }""",
+        name,
+    )
+    for status, body in statuses:
+        assert status in (403, 404) and "outside" not in body and json.loads(body)["error"]
+
+
+# ---- an auto-grouped folder -------------------------------------------------------------
+
+MEMBERS = {"denoised": (0.25, 0.5, 0.125), "noisy": (0.75, 0.0625, 0.5), "reference": (0.2, 0.4, 0.1)}
+
+
+@pytest.fixture(scope="module")
+def folder_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReviewServer]:
+    folder = tmp_path_factory.mktemp("results")
+    for member, rgb in MEMBERS.items():
+        write_exr(folder / member / "x.exr", constant_rgb(W, H, rgb))
+    secret = folder.parent / f"{folder.name}-secret.exr"
+    secret.write_bytes(b"outside")
+    os.symlink(secret, folder / "noisy" / "link.exr")
+    with ReviewServer(folder, ["--quiet"]) as server:
+        yield server
+
+
+def test_auto_grouped_folder_toggles_members_with_number_keys(
+    page: Page, folder_server: ReviewServer
+) -> None:
+    page.goto(folder_server.url)
+    wait_ready(page, "x.exr/denoised")
+    for key, member in [("2", "noisy"), ("3", "reference"), ("1", "denoised"), ("2", "noisy")]:
+        page.keyboard.press(key)
+        wait_ready(page, f"x.exr/{member}")
+        assert_close(pixel_at(page, 3, 3), displayed(MEMBERS[member]), where=f"key {key}")
+    # The reference folder is image B: an error metric compares each member against it.
+    page.select_option(".exr-metric", "l1")
+    want = tuple(abs(a - b) for a, b in zip(MEMBERS["noisy"], MEMBERS["reference"], strict=True))
+    assert_close(pixel_at(page, 3, 3), displayed(want), where="noisy L1")
+    page.keyboard.press("1")
+    wait_ready(page, "x.exr/denoised")
+    assert page.evaluate("window.__exrReview.viewer.state.metric") == "l1"
+    want = tuple(abs(a - b) for a, b in zip(MEMBERS["denoised"], MEMBERS["reference"], strict=True))
+    assert_close(pixel_at(page, 3, 3), displayed(want), where="denoised L1")
+
+
+def test_a_symlink_in_the_folder_is_refused(page: Page, folder_server: ReviewServer) -> None:
+    page.goto(folder_server.url)
+    wait_ready(page, "x.exr/denoised")
+    status = page.evaluate("fetch('files/noisy/link.exr').then(r => r.status)")
+    assert status == 403
+    assert "noisy/link.exr" in page.locator(".exr-review-notes").inner_text()
+
+
+def test_a_shared_url_restores_image_exposure_zoom_and_metric(
+    page: Page, browser: Browser, folder_server: ReviewServer
+) -> None:
+    page.goto(folder_server.url)
+    wait_ready(page, "x.exr/denoised")
+    page.keyboard.press("2")
+    wait_ready(page, "x.exr/noisy")
+    page.select_option(".exr-metric", "l2")
+    page.evaluate("window.__exrReview.viewer.setState({exposure: 1.5, zoom: 24, panX: 5.5, panY: 2.25})")
+    expect(review(page)).to_have_attribute(
+        "data-hash", "image=x.exr/noisy&exposure=1.5&metric=l2&zoom=24&x=5.5&y=2.25"
+    )
+    shared = page.url
+    assert shared.endswith("#image=x.exr/noisy&exposure=1.5&metric=l2&zoom=24&x=5.5&y=2.25")
+    seen = page.evaluate("window.__exrReview.viewer.readPixel(500, 300)")
+
+    colleague = browser.new_context(viewport={"width": 1000, "height": 700}, device_scale_factor=1).new_page()
+    try:
+        colleague.goto(shared)
+        wait_ready(colleague, "x.exr/noisy")
+        state = colleague.evaluate("window.__exrReview.viewer.state")
+        assert (state["exposure"], state["metric"], state["zoom"]) == (1.5, "l2", 24)
+        assert (state["panX"], state["panY"]) == (5.5, 2.25)
+        assert colleague.evaluate("window.__exrReview.viewer.readPixel(500, 300)") == seen
+        want = tuple((a - b) ** 2 for a, b in zip(MEMBERS["noisy"], MEMBERS["reference"], strict=True))
+        assert_close(pixel_at(colleague, 3, 3), displayed(want, exposure=1.5), where="restored L2")
+    finally:
+        colleague.context.close()
