@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 import numpy as np
@@ -91,19 +91,32 @@ class ImagePlan:
         """Uncompressed pixel bytes."""
         return sum(self.width * self.height * PIXEL_DTYPES[c.pixel_type].itemsize for c in self.channels)
 
-    def snapshot(self) -> ImagePlan:
-        """Returns a plan that owns copies of its pixels, so the caller may overwrite its arrays."""
+    def snapshot(self, allocate: Callable[[tuple[int, ...], np.dtype], np.ndarray] = np.empty) -> ImagePlan:
+        """Returns a plan that owns copies of its pixels, so the caller may overwrite its arrays.
+
+        `allocate(shape, dtype)` provides the (C-contiguous) arrays to copy into, e.g. recycled ones.
+        """
+
+        def copy(array: np.ndarray) -> np.ndarray:
+            target = allocate(array.shape, array.dtype)
+            np.copyto(target, array)
+            return target
+
         if self.interleaved is not None:
-            interleaved = np.array(self.interleaved, copy=True, order="C")
+            interleaved = copy(self.interleaved)
             channels = tuple(
                 Channel(c.name, interleaved[..., i], c.pixel_type) for i, c in enumerate(self.channels)
             )
             return dataclasses.replace(self, channels=channels, interleaved=interleaved)
         # One contiguous plane per channel: the copy is also the layout OpenEXR needs.
-        channels = tuple(
-            Channel(c.name, np.array(c.pixels, copy=True, order="C"), c.pixel_type) for c in self.channels
-        )
+        channels = tuple(Channel(c.name, copy(c.pixels), c.pixel_type) for c in self.channels)
         return dataclasses.replace(self, channels=channels)
+
+    def pixel_buffers(self) -> list[np.ndarray]:
+        """The arrays a snapshot owns (to recycle once the plan is encoded)."""
+        if self.interleaved is not None:
+            return [self.interleaved]
+        return [c.pixels for c in self.channels]
 
     def image_info(self) -> metadata.ExrImageInfo:
         """Describes the EXR that `encode_plan` writes (EXR stores channels sorted by name)."""

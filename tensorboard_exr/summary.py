@@ -30,6 +30,7 @@ import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 from tensorboard.compat.proto import summary_pb2, tensor_pb2, tensor_shape_pb2, types_pb2
 
 from tensorboard_exr import encode, event_writer, metadata
@@ -125,6 +126,38 @@ def _summary_proto(tag: str, summary_metadata: summary_pb2.SummaryMetadata, valu
     )
 
 
+class _BufferPool:
+    """Recycles the background writer's pixel copies.
+
+    Copying into memory that is already mapped is markedly cheaper than into a fresh allocation
+    (which page-faults on every 4 kB), and the copy is what the training loop waits for. A few
+    buffers per shape are kept, and only while the writer is open.
+    """
+
+    def __init__(self, per_shape: int = 2) -> None:
+        self._per_shape = per_shape
+        self._spare: dict[tuple[tuple[int, ...], str], list[np.ndarray]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        with self._lock:
+            spare = self._spare.get((shape, np.dtype(dtype).str))
+            if spare:
+                return spare.pop()
+        return np.empty(shape, dtype)
+
+    def give_back(self, arrays: Sequence[np.ndarray]) -> None:
+        with self._lock:
+            for array in arrays:
+                spare = self._spare.setdefault((array.shape, array.dtype.str), [])
+                if len(spare) < self._per_shape and array.flags.c_contiguous and array.flags.owndata:
+                    spare.append(array)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._spare.clear()
+
+
 class Writer:
     """Writes EXR summaries to a new TensorBoard event file in `logdir` (one run).
 
@@ -171,6 +204,7 @@ class Writer:
         self._failure: tuple[str, int, BaseException] | None = None  # first since the last raise
         self._later_failures = 0
         self._condition = threading.Condition()
+        self._buffers = _BufferPool()
         self._thread: threading.Thread | None = None
         if background:
             self._thread = threading.Thread(target=self._run, name=f"exr-writer:{self._logdir}", daemon=True)
@@ -215,6 +249,7 @@ class Writer:
             if self._thread is not None:
                 self._thread.join()
             self._file.close()
+            self._buffers.clear()
             _open_writers.discard(self)
         self._raise_pending()
 
@@ -239,7 +274,10 @@ class Writer:
                 self._write(job)
             self._file.flush()
             return
-        jobs = [dataclasses.replace(job, plan=job.plan.snapshot()) if job.plan else job for job in jobs]
+        jobs = [
+            dataclasses.replace(job, plan=job.plan.snapshot(self._buffers.take)) if job.plan else job
+            for job in jobs
+        ]
         with self._condition:
             for job in jobs:
                 while self._queue and (
@@ -285,6 +323,8 @@ class Writer:
                     else:
                         self._later_failures += 1
             finally:
+                if job.plan is not None:
+                    self._buffers.give_back(job.plan.pixel_buffers())
                 with self._condition:
                     self._busy = False
                     self._queued_bytes -= job.size
