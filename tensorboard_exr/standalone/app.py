@@ -118,10 +118,7 @@ class ReviewApp:
             )
 
     def index(self, request: Request) -> Response:
-        try:
-            title = self.source.snapshot().title
-        except ConfigError:
-            title = "config error"
+        title = self.source.title
         built = (self.static_dir / VIEWER_SCRIPT).is_file()
         response = Response(index_html(title, built), mimetype="text/html")
         response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY

@@ -20,6 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .served_files import FileVersion
 from .tree import Group, ImageLeaf, Node, natural_key
 
 IMAGE_EXTENSIONS: tuple[str, ...] = (".exr",)
@@ -47,6 +48,8 @@ class FolderScan:
 
     files: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # The scan's own lstat of each file, so the tree needs no second stat per file.
+    versions: dict[str, FileVersion] = field(default_factory=dict)
 
 
 def scan_folder(root: Path, max_files: int = DEFAULT_MAX_FILES) -> FolderScan:
@@ -69,10 +72,11 @@ def scan_folder(root: Path, max_files: int = DEFAULT_MAX_FILES) -> FolderScan:
                 continue
             relpath = f"{prefix}{entry.name}"
             try:
-                mode = entry.stat(follow_symlinks=False).st_mode
+                st = entry.stat(follow_symlinks=False)
             except OSError as error:
                 unreadable.append(f"{relpath} ({error.strerror})")
                 continue
+            mode = st.st_mode
             if stat.S_ISLNK(mode):
                 if entry.name.lower().endswith(IMAGE_EXTENSIONS) or _is_dir_target(entry):
                     symlinks.append(relpath)
@@ -86,6 +90,7 @@ def scan_folder(root: Path, max_files: int = DEFAULT_MAX_FILES) -> FolderScan:
                     truncated = True
                     break
                 scan.files.append(relpath)
+                scan.versions[relpath] = FileVersion.of(st)
     scan.files.sort()
     if truncated:
         scan.warnings.append(f"more than {max_files} image files: only the first {max_files} are listed")
@@ -185,7 +190,12 @@ class _FolderNode:
         return Group(title=title, children=tuple(children))
 
 
-def folder_tree(root: Path, max_files: int = DEFAULT_MAX_FILES) -> tuple[Group, list[str]]:
-    """Scans `root` and groups what it finds; returns the tree and the scan's warnings."""
+def folder_tree(root: Path, max_files: int = DEFAULT_MAX_FILES) -> tuple[Group, FolderScan]:
+    """Scans `root` and groups what it finds; returns the tree and the scan."""
     scan = scan_folder(root, max_files=max_files)
-    return group_files(scan.files, title=root.name or str(root)), scan.warnings
+    return group_files(scan.files, title=folder_title(root)), scan
+
+
+def folder_title(root: Path) -> str:
+    """How a served folder is titled: its name."""
+    return root.name or str(root)

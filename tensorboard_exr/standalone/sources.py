@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from .config import ConfigError, LoadedConfig, load_config
-from .folder_tree import DEFAULT_MAX_FILES, IMAGE_EXTENSIONS, folder_tree
+from .folder_tree import DEFAULT_MAX_FILES, IMAGE_EXTENSIONS, folder_title, folder_tree
+from .served_files import FileVersion
 from .tree import Group
 
 
@@ -29,12 +30,19 @@ class TreeSnapshot:
     warnings: tuple[str, ...] = ()
     # Paths as written in a config that are not served, and why (see config.py).
     refused: Mapping[str, str] = field(default_factory=dict)
+    # Versions already known from a folder scan; other files are stat-ed when the tree is sent.
+    versions: Mapping[str, FileVersion] = field(default_factory=dict)
 
 
 class TreeSource(Protocol):
     """What the server needs from a folder or a config."""
 
     root: Path
+
+    @property
+    def title(self) -> str:
+        """A title for the page, known without building the tree."""
+        ...
 
     def snapshot(self) -> TreeSnapshot:
         """The current tree; raises ConfigError when a config has become unreadable."""
@@ -52,9 +60,19 @@ class FolderSource:
         self.root = root
         self.max_files = max_files
 
+    @property
+    def title(self) -> str:
+        return folder_title(self.root)
+
     def snapshot(self) -> TreeSnapshot:
-        tree, warnings = folder_tree(self.root, max_files=self.max_files)
-        return TreeSnapshot(source="folder", title=tree.title, tree=tree, warnings=tuple(warnings))
+        tree, scan = folder_tree(self.root, max_files=self.max_files)
+        return TreeSnapshot(
+            source="folder",
+            title=tree.title,
+            tree=tree,
+            warnings=tuple(scan.warnings),
+            versions=scan.versions,
+        )
 
     def may_serve(self, relpath: str) -> bool:
         return relpath.lower().endswith(IMAGE_EXTENSIONS)
@@ -96,17 +114,24 @@ class ConfigSource:
                 self._error = error
             self._stamp = stamp
 
+    @property
+    def title(self) -> str:
+        self._reload_if_changed()
+        if self._loaded is None:
+            return self.config_path.name
+        # JERI's examples all call the top node "root": the file name says more.
+        title = self._loaded.tree.title
+        return title if title not in ("", "root") else self.config_path.name
+
     def snapshot(self) -> TreeSnapshot:
         self._reload_if_changed()
         if self._error is not None:
             raise self._error
         assert self._loaded is not None
         loaded = self._loaded
-        # JERI's examples all call the top node "root": the file name says more.
-        title = loaded.tree.title if loaded.tree.title not in ("", "root") else self.config_path.name
         return TreeSnapshot(
             source="config",
-            title=title,
+            title=self.title,
             tree=loaded.tree,
             warnings=tuple(loaded.refused.values()),
             refused=loaded.refused,

@@ -7,6 +7,7 @@ Paths are POSIX paths relative to the served root and never contain `..`.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -97,8 +98,10 @@ def referenced_paths(node: Node) -> list[str]:
 _DIGITS = re.compile(r"(\d+)")
 
 
+# Cached: a results folder repeats the same few names (methods, passes) thousands of times.
+@functools.lru_cache(maxsize=1 << 16)
 def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
     """Sort key that puts `img2` before `img10` (case-insensitive otherwise)."""
     return tuple(
-        (0, int(part)) if part.isdigit() else (1, part.casefold()) for part in _DIGITS.split(text) if part
+        [(0, int(part)) if part.isdigit() else (1, part.casefold()) for part in _DIGITS.split(text) if part]
     )

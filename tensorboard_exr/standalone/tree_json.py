@@ -7,11 +7,12 @@ forever and still see a re-rendered file, or the reason it cannot be served.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .served_files import RefusedPath, file_version
+from .served_files import FileVersion, RefusedPath, file_version
 from .sources import TreeSnapshot
 from .tree import Group, ImageLeaf, Node
 
@@ -25,7 +26,7 @@ def file_url(relpath: str, token: str) -> str:
 
 def snapshot_json(snapshot: TreeSnapshot, root: Path) -> dict[str, Any]:
     """The `/api/tree` body for a snapshot; files are stat-ed now, so the versions are current."""
-    writer = _TreeWriter(root, snapshot.refused)
+    writer = _TreeWriter(root, snapshot.refused, snapshot.versions)
     return {
         "source": snapshot.source,
         "title": snapshot.title,
@@ -35,9 +36,10 @@ def snapshot_json(snapshot: TreeSnapshot, root: Path) -> dict[str, Any]:
 
 
 class _TreeWriter:
-    def __init__(self, root: Path, refused: Any) -> None:
+    def __init__(self, root: Path, refused: Mapping[str, str], versions: Mapping[str, FileVersion]) -> None:
         self.root = root
         self.refused = refused
+        self.versions = versions
         self.ids: set[str] = set()
         self.files: dict[str, dict[str, Any]] = {}
 
@@ -87,7 +89,7 @@ class _TreeWriter:
                 self.files[relpath] = {"path": relpath, "error": self.refused[relpath]}
             else:
                 try:
-                    version = file_version(self.root, relpath)
+                    version = self.versions.get(relpath) or file_version(self.root, relpath)
                     self.files[relpath] = {
                         "path": relpath,
                         "url": file_url(relpath, version.token),

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from tensorboard_exr.standalone.folder_tree import folder_tree, group_files, scan_folder
+from tensorboard_exr.standalone.served_files import file_version
 from tensorboard_exr.standalone.tree import Group, ImageLeaf
 
 
@@ -102,6 +103,13 @@ def test_scan_stops_at_the_file_limit_with_a_warning(tmp_path: Path) -> None:
 
 
 def test_an_empty_folder_gives_an_empty_tree_and_a_warning(tmp_path: Path) -> None:
-    tree, warnings = folder_tree(tmp_path)
+    tree, scan = folder_tree(tmp_path)
     assert tree.children == () and tree.title == tmp_path.name
-    assert warnings == [f"no image files (.exr) under {tmp_path}"]
+    assert scan.warnings == [f"no image files (.exr) under {tmp_path}"]
+
+
+def test_the_scan_knows_each_file_version_as_the_file_server_computes_it(tmp_path: Path) -> None:
+    write(tmp_path / "a" / "x.exr", b"12345")
+    scan = scan_folder(tmp_path)
+    assert scan.versions == {"a/x.exr": file_version(tmp_path, "a/x.exr")}
+    assert scan.versions["a/x.exr"].size == 5
