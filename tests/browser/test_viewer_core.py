@@ -343,3 +343,22 @@ def test_corrupt_bytes_report_an_error(viewer: Page) -> None:
     error = viewer.evaluate("t => window.__exrTest.loadBase64(t)", garbage)
     assert error
     expect(viewer.locator(".exr-viewer-message")).to_be_visible()
+
+
+def test_recent_images_keep_their_textures(viewer: Page) -> None:
+    g = gradient()
+    first = spec([plane(c, g[c]) for c in "RGB"])
+    second = spec([plane(c, g[c] * 0.5) for c in "RGB"])
+    viewer.evaluate(
+        """([a, b]) => {
+             window.__first = window.__exrTest.show(a) && window.__exrTest.viewer.image;
+             window.__exrTest.show(b);
+           }""",
+        [first, second],
+    )
+    before = viewer.evaluate("window.__exrTest.viewer.stats()")
+    assert before["uploads"] == 6
+    viewer.evaluate("window.__exrTest.viewer.setImage(window.__first)")  # back to the first image
+    after = viewer.evaluate("window.__exrTest.viewer.stats()")
+    assert after["uploads"] == 6 and after["textureBytes"] == 6 * W * H * 2
+    check_gradient(viewer)

@@ -141,6 +141,11 @@ export class Renderer {
     this.uploads += 1;
   }
 
+  /** GPU bytes of a plane's texture (0 when it is not uploaded). */
+  uploadedBytes(channel: ExrChannel): number {
+    return this.textures.get(channel)?.bytes ?? 0;
+  }
+
   /** Frees the textures of every plane not in `keep`. */
   releaseExcept(keep: Set<ExrChannel>): void {
     for (const [channel, entry] of this.textures) {

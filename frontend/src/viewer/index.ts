@@ -1,5 +1,5 @@
 // Public surface of the embeddable viewer (docs/viewer-api.md).
-export { Viewer } from "./viewer.js";
+export { DEFAULT_TEXTURE_BUDGET_BYTES, Viewer } from "./viewer.js";
 export type { ChannelReading, ExrDecoder, HoverInfo, RenderInfo, ViewerEvents, ViewerOptions } from "./viewer.js";
 export { DEFAULT_VIEW } from "./state.js";
 export type { ViewState } from "./state.js";

@@ -60,7 +60,14 @@ export interface ViewerOptions {
   keyboardTarget?: HTMLElement | Document;
   /** Used by loadBytes(). */
   decoder?: ExrDecoder;
+  /**
+   * GPU memory for the textures of recently shown images (default 256 MiB): going back to one of
+   * them (e.g. the previous training step) then needs no upload at all.
+   */
+  textureBudgetBytes?: number;
 }
+
+export const DEFAULT_TEXTURE_BUDGET_BYTES = 256 * 1024 * 1024;
 
 type Listener<T> = (value: T) => void;
 
@@ -88,6 +95,8 @@ export class Viewer {
   private pointer: { x: number; y: number } | null = null;
   private drag: { x: number; y: number; panX: number; panY: number } | null = null;
   private viewFitted = false;
+  /** Recently shown images, most recent last; their textures stay while they fit the budget. */
+  private recent: ExrImage[] = [];
 
   constructor(container: HTMLElement, private readonly options: ViewerOptions = {}) {
     this.element = document.createElement("div");
@@ -120,6 +129,7 @@ export class Viewer {
   setImage(image: ExrImage | null): void {
     const previous = this.current;
     this.current = image ? { image, layers: groupLayers(image) } : null;
+    if (image) this.recent = [...this.recent.filter((r) => r !== image), image];
     this.showMessage(null);
     if (image && (!previous || !this.viewFitted || !sameGeometry(previous.image, image))) {
       this.fitNow();
@@ -375,9 +385,21 @@ export class Viewer {
 
   private releaseUnusedTextures(): void {
     const keep = new Set<ExrChannel>();
+    const channelsOf = (image: ExrImage) => image.parts.flatMap((p) => p.channels);
     for (const slot of [this.current, this.reference]) {
-      slot?.image.parts.forEach((p) => p.channels.forEach((c) => keep.add(c)));
+      if (slot) channelsOf(slot.image).forEach((c) => keep.add(c));
     }
+    let budget = this.options.textureBudgetBytes ?? DEFAULT_TEXTURE_BUDGET_BYTES;
+    const kept: ExrImage[] = [];
+    for (const image of [...this.recent].reverse()) {
+      const bytes = channelsOf(image).reduce((sum, c) => sum + this.renderer.uploadedBytes(c), 0);
+      const always = image === this.current?.image || image === this.reference?.image;
+      if (!always && bytes > budget) continue;
+      budget -= bytes;
+      kept.push(image);
+      channelsOf(image).forEach((c) => keep.add(c));
+    }
+    this.recent = kept.reverse();
     this.renderer.releaseExcept(keep);
   }
 
