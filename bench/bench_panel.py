@@ -161,9 +161,15 @@ REUPLOAD_JS = """
 """
 
 
-def wait_idle(page, seconds: float = 2.5) -> None:
-    """Lets neighbour prefetches finish so they do not compete with the next measurement."""
-    time.sleep(seconds)
+def wait_idle(page, seconds: float = 1.5) -> None:
+    """Waits until neighbour prefetches have stopped (no new one for `seconds`), so that they do
+    not compete for the two CPUs with the next measurement."""
+    last, since = None, time.perf_counter()
+    while time.perf_counter() - since < seconds:
+        counts = page.evaluate("window.__exrPanel.loadCounts")
+        if counts != last:
+            last, since = counts, time.perf_counter()
+        time.sleep(0.2)
 
 
 def main() -> None:
@@ -187,7 +193,7 @@ def main() -> None:
                 wait_idle(page)
 
                 decode_ms = page.evaluate(DECODE_ONLY_JS, "exr?run=bench&tag=hd&step=3")
-                wait_idle(page, 0.5)
+                wait_idle(page)
 
                 uncached, cached = [], []
                 # Far jumps land on steps nobody prefetched; near ones on prefetched neighbours.
@@ -200,7 +206,7 @@ def main() -> None:
                     r = page.evaluate(STEP_TO_PIXEL_JS, step)
                     assert r["cached"], f"step {step} was expected to be cached (prefetched)"
                     cached.append(r["ms"])
-                    wait_idle(page, 1.0)
+                    wait_idle(page)
 
                 page.locator('.exr-tag[data-run="bench"][data-tag="uhd"]').click()
                 page.wait_for_selector('.exr-panel[data-tag="uhd"][data-state="ready"]', timeout=120_000)
