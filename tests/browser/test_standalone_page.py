@@ -122,6 +122,30 @@ def test_jeri_config_renders_its_images_and_an_l1_map(page: Page, jeri_server: R
     check_pixels(page, l1, "L1 map at +2 stops", exposure=2.0)
 
 
+def test_tonemap_groups_keep_their_own_exposure(page: Page, jeri_server: ReviewServer) -> None:
+    page.goto(jeri_server.url)
+    wait_ready(page, "Scene/Denoised")
+    page.evaluate("window.__exrReview.viewer.setState({exposure: 3})")
+    page.locator('.exr-tag[data-leaf="Scene/L1"]').click()  # tonemapGroup "other"
+    wait_ready(page, "Scene/L1")
+    assert page.evaluate("window.__exrReview.viewer.state.exposure") == 0
+    page.evaluate("window.__exrReview.viewer.setState({exposure: -1})")
+    page.locator('.exr-tag[data-leaf="Scene/Reference"]').click()  # back to "default"
+    wait_ready(page, "Scene/Reference")
+    assert page.evaluate("window.__exrReview.viewer.state.exposure") == 3
+    check_pixels(page, gradient(0.5, 0.4), "Reference at +3", exposure=3.0)
+
+
+def test_a_malformed_link_opens_the_first_image_with_defaults(page: Page, jeri_server: ReviewServer) -> None:
+    page.goto(jeri_server.url + "#image=Scene/Gone&exposure=abc&zoom=-4&tonemap=nope&metric=l9")
+    wait_ready(page, "Scene/Denoised")
+    state = page.evaluate("window.__exrReview.viewer.state")
+    assert (state["exposure"], state["tonemap"], state["metric"]) == (0, "srgb", "none")
+    assert state["zoom"] > 0
+    expect(page.locator(".exr-status")).to_contain_text('No image "Scene/Gone"')
+    check_pixels(page, gradient(0.8, 0.1), "Denoised")
+
+
 def test_a_config_entry_outside_the_root_shows_why_it_is_refused(
     page: Page, jeri_server: ReviewServer
 ) -> None:

@@ -196,10 +196,11 @@ export class ReviewPage {
       this.element.dataset["state"] = "ready";
       return;
     }
+    await this.select(found.leaf, linked);
+    // After the load, whose progress line would replace it.
     if (wanted !== undefined && found.leaf.id !== wanted) {
       this.flashStatus(`No image "${wanted}" here any more: showing "${found.leaf.id}".`);
     }
-    await this.select(found.leaf, linked);
   }
 
   /** Shows a leaf; `linked` (from a URL) sets the view once the image is on screen. */
