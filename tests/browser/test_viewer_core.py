@@ -362,3 +362,40 @@ def test_recent_images_keep_their_textures(viewer: Page) -> None:
     after = viewer.evaluate("window.__exrTest.viewer.stats()")
     assert after["uploads"] == 6 and after["textureBytes"] == 6 * W * H * 2
     check_gradient(viewer)
+
+
+OVERLAY_INK_JS = """
+() => {
+  const overlay = document.querySelector('.exr-viewer-overlay');
+  const data = overlay.getContext('2d').getImageData(0, 0, overlay.width, overlay.height).data;
+  let ink = 0;
+  for (let i = 3; i < data.length; i += 4) if (data[i] > 0) ink++;
+  return ink;
+}
+"""
+
+
+def test_pixel_values_are_drawn_in_pixels_at_high_zoom(viewer: Page) -> None:
+    show(viewer, gradient_image())
+    assert viewer.evaluate(OVERLAY_INK_JS) == 0  # zoom 4: no text
+    viewer.evaluate("window.__exrTest.viewer.setState({zoom: 128, panX: 13, panY: 40})")
+    expect(viewer.locator(".exr-viewer")).to_have_attribute("data-zoom", "128")
+    viewer.evaluate("window.__exrTest.viewer.readPixel(0, 0)")
+    assert viewer.evaluate(OVERLAY_INK_JS) > 200  # digits of R, G and B in the visible pixels
+
+
+def test_window_outlines_on_demand(viewer: Page) -> None:
+    image = {
+        "width": 32,
+        "height": 16,
+        "dataWindow": {"xMin": 10, "yMin": 20, "xMax": 41, "yMax": 35},
+        "displayWindow": {"xMin": 0, "yMin": 0, "xMax": 63, "yMax": 63},
+        "channels": [plane("Y", np.full((16, 32), 0.5, np.float32))],
+    }
+    show(viewer, image)
+    assert viewer.evaluate(OVERLAY_INK_JS) == 0
+    viewer.locator(".exr-viewer").focus()
+    viewer.keyboard.press("b")
+    expect(viewer.locator(".exr-viewer")).to_have_attribute("data-windows", "1")
+    viewer.evaluate("window.__exrTest.viewer.readPixel(0, 0)")
+    assert viewer.evaluate(OVERLAY_INK_JS) > 4 * 100  # two rectangles' outlines

@@ -473,6 +473,7 @@ export class Viewer {
     d["zoom"] = formatNumber(s.zoom);
     d["pan"] = `${formatNumber(s.panX)},${formatNumber(s.panY)}`;
     d["nonFinite"] = s.showNonFinite ? "1" : "0";
+    d["windows"] = s.showWindows ? "1" : "0";
   }
 
   // ---- interaction -----------------------------------------------------------------------
