@@ -15,6 +15,7 @@ import {
   fetchFile,
   fetchTree,
   type GroupNode,
+  type ImageNode,
   type LeafNode,
   leavesOf,
   type ReviewTree,
@@ -33,6 +34,9 @@ const DEFAULT_TONE: Tone = {
   gamma: DEFAULT_VIEW.gamma,
   tonemap: DEFAULT_VIEW.tonemap,
 };
+
+/** How many images of the current group are decoded ahead (the number keys reach 10). */
+const PREFETCH_SIBLINGS = 9;
 
 /** The fragment is rewritten at most this often while dragging or zooming. */
 const HASH_DELAY_MS = 150;
@@ -293,11 +297,18 @@ export class ReviewPage {
     return pending;
   }
 
-  /** Decodes the other members of the group in the background so toggling is instant. */
+  /**
+   * Decodes the group's other images in the background so toggling is instant: the ones nearest
+   * in the list first, at most PREFETCH_SIBLINGS (a plain folder may hold hundreds of images).
+   */
   private prefetchSiblings(placed: Placed): void {
-    for (const child of placed.parent.children) {
-      if (child.type === "image" && child.file.url) this.image(child.file).catch(() => undefined);
-    }
+    const images = placed.parent.children.filter((c): c is ImageNode => c.type === "image" && !!c.file.url);
+    const here = images.findIndex((c) => c.id === placed.leaf.id);
+    const nearest = images
+      .map((image, index) => ({ image, distance: here < 0 ? index : Math.abs(index - here) }))
+      .sort((a, b) => a.distance - b.distance)
+      .slice(0, PREFETCH_SIBLINGS + 1);
+    for (const { image } of nearest) this.image(image.file).catch(() => undefined);
   }
 
   private setMetric(metric: Metric): void {
