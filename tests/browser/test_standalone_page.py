@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import OpenEXR
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from review_server import ReviewServer, constant_rgb, write_exr
@@ -246,5 +248,46 @@ def test_a_shared_url_restores_image_exposure_zoom_and_metric(
         assert colleague.evaluate("window.__exrReview.viewer.readPixel(500, 300)") == seen
         want = tuple((a - b) ** 2 for a, b in zip(MEMBERS["noisy"], MEMBERS["reference"], strict=True))
         assert_close(pixel_at(colleague, 3, 3), displayed(want, exposure=1.5), where="restored L2")
+    finally:
+        colleague.context.close()
+
+
+# ---- layers -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def layered_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReviewServer]:
+    folder = tmp_path_factory.mktemp("layers")
+    beauty = gradient(0.8, 0.1)
+    channels = {
+        "RGB": beauty,
+        **{
+            f"albedo.{c}": np.full((H, W), v, np.float32)
+            for c, v in zip("RGB", (0.5, 0.25, 0.125), strict=True)
+        },
+    }
+    header = {"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage}
+    with OpenEXR.File(header, channels) as exr:
+        exr.write(str(folder / "render.exr"))
+    with ReviewServer(folder, ["--quiet"]) as server:
+        yield server
+
+
+def test_layers_are_selectable_and_kept_in_the_link(
+    page: Page, browser: Browser, layered_server: ReviewServer
+) -> None:
+    page.goto(layered_server.url)
+    wait_ready(page, "render.exr")
+    options = page.locator(".exr-layer option").all_text_contents()
+    assert options == ["RGB", "albedo.RGB"]
+    page.select_option(".exr-layer", "albedo.RGB")
+    assert_close(pixel_at(page, 3, 3), displayed((0.5, 0.25, 0.125)), where="albedo layer")
+    expect(review(page)).to_have_attribute("data-hash", re.compile(r"layer=albedo\.RGB"))
+    colleague = browser.new_context(viewport={"width": 1000, "height": 700}, device_scale_factor=1).new_page()
+    try:
+        colleague.goto(page.url)
+        wait_ready(colleague, "render.exr")
+        assert colleague.evaluate("window.__exrReview.viewer.activeLayer()") == "albedo.RGB"
+        assert_close(pixel_at(colleague, 3, 3), displayed((0.5, 0.25, 0.125)), where="restored albedo")
     finally:
         colleague.context.close()
