@@ -18,6 +18,7 @@ from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import Any
 
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import wrap_file
 
@@ -77,6 +78,8 @@ class ReviewApp:
             response = error_response(error.status, error.message)
         except RefusedPath as refusal:
             response = error_response(refusal.status, refusal.message)
+        except HTTPException as error:  # werkzeug's own, e.g. 416 for a range past the end
+            response = error_response(error.code or 500, f"{error.name}: {error.description}")
         except Exception as error:  # the server answers every request, whatever went wrong
             logger.exception("error answering %s %s", request.method, request.path)
             response = error_response(
@@ -138,7 +141,7 @@ class ReviewApp:
     def file(self, request: Request, relpath: str) -> Response:
         if not self.source.may_serve(relpath):
             # Path checks first so that a traversal attempt is answered as one (403).
-            open_served_file_check(self.source.root, relpath)
+            refuse_if_unsafe(self.source.root, relpath)
             raise HttpError(404, f"{relpath!r} is not one of the files this server lists")
         fd, version = open_served_file(self.source.root, relpath)
         mime_type = EXR_MIME_TYPE if relpath.lower().endswith(".exr") else guess_mime_type(relpath)
@@ -159,7 +162,7 @@ class ReviewApp:
         return response
 
 
-def open_served_file_check(root: Path, relpath: str) -> None:
+def refuse_if_unsafe(root: Path, relpath: str) -> None:
     """Raises RefusedPath if `relpath` is a path the server would refuse outright."""
     fd, _ = open_served_file(root, relpath)
     os.close(fd)
@@ -170,15 +173,19 @@ def file_response(
 ) -> Response:
     """The bytes behind an open descriptor, with a strong ETag, 304 and byte ranges."""
     handle = os.fdopen(fd, "rb")
-    body = wrap_file(request.environ, handle, buffer_size=_READ_BLOCK)
-    response = Response(body, mimetype=mime_type, direct_passthrough=True)
-    response.content_length = size
-    response.set_etag(token)
-    response.headers["Cache-Control"] = cache_control
-    # make_conditional answers If-None-Match with 304 and Range with 206; the file is closed when
-    # the server closes the response iterable, whatever the status.
-    response = response.make_conditional(request, accept_ranges=True, complete_length=size)
-    del response.headers["Date"]  # the HTTP server adds its own
+    try:
+        body = wrap_file(request.environ, handle, buffer_size=_READ_BLOCK)
+        response = Response(body, mimetype=mime_type, direct_passthrough=True)
+        response.content_length = size
+        response.set_etag(token)
+        response.headers["Cache-Control"] = cache_control
+        # make_conditional answers If-None-Match with 304 and Range with 206; the file is closed
+        # when the server closes the response iterable, whatever the status.
+        response = response.make_conditional(request, accept_ranges=True, complete_length=size)
+    except BaseException:
+        handle.close()
+        raise
+    response.headers.pop("Date", None)  # the HTTP server adds its own
     return response
 
 

@@ -90,6 +90,11 @@ def test_byte_ranges_are_served(folder_server: ReviewServer, results: Path) -> N
     assert response.status == 206 and response.body == (results / "denoised" / "x.exr").read_bytes()[:4]
 
 
+def test_a_range_past_the_end_is_416_not_an_internal_error(folder_server: ReviewServer) -> None:
+    response = folder_server.get("/files/denoised/x.exr", {"Range": "bytes=100000-"})
+    assert response.status == 416 and response.json()["error"]
+
+
 def test_a_rewritten_file_gets_a_new_version(folder_server: ReviewServer, results: Path) -> None:
     before = find(folder_server.get_json("/api/tree")["root"], "lone/y.exr")["file"]["url"]
     time.sleep(0.01)
