@@ -68,6 +68,9 @@ def write_logdir(root: Path) -> None:
     with exr_summary.Writer(root / "eval", background=False) as writer:
         exr_summary.image("images/constant", constant(EVAL_CONSTANT), 5, writer=writer)
     write_corrupt(root / "broken")
+    with exr_summary.Writer(root / "broken", background=False, filename_suffix=".wide") as writer:
+        # Decodes fine but is wider than any WebGL texture here (MAX_TEXTURE_SIZE 8192).
+        exr_summary.image("images/too_wide", np.full((2, 8200), 0.5, np.float32), 0, writer=writer)
 
 
 def write_corrupt(run: Path) -> None:

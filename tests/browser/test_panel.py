@@ -229,6 +229,17 @@ def test_corrupt_blob_shows_its_error_and_the_panel_keeps_working(panel: Page) -
     check(panel, data.gradient(20))
 
 
+def test_image_too_large_for_the_gpu_shows_a_readable_error(panel: Page) -> None:
+    panel.locator('.exr-tag[data-run="broken"][data-tag="images/too_wide"]').click()
+    root = panel.locator(".exr-panel")
+    expect(root).to_have_attribute("data-state", "error")
+    message = panel.locator(".exr-viewer-message")
+    expect(message).to_contain_text("broken / images/too_wide / step 0:")
+    expect(message).to_contain_text("8200x2")
+    select(panel, "train", "images/constant", step=0)
+    check(panel, data.constant(data.CONSTANT))
+
+
 def test_help_lists_every_shortcut(panel: Page) -> None:
     focus_viewer(panel)
     panel.keyboard.press("?")

@@ -137,6 +137,11 @@ export class Panel {
     helpButton.addEventListener("click", () => this.toggleHelp());
     this.viewer.on("state", () => this.syncControls());
     this.viewer.on("hover", (info) => this.showReadout(info));
+    // Rendering failures (e.g. a plane larger than the GPU allows) get the same context as load errors.
+    this.viewer.on("error", (reason) => {
+      const step = Number(this.element.dataset["step"]);
+      if (this.selection && this.element.dataset["state"] !== "error") this.fail({ ...this.selection, step }, reason);
+    });
     document.addEventListener("keydown", (event) => this.onKey(event));
     this.syncControls();
 
@@ -275,14 +280,15 @@ export class Panel {
   private show(key: StepKey, image: ExrImage, cached: boolean): void {
     if (!this.isSelected(key)) return;
     this.status.hidden = true;
-    const started = performance.now();
-    this.viewer.setImage(image);
+    // State first: a failure while drawing (reported through the viewer's error event) overrides it.
     this.element.dataset["step"] = String(key.step);
     this.element.dataset["state"] = "ready";
     this.element.dataset["cached"] = cached ? "1" : "0";
-    this.element.dataset["showMs"] = (performance.now() - started).toFixed(1);
     delete this.element.dataset["error"];
     this.title.textContent = `${key.run} · ${key.tag} · step ${key.step}`;
+    const started = performance.now();
+    this.viewer.setImage(image);
+    this.element.dataset["showMs"] = (performance.now() - started).toFixed(1);
     this.syncLayers();
     this.syncControls();
   }
