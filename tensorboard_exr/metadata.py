@@ -138,6 +138,15 @@ PIXEL_TYPE_NAMES: Final = {number: name for name, number in PIXEL_TYPE_BY_NAME.i
 STORAGE_NAMES: Final = {0: "unspecified", STORAGE_INLINE: "inline", STORAGE_FILE: "file"}
 
 
+STORED_FILE_DIRECTORY: Final = "plugins/exr"
+"""Where file storage keeps EXRs, relative to the run directory (TensorBoard's plugin-asset folder)."""
+
+
+def stored_file_path(sha256: bytes) -> str:
+    """The run-relative path of a file-stored EXR: content-addressed by its SHA-256."""
+    return f"{STORED_FILE_DIRECTORY}/{sha256.hex()}.exr"
+
+
 def create_summary_metadata(
     *,
     group: str,

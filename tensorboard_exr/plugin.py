@@ -114,6 +114,7 @@ class ExrPlugin(base_plugin.TBPlugin):
         """Keeps the data provider; the plugin reads nothing else from the context."""
         self._data_provider = context.data_provider
         self._static_dir = os.environ.get(STATIC_DIR_VARIABLE) or STATIC_DIR
+        self._logdir = context.logdir or ""
         self._step_info_cache: collections.OrderedDict[tuple, Any] = collections.OrderedDict()
         self._steps_cache: dict[tuple, tuple[float, dict[int, provider.BlobSequenceDatum]]] = {}
         self._cache_lock = threading.Lock()
@@ -205,19 +206,23 @@ class ExrPlugin(base_plugin.TBPlugin):
             raise _NotFound(
                 f"run {run!r}, tag {tag!r}, step {step} now holds another image (sha256 {digest})"
             )
-        if info.storage != metadata.STORAGE_INLINE or len(datum.values) < 2:
-            raise _NotFound(
-                f"run {run!r}, tag {tag!r}, step {step}: storage kind {info.storage} is not supported"
-            )
+        where = f"run {run!r}, tag {tag!r}, step {step}"
+        if info.storage == metadata.STORAGE_INLINE and len(datum.values) < 2:
+            raise _NotFound(f"{where}: the event holds no EXR bytes")
+        if info.storage not in (metadata.STORAGE_INLINE, metadata.STORAGE_FILE):
+            raise _NotFound(f"{where}: storage kind {info.storage} is not supported by this version")
         etag = f'"{digest}"'
         headers = [("ETag", etag)]
         cache_control = IMMUTABLE_CACHE_CONTROL if pinned is not None else REVALIDATE_CACHE_CONTROL
         if request.if_none_match.contains_weak(digest):
             response = http_util.Respond(request, b"", EXR_MIME_TYPE, code=304, headers=headers)
         else:
-            blob = self._data_provider.read_blob(
-                plugin_util.context(request.environ), blob_key=datum.values[1].blob_key
-            )
+            if info.storage == metadata.STORAGE_FILE:
+                blob = self._read_stored_file(run, info, where)
+            else:
+                blob = self._data_provider.read_blob(
+                    plugin_util.context(request.environ), blob_key=datum.values[1].blob_key
+                )
             response = http_util.Respond(request, blob, EXR_MIME_TYPE, headers=headers)
         response.headers["Cache-Control"] = cache_control
         del response.headers["Expires"]
@@ -239,6 +244,34 @@ class ExrPlugin(base_plugin.TBPlugin):
             if datum is not None:
                 return datum
         return next((d for d in self._read_steps(request, run, tag) if d.step == step), None)
+
+    def _read_stored_file(self, run: str, info: Any, where: str) -> bytes:
+        """The EXR of a step with file storage, from `<logdir>/<run>/plugins/exr/<sha256>.exr`.
+
+        The data provider only carries the event; the file is read with TensorBoard's gfile, which
+        knows the same local and remote file systems as the loaders.
+        """
+        expected = metadata.stored_file_path(info.sha256)
+        if info.path != expected:  # never follow a path from the event file anywhere else
+            raise _NotFound(f"{where}: invalid stored file path {info.path!r} (expected {expected!r})")
+        if not self._logdir:
+            raise _NotFound(f"{where}: file storage needs --logdir (not --logdir_spec)")
+        from tensorboard.compat import tf
+
+        run_parts = [] if run == "." else run.split("/")
+        if any(part in ("", ".", "..") for part in run_parts):
+            raise _NotFound(f"{where}: run name {run!r} is not a directory below the logdir")
+        path = "/".join([self._logdir.rstrip("/"), *run_parts, expected])
+        try:
+            with tf.io.gfile.GFile(path, "rb") as f:
+                data = f.read()
+        except Exception as e:  # gfile raises NotFoundError / OSError depending on the backend
+            raise _NotFound(f"{where}: the stored EXR file {expected} cannot be read: {e}") from None
+        if len(data) != info.size:
+            raise _NotFound(
+                f"{where}: the stored EXR file {expected} is {len(data)} bytes, expected {info.size}"
+            )
+        return data
 
     def _read_steps(self, request: wrappers.Request, run: str, tag: str) -> list[provider.BlobSequenceDatum]:
         data = self._read_steps_uncached(request, run, tag)

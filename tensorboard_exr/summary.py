@@ -93,15 +93,19 @@ class _Job:
         assert self.plan is not None
         return encode.encode_plan(self.plan), self.plan.image_info()
 
-    def summary_parts(self) -> tuple[summary_pb2.SummaryMetadata, bytes, bytes]:
-        """(metadata, serialized ExrStepInfo, EXR bytes)."""
+    def summary_parts(
+        self, storage: int = metadata.STORAGE_INLINE
+    ) -> tuple[summary_pb2.SummaryMetadata, bytes, bytes]:
+        """(metadata, serialized ExrStepInfo, EXR bytes); for file storage the caller writes the bytes."""
         exr, info = self.encoded()
+        digest = hashlib.sha256(exr).digest()
         step_info = metadata.ExrStepInfo(
             version=metadata.PLUGIN_DATA_VERSION,
-            storage=metadata.STORAGE_INLINE,
+            storage=storage,
             size=len(exr),
-            sha256=hashlib.sha256(exr).digest(),
+            sha256=digest,
             image=info,
+            path=metadata.stored_file_path(digest) if storage == metadata.STORAGE_FILE else "",
         )
         summary_metadata = metadata.create_summary_metadata(
             group=self.group,
@@ -124,6 +128,25 @@ def _summary_proto(tag: str, summary_metadata: summary_pb2.SummaryMetadata, valu
     return summary_pb2.Summary(
         value=[summary_pb2.Summary.Value(tag=tag, metadata=summary_metadata, tensor=tensor)]
     )
+
+
+_STORAGE_KINDS = {"inline": metadata.STORAGE_INLINE, "file": metadata.STORAGE_FILE}
+
+
+def _write_stored_file(logdir: str, relative_path: str, exr: bytes) -> None:
+    """Writes a content-addressed EXR once, atomically (readers never see a partial file)."""
+    path = os.path.join(logdir, *relative_path.split("/"))
+    if os.path.exists(path) and os.path.getsize(path) == len(exr):
+        return  # same sha256, same bytes: already stored
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    temporary = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+    try:
+        with open(temporary, "wb") as f:
+            f.write(exr)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
 
 
 class _BufferPool:
@@ -179,6 +202,7 @@ class Writer:
         max_queue: int = 8,
         max_queue_bytes: int = 1 << 30,
         filename_suffix: str = "",
+        storage: str = "inline",
     ) -> None:
         """Creates `logdir` and a new event file in it.
 
@@ -189,9 +213,17 @@ class Writer:
           max_queue_bytes: Most pixel bytes waiting for the background thread (one image larger
             than this is still accepted when the queue is empty).
           filename_suffix: Appended to the event file's name.
+          storage: "inline" (default) puts each EXR into the event file. "file" writes it to
+            `<logdir>/plugins/exr/<sha256>.exr` (identical images are stored once) and the event
+            holds only its description, so TensorBoard's memory no longer grows with the EXRs
+            and every step can be kept (`--samples_per_plugin exr=0`). The EXR tab serves both
+            alike; a logdir with file storage must be moved or copied with its plugins/ folder.
         """
         if max_queue < 1 or max_queue_bytes < 1:
             raise ValueError("max_queue and max_queue_bytes must be positive")
+        if storage not in _STORAGE_KINDS:
+            raise ValueError(f"storage must be one of {list(_STORAGE_KINDS)}, got {storage!r}")
+        self._storage = _STORAGE_KINDS[storage]
         self._file = event_writer.EventFileWriter(logdir, filename_suffix)
         self._logdir = os.fspath(logdir)
         self._background = background
@@ -292,14 +324,18 @@ class Writer:
                 self._condition.notify_all()
 
     def _write(self, job: _Job) -> None:
-        summary_metadata, step_info, exr = job.summary_parts()
+        summary_metadata, step_info, exr = job.summary_parts(self._storage)
+        values = [step_info, exr]
+        if self._storage == metadata.STORAGE_FILE:
+            _write_stored_file(self._logdir, metadata.parse_step_info(step_info).path, exr)
+            values = [step_info]
         self._file.write_record(
             event_writer.exr_event_parts(
                 step=job.step,
                 wall_time=job.wall_time,
                 tag=job.tag,
                 metadata=summary_metadata,
-                values=[step_info, exr],
+                values=values,
             )
         )
 

@@ -10,22 +10,30 @@ import pytest
 from tb_server import TensorBoardServer
 from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
 
+from tensorboard_exr import metadata
+
 LOADERS = [pytest.param(False, id="python-loader"), pytest.param(True, id="rust-loader")]
 """Parameters for fixtures that should run once per TensorBoard loader (`load_fast`)."""
 
 
-def logged_exrs(run_dir: str | os.PathLike[str]) -> dict[tuple[str, int], list[bytes]]:
+def logged_exrs(run_dir: str | os.PathLike[str]) -> dict[tuple[str, int], list[bytes | None]]:
     """Every EXR summary in a run's event files, read with TensorBoard's own loader.
 
-    Returns {(tag, step): [step info, EXR bytes]} (the values of the summary's string tensor).
+    Returns {(tag, step): [step info, EXR bytes]}. For file storage the bytes are read from the
+    stored file the step info names (None if it is missing).
     """
-    found: dict[tuple[str, int], list[bytes]] = {}
+    found: dict[tuple[str, int], list[bytes | None]] = {}
     for path in sorted(glob.glob(os.path.join(os.fspath(run_dir), "events.out.tfevents.*"))):
         for event in EventFileLoader(path).Load():
             for value in event.summary.value:
-                if value.metadata.plugin_data.plugin_name == "exr" or value.HasField("tensor"):
-                    if value.tensor.string_val:
-                        found[(value.tag, event.step)] = list(value.tensor.string_val)
+                if value.metadata.plugin_data.plugin_name != "exr" and not value.tensor.string_val:
+                    continue
+                values: list[bytes | None] = list(value.tensor.string_val)
+                if len(values) == 1:
+                    info = metadata.parse_step_info(values[0])
+                    stored = os.path.join(os.fspath(run_dir), *info.path.split("/"))
+                    values.append(open(stored, "rb").read() if os.path.exists(stored) else None)
+                found[(value.tag, event.step)] = values
     return found
 
 

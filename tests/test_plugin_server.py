@@ -19,6 +19,8 @@ from tensorboard_exr import summary as exr_summary
 
 LAYER_STEPS = [0, 1, 2]
 MANY_STEPS = loader.DEFAULT_SAMPLES_PER_TAG + 5
+STORED_STEPS = [0, 1, 2]
+RUNS = ("arrays", "files", "torch", "stored/run")
 
 
 def _hdr(height: int, width: int, channels: int, seed: int, dtype=np.float16) -> np.ndarray:
@@ -29,7 +31,8 @@ def _hdr(height: int, width: int, channels: int, seed: int, dtype=np.float16) ->
 
 @pytest.fixture(scope="module")
 def logdir(tmp_path_factory):
-    """Runs `arrays` (every compression, half and float, layers), `files` (an EXR logged as is), `torch`."""
+    """Runs `arrays` (every compression, half and float, layers), `files` (an EXR logged as is), `torch`,
+    and `stored/run` (file storage, in a nested run directory)."""
     root = tmp_path_factory.mktemp("logs")
     with exr_summary.Writer(root / "arrays") as writer, writer.as_default():
         for name in encode.COMPRESSIONS:
@@ -75,13 +78,21 @@ def logdir(tmp_path_factory):
             "torch/output", _hdr(10, 10, 4, 60 + step), step, writer=torch_writer, role="output"
         )
     torch_writer.close()
+    with exr_summary.Writer(root / "stored" / "run", storage="file") as writer:
+        for step in STORED_STEPS:  # steps 0 and 2 hold the same image: stored once
+            exr_summary.image(
+                "stored/img", _hdr(10, 12, 4, 70 + step % 2), step, writer=writer, role="output"
+            )
+        exr_summary.image("stored/missing", _hdr(10, 12, 4, 80), 0, writer=writer)
+    missing = logged_exrs(root / "stored" / "run")[("stored/missing", 0)][0]
+    (root / "stored" / "run" / metadata.parse_step_info(missing).path).unlink()
     return root
 
 
 @pytest.fixture(scope="module")
 def logged(logdir) -> dict[str, dict[tuple[str, int], list[bytes]]]:
     """{run: {(tag, step): [step info, EXR bytes]}} read back from the event files."""
-    return {run: logged_exrs(logdir / run) for run in ("arrays", "files", "torch")}
+    return {run: logged_exrs(logdir / run) for run in RUNS}
 
 
 @pytest.fixture(scope="module", params=LOADERS)
@@ -117,7 +128,7 @@ def test_plugins_listing_enables_the_exr_tab(tb):
 
 def test_tags_carry_group_role_description_and_image_description(tb):
     tags = tb.get_json("/data/plugin/exr/tags")
-    assert sorted(tags) == ["arrays", "files", "torch"]
+    assert sorted(tags) == sorted(RUNS)
     output = tags["arrays"]["val/kitchen/output"]
     assert (output["group"], output["role"], output["description"]) == (
         "val/kitchen",
@@ -181,7 +192,7 @@ def test_served_bytes_are_the_logged_bytes_for_every_tag_and_step(tb, logged):
     }
     for run, entries in logged.items():
         for (tag, step), (_, exr) in entries.items():
-            if step not in kept[(run, tag)]:
+            if step not in kept[(run, tag)] or exr is None:  # not kept by TB / stored file deleted
                 continue
             response = tb.get("/data/plugin/exr/exr?" + _query(run=run, tag=tag, step=step))
             assert response.status == 200, (run, tag, step, response.body[:200])
@@ -192,7 +203,34 @@ def test_served_bytes_are_the_logged_bytes_for_every_tag_and_step(tb, logged):
             )
             checked += 1
     kept_of_many = loader.DEFAULT_SAMPLES_PER_TAG
-    assert checked == 2 * len(encode.COMPRESSIONS) + 3 * len(LAYER_STEPS) + kept_of_many + 2 + 2
+    assert checked == 2 * len(encode.COMPRESSIONS) + 3 * len(LAYER_STEPS) + kept_of_many + 2 + 2 + len(
+        STORED_STEPS
+    )
+
+
+def test_file_storage_is_served_from_the_run_plugins_folder(tb, logdir, logged):
+    stored = sorted((logdir / "stored" / "run" / "plugins" / "exr").iterdir())
+    # Steps 0 and 2 share one file; the deleted one is gone.
+    assert len(stored) == 2 and all(len(path.stem) == 64 for path in stored)
+    steps = tb.get_json("/data/plugin/exr/steps?" + _query(run="stored/run", tag="stored/img"))
+    assert [entry["storage"] for entry in steps] == ["file"] * len(STORED_STEPS)
+    assert steps[0]["sha256"] == steps[2]["sha256"] != steps[1]["sha256"]
+    for entry in steps:
+        response = tb.get("/data/plugin/exr/" + entry["url"])
+        assert response.status == 200
+        assert response.headers["cache-control"] == "private, max-age=31536000, immutable"
+        assert hashlib.sha256(response.body).hexdigest() == entry["sha256"]
+        assert (
+            response.body
+            == (logdir / "stored" / "run" / "plugins" / "exr" / f"{entry['sha256']}.exr").read_bytes()
+        )
+
+
+def test_missing_stored_file_is_a_404_naming_the_file(tb):
+    response = tb.get("/data/plugin/exr/exr?" + _query(run="stored/run", tag="stored/missing", step=0))
+    assert response.status == 404
+    assert "the stored EXR file plugins/exr/" in response.json()["error"]
+    assert "cannot be read" in response.json()["error"]
 
 
 def test_served_pixels_decode_to_what_was_logged(tb):

@@ -389,3 +389,26 @@ def test_closed_writer_rejects_calls(tmp_path):
     writer.close()
     with pytest.raises(ValueError, match="closed"):
         exr_summary.image("c", np.ones((2, 2)), 0, writer=writer)
+
+
+def test_file_storage_keeps_the_exr_beside_the_event_content_addressed(tmp_path):
+    rgba = _hdr_rgba()
+    with exr_summary.Writer(tmp_path, storage="file") as writer:
+        exr_summary.image("f", rgba, 0, writer=writer)
+        exr_summary.image("f", rgba, 1, writer=writer)
+    from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+
+    (event_file,) = tmp_path.glob("events.out.tfevents.*")
+    tensors = [e.summary.value[0].tensor for e in EventFileLoader(str(event_file)).Load() if e.summary.value]
+    assert [len(t.string_val) for t in tensors] == [1, 1]  # only the step info travels in the event
+    info = metadata.parse_step_info(tensors[0].string_val[0])
+    assert info.storage == metadata.STORAGE_FILE
+    assert info.path == f"plugins/exr/{info.sha256.hex()}.exr"
+    (stored,) = (tmp_path / "plugins" / "exr").iterdir()  # the same image twice is stored once
+    assert stored.name == f"{info.sha256.hex()}.exr" and stored.stat().st_size == info.size
+    np.testing.assert_array_equal(_decode(stored.read_bytes())["B"], rgba[..., 2])
+
+
+def test_unknown_storage_kind_is_rejected(tmp_path):
+    with pytest.raises(ValueError, match="storage must be one of"):
+        exr_summary.Writer(tmp_path, storage="s3")
