@@ -40,6 +40,15 @@ OPT_FLAGS=(-O3 -flto -msimd128)
 COMMON_FLAGS=("${OPT_FLAGS[@]}" -DNDEBUG -DZSTD_DISABLE_ASM -DIMATH_HALF_NO_LOOKUP_TABLE
   -DOJPH_ENABLE_WASM_SIMD -DOJPH_ALIGNED_ALLOC_EXISTS -fwasm-exceptions -Wno-unused-command-line-argument)
 C_FLAGS=(-std=gnu11)
+# OpenEXRCore's own SSE2/SSE4.1 code (DWA's inverse DCT and colour transforms, the ZIP predictor)
+# compiles to wasm SIMD through emscripten's SSE headers. DWA's SSE2 path gives the same results
+# as its scalar one. Debian's emscripten lacks mmintrin.h/x86intrin.h, hence the shims below.
+CORE_SIMD_FLAGS=(-msse4.1)
+# OpenEXRCore enables two speed paths only on CPUs it recognises by macro: PIZ's fast Huffman
+# decoder (needs little-endian, unaligned loads: wasm has both) and DWA's SSE2 inverse DCT
+# (selected from compile flags only on e2k, by CPUID elsewhere). Claiming e2k for exactly these
+# two files turns both on; nothing else in them tests the macro.
+E2K_FILES="internal_huf.c internal_dwa.c"
 CXX_FLAGS=(-std=c++17)
 LINK_FLAGS=("${OPT_FLAGS[@]}" -fwasm-exceptions
   -sMODULARIZE=1 -sEXPORT_ES6=1 -sEXPORT_NAME=createExrCore
@@ -52,7 +61,7 @@ LINK_FLAGS=("${OPT_FLAGS[@]}" -fwasm-exceptions
   -sEXPORTED_RUNTIME_METHODS=UTF8ToString)
 
 hash_of() { sha256sum | cut -c1-16; }
-FLAGS_KEY=$(printf '%s\n' "$OPENEXR_SHA256" "${COMMON_FLAGS[*]}" "${C_FLAGS[*]}" "${CXX_FLAGS[*]}" \
+FLAGS_KEY=$(printf '%s\n' "$OPENEXR_SHA256" "${COMMON_FLAGS[*]}" "${C_FLAGS[*]}" "${CXX_FLAGS[*]}" "${CORE_SIMD_FLAGS[*]}" "$E2K_FILES" \
   "$(emcc --version | head -1)" | hash_of)
 INPUT_KEY=$( { printf '%s\n' "$FLAGS_KEY" "${LINK_FLAGS[*]}"; cat "$HERE/build_wasm.sh" "$HERE/exr_shim.c"; } | hash_of)
 STAMP=$CACHE/out-$INPUT_KEY
@@ -116,6 +125,20 @@ cat >"$CONF/IlmThreadConfig.h" <<'EOF'
 #define ILMTHREAD_HAVE_POSIX_SEMAPHORES 0
 #define ILMTHREAD_USE_TBB 0
 EOF
+mkdir -p "$CONF/simd"
+cat >"$CONF/simd/mmintrin.h" <<'EOF'
+/* Written by build_wasm.sh: emscripten has no MMX header; its xmmintrin.h defines __m64. */
+#pragma once
+#include <xmmintrin.h>
+EOF
+cat >"$CONF/simd/x86intrin.h" <<'EOF'
+/* Written by build_wasm.sh: route x86intrin.h to emscripten's SSE compatibility headers. */
+#pragma once
+#include <emmintrin.h>
+#ifdef __SSE4_1__
+#    include <smmintrin.h>
+#endif
+EOF
 # Imath's headers (Debian libimath-dev) without adding /usr/include, which would leak glibc
 # headers into the wasm build.
 for h in /usr/include/Imath/*.h; do ln -sf "$h" "$CONF/Imath/"; done
@@ -154,14 +177,19 @@ compile_one() {
   obj="$OBJ/$(printf '%s' "${src#"$SRC"/}" | tr '/' '_').o"
   [ -f "$obj" ] && return 0
   case "$src" in
+    */OpenEXRCore/*.c)
+      local extra=()
+      case " $E2K_FILES " in *" $(basename "$src") "*) extra=(-D__e2k__) ;; esac
+      emcc "${COMMON_FLAGS[@]}" "${C_FLAGS[@]}" "${CORE_SIMD_FLAGS[@]}" "${extra[@]}" -I"$CONF/simd" "${INCLUDES[@]}" \
+        -c "$src" -o "$obj.tmp" ;;
     *.cpp) emcc "${COMMON_FLAGS[@]}" "${CXX_FLAGS[@]}" "${INCLUDES[@]}" -c "$src" -o "$obj.tmp" ;;
     *) emcc "${COMMON_FLAGS[@]}" "${C_FLAGS[@]}" "${INCLUDES[@]}" -c "$src" -o "$obj.tmp" ;;
   esac
   mv "$obj.tmp" "$obj"
 }
 export -f compile_one
-export OBJ SRC
-export COMMON_FLAGS_S="${COMMON_FLAGS[*]}" C_FLAGS_S="${C_FLAGS[*]}" CXX_FLAGS_S="${CXX_FLAGS[*]}" INCLUDES_S="${INCLUDES[*]}"
+export OBJ SRC CONF E2K_FILES
+export CORE_SIMD_FLAGS_S="${CORE_SIMD_FLAGS[*]}" COMMON_FLAGS_S="${COMMON_FLAGS[*]}" C_FLAGS_S="${C_FLAGS[*]}" CXX_FLAGS_S="${CXX_FLAGS[*]}" INCLUDES_S="${INCLUDES[*]}"
 
 echo "build_wasm.sh: compiling ${#sources[@]} OpenEXRCore/zstd/OpenJPH sources (cached in ${OBJ#"$FRONTEND"/})"
 JOBS=$(nproc 2>/dev/null || echo 2)
@@ -169,6 +197,7 @@ printf '%s\0' "${sources[@]}" | xargs -0 -P "$JOBS" -n 1 bash -c '
   set -e
   read -r -a COMMON_FLAGS <<<"$COMMON_FLAGS_S"; read -r -a C_FLAGS <<<"$C_FLAGS_S"
   read -r -a CXX_FLAGS <<<"$CXX_FLAGS_S"; read -r -a INCLUDES <<<"$INCLUDES_S"
+  read -r -a CORE_SIMD_FLAGS <<<"$CORE_SIMD_FLAGS_S"
   compile_one "$1"' _
 
 # --- 4. Shim + link ----------------------------------------------------------------------------

@@ -921,8 +921,8 @@ EXRW_EXPORT int exrw_decode (exrw_file* f, int part, int row_begin, int row_end,
             }
         }
     }
-    /* Chunks that fail to decode would otherwise leave uninitialised memory visible. */
-    memset (f->out, 0, (size_t) total);
+    /* No memset: every chunk of the band is decoded or the whole call fails and the output is
+     * released, so uninitialised memory never reaches the caller. */
 
     exr_decode_pipeline_t dec       = EXR_DECODE_PIPELINE_INITIALIZER;
     int                   dec_ready = 0;
