@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/bench_route.py [--repeats 5]
 
-Logs one uncompressed 2560x1536 RGBA half EXR (31.5 MB), starts a real `tensorboard` per loader
-and times GET /data/plugin/exr/exr (goal >= 500 MB/s) and a conditional GET answered with 304.
+Logs one uncompressed 2560x1536 RGBA half EXR (31.5 MB) inline and once more with file storage,
+starts a real `tensorboard` per loader and times GET /data/plugin/exr/exr for both (goal >=
+500 MB/s) and a conditional GET answered with 304.
 The baseline is Python's own `http.server` serving the same bytes from memory on loopback,
 measured with the same client in the same run.
 """
@@ -71,9 +72,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as logdir:
         with exr_summary.Writer(os.path.join(logdir, "run"), background=False) as writer:
             exr_summary.image("big", pixels, 0, compression="none", writer=writer)
+        with exr_summary.Writer(os.path.join(logdir, "stored"), background=False, storage="file") as writer:
+            exr_summary.image("big", pixels, 0, compression="none", writer=writer)
         from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
 
-        (path,) = [os.path.join(logdir, "run", n) for n in os.listdir(os.path.join(logdir, "run"))]
+        (path,) = [os.path.join(logdir, "run", n) for n in os.listdir(os.path.join(logdir, "run"))]  # inline
         blob = (
             next(e for e in EventFileLoader(path).Load() if e.summary.value)
             .summary.value[0]
@@ -89,30 +92,31 @@ def main() -> None:
         base_seconds, _, _ = timed_gets(probe.get, "/blob", args.repeats, digest)
         baseline.shutdown()
         base_rate = megabytes / base_seconds
-        print(f"{'baseline: http.server from memory':<38} {base_seconds * 1e3:7.1f} ms {base_rate:8.0f} MB/s")
+        print(f"{'baseline: http.server from memory':<42} {base_seconds * 1e3:7.1f} ms {base_rate:8.0f} MB/s")
 
-        query = urllib.parse.urlencode({"run": "run", "tag": "big", "step": 0})
         for load_fast in (False, True):
-            name = "rust data server" if load_fast else "python loader"
+            loader = "rust data server" if load_fast else "python loader"
             with TensorBoardServer(logdir, load_fast=load_fast, start_timeout=120) as tb:
-                tb.wait_for_json(
-                    f"/data/plugin/exr/steps?{query}", lambda steps: len(steps) == 1, timeout=300
-                )
-                seconds, size, status = timed_gets(
-                    tb.get, f"/data/plugin/exr/exr?{query}", args.repeats, digest
-                )
-                assert (status, size) == (200, len(blob)), (status, size)
-                rate = megabytes / seconds
-                print(
-                    f"{'exr route, ' + name:<38} {seconds * 1e3:7.1f} ms {rate:8.0f} MB/s "
-                    f"({rate / base_rate:.2f}x baseline; goal >= 500 MB/s)"
-                )
-                etag = f'"{digest}"'
-                seconds, _, status = timed_gets(
-                    tb.get, f"/data/plugin/exr/exr?{query}", args.repeats, digest, {"If-None-Match": etag}
-                )
-                assert status == 304, status
-                print(f"{'  conditional GET -> 304, ' + name:<38} {seconds * 1e3:7.1f} ms")
+                for run, storage in (("run", "inline"), ("stored", "file")):
+                    query = urllib.parse.urlencode({"run": run, "tag": "big", "step": 0})
+                    tb.wait_for_json(
+                        f"/data/plugin/exr/steps?{query}", lambda steps: len(steps) == 1, timeout=300
+                    )
+                    url = f"/data/plugin/exr/exr?{query}"
+                    seconds, size, status = timed_gets(tb.get, url, args.repeats, digest)
+                    assert (status, size) == (200, len(blob)), (status, size)
+                    rate = megabytes / seconds
+                    label = f"exr route, {loader}, {storage}"
+                    print(
+                        f"{label:<42} {seconds * 1e3:7.1f} ms {rate:8.0f} MB/s "
+                        f"({rate / base_rate:.2f}x baseline; goal >= 500 MB/s)"
+                    )
+                    etag = f'"{digest}"'
+                    seconds, _, status = timed_gets(
+                        tb.get, url, args.repeats, digest, {"If-None-Match": etag}
+                    )
+                    assert status == 304, status
+                    print(f"{'  conditional GET -> 304':<42} {seconds * 1e3:7.1f} ms")
 
 
 if __name__ == "__main__":
