@@ -291,3 +291,47 @@ def test_layers_are_selectable_and_kept_in_the_link(
         assert_close(pixel_at(colleague, 3, 3), displayed((0.5, 0.25, 0.125)), where="restored albedo")
     finally:
         colleague.context.close()
+
+
+# ---- choosing the reference -------------------------------------------------------------
+
+PLAIN = {"a": (0.5, 0.5, 0.5), "b": (0.25, 0.125, 1.0), "c": (0.125, 0.25, 0.75)}
+
+
+@pytest.fixture(scope="module")
+def plain_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReviewServer]:
+    folder = tmp_path_factory.mktemp("plain")
+    for member, rgb in PLAIN.items():
+        write_exr(folder / member / "x.exr", constant_rgb(W, H, rgb))
+    with ReviewServer(folder, ["--quiet"]) as server:
+        yield server
+
+
+def test_any_member_can_be_made_the_reference_and_the_link_keeps_it(
+    page: Page, browser: Browser, plain_server: ReviewServer
+) -> None:
+    page.goto(plain_server.url)
+    wait_ready(page, "x.exr/a")
+    # No folder is named like a reference: nothing to compare with until one is chosen.
+    assert page.locator(".exr-reference").input_value() == ""
+    assert page.locator(".exr-metric").is_disabled()
+    page.select_option(".exr-reference", "c")
+    wait_ready(page, "x.exr/a")
+    expect(page.locator(".exr-metric")).to_be_enabled()
+    page.select_option(".exr-metric", "signed")
+    want = tuple(a - c for a, c in zip(PLAIN["a"], PLAIN["c"], strict=True))
+    assert_close(pixel_at(page, 2, 2), displayed(want), where="a - c")
+    page.keyboard.press("2")
+    wait_ready(page, "x.exr/b")
+    want = tuple(b - c for b, c in zip(PLAIN["b"], PLAIN["c"], strict=True))
+    assert_close(pixel_at(page, 2, 2), displayed(want), where="b - c")
+    expect(review(page)).to_have_attribute("data-hash", re.compile(r"^image=x\.exr/b&ref=c&metric=signed&"))
+
+    colleague = browser.new_context(viewport={"width": 1000, "height": 700}, device_scale_factor=1).new_page()
+    try:
+        colleague.goto(page.url)
+        wait_ready(colleague, "x.exr/b")
+        assert colleague.locator(".exr-reference").input_value() == "c"
+        assert_close(pixel_at(colleague, 2, 2), displayed(want), where="restored b - c")
+    finally:
+        colleague.context.close()

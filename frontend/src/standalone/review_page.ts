@@ -68,6 +68,7 @@ export class ReviewPage {
     layer: HTMLSelectElement;
     tonemap: HTMLSelectElement;
     metric: HTMLSelectElement;
+    reference: HTMLSelectElement;
     exposure: HTMLInputElement;
     exposureValue: HTMLOutputElement;
     offset: HTMLInputElement;
@@ -84,6 +85,8 @@ export class ReviewPage {
   /** The metric chosen for image leaves (an error-map leaf imposes its own while selected). */
   private userMetric: Metric = "none";
   private readonly tones = new Map<string, Tone>();
+  /** References chosen by the user, by group id ("" = none), instead of the group's default. */
+  private readonly references = new Map<string, string>();
   private hashTimer = 0;
   private hashWritten = "";
 
@@ -100,6 +103,7 @@ export class ReviewPage {
       layer: h("select", { class: "exr-layer", title: "Layer ([ / ])", "aria-label": "Layer" }),
       tonemap: h("select", { class: "exr-tonemap", title: "Tonemap (T)", "aria-label": "Tonemap" }),
       metric: h("select", { class: "exr-metric", title: "Error metric against the reference", "aria-label": "Metric" }),
+      reference: h("select", { class: "exr-reference", title: "Image B of the metric and of Shift", "aria-label": "Reference" }),
       exposure: h("input", { class: "exr-exposure", type: "range", min: -10, max: 10, step: 0.5, value: 0, "aria-label": "Exposure" }),
       exposureValue: h("output", { class: "exr-value" }),
       offset: h("input", { class: "exr-offset", type: "range", min: -1, max: 1, step: 0.1, value: 0, "aria-label": "Offset" }),
@@ -124,6 +128,7 @@ export class ReviewPage {
       labelled("Layer", c.layer),
       labelled("Tonemap", c.tonemap),
       labelled("Metric", c.metric),
+      labelled("Reference", c.reference),
       labelled("Exposure", c.exposure, c.exposureValue),
       labelled("Offset", c.offset, c.offsetValue),
       labelled("Gamma", c.gamma, c.gammaValue),
@@ -152,6 +157,7 @@ export class ReviewPage {
     c.layer.addEventListener("change", () => this.viewer.setState({ layer: c.layer.value }));
     c.tonemap.addEventListener("change", () => this.viewer.setState({ tonemap: c.tonemap.value as Tonemap }));
     c.metric.addEventListener("change", () => this.setMetric(c.metric.value as Metric));
+    c.reference.addEventListener("change", () => this.setReference(c.reference.value));
     c.exposure.addEventListener("input", () => this.viewer.setState({ exposure: Number(c.exposure.value) }));
     c.offset.addEventListener("input", () => this.viewer.setState({ offset: Number(c.offset.value) }));
     c.gamma.addEventListener("input", () => this.viewer.setState({ gamma: Number(c.gamma.value) }));
@@ -219,7 +225,9 @@ export class ReviewPage {
     this.element.dataset["image"] = leaf.id;
     this.element.dataset["state"] = "loading";
     delete this.element.dataset["error"];
+    if (linked.reference !== undefined) this.chooseReference(placed.parent, linked.reference);
     this.showInfo(placed);
+    this.syncReferences();
     this.switchTone(previous?.leaf.tonemapGroup ?? null, leaf.tonemapGroup);
 
     const [fileA, fileB] = this.filesOf(placed);
@@ -269,8 +277,45 @@ export class ReviewPage {
   private filesOf(placed: Placed): [ServedFile, ServedFile | null] {
     const { leaf, parent } = placed;
     if (leaf.type === "lossMap") return [leaf.imageA, leaf.imageB];
-    const reference = parent.children.find((c) => c.type === "image" && c.title === parent.reference);
-    return [leaf.file, reference && reference.type === "image" ? reference.file : null];
+    const title = this.referenceTitle(parent);
+    const reference = parent.children.find((c): c is ImageNode => c.type === "image" && c.title === title);
+    return [leaf.file, reference?.file ?? null];
+  }
+
+  /** The title of the member used as image B in a group (the user's choice, else the default). */
+  private referenceTitle(group: GroupNode): string | null {
+    const chosen = this.references.get(group.id);
+    if (chosen === undefined) return group.reference;
+    return chosen === "" ? null : chosen;
+  }
+
+  /** Records a reference choice ("" = none); choosing the default forgets the choice. */
+  private chooseReference(group: GroupNode, title: string): void {
+    const valid = title === "" || group.children.some((c) => c.type === "image" && c.title === title);
+    if (!valid) return;
+    if (title === (group.reference ?? "")) this.references.delete(group.id);
+    else this.references.set(group.id, title);
+  }
+
+  private setReference(title: string): void {
+    if (!this.current) return;
+    this.chooseReference(this.current.parent, title);
+    void this.select(this.current.leaf);
+  }
+
+  private syncReferences(): void {
+    const select = this.controls.reference;
+    const placed = this.current;
+    const images = placed ? placed.parent.children.filter((c): c is ImageNode => c.type === "image") : [];
+    const options = [h("option", { value: "", text: "None" })];
+    for (const image of images) {
+      const isDefault = image.title === placed?.parent.reference;
+      options.push(h("option", { value: image.title, text: isDefault ? `${image.title} (default)` : image.title }));
+    }
+    select.replaceChildren(...options);
+    select.value = placed ? (this.referenceTitle(placed.parent) ?? "") : "";
+    // An error map names its own pair; a lone image has nothing to compare with.
+    select.disabled = !placed || placed.leaf.type === "lossMap" || images.length < 2;
   }
 
   private image(file: ServedFile): Promise<ExrImage> {
@@ -355,7 +400,9 @@ export class ReviewPage {
 
   private writeHash(): void {
     if (!this.current) return;
-    const hash = formatViewHash(this.current.leaf.id, this.viewer.state, this.viewer.activeLayer());
+    const group = this.current.parent;
+    const chosen = this.references.get(group.id);
+    const hash = formatViewHash(this.current.leaf.id, this.viewer.state, this.viewer.activeLayer(), chosen ?? null);
     this.hashWritten = hash;
     this.element.dataset["hash"] = hash;
     if (location.hash.replace(/^#/, "") !== hash) history.replaceState(null, "", `#${hash}`);

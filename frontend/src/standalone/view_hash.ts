@@ -9,6 +9,8 @@ import { DEFAULT_VIEW, type ViewState } from "../viewer/state.js";
 export interface LinkedView {
   /** Id of the selected leaf (see review_api.ts). */
   image?: string;
+  /** Title of the group member used as image B when it is not the group's default; "" for none. */
+  reference?: string;
   exposure?: number;
   offset?: number;
   gamma?: number;
@@ -26,6 +28,8 @@ export function parseViewHash(hash: string): LinkedView {
   const view: LinkedView = {};
   const image = params.get("image");
   if (image !== null) view.image = image;
+  const reference = params.get("ref");
+  if (reference !== null) view.reference = reference;
   const number = (name: string): number | undefined => {
     const text = params.get(name);
     if (text === null || text.trim() === "") return undefined;
@@ -57,10 +61,19 @@ export function parseViewHash(hash: string): LinkedView {
   return view;
 }
 
-/** The fragment (without "#") for a selected leaf and a viewer state. */
-export function formatViewHash(image: string | null, state: ViewState, activeLayer: string | null): string {
+/**
+ * The fragment (without "#") for a selected leaf and a viewer state; `reference` only when the
+ * user chose another reference than the group's default (null: the default).
+ */
+export function formatViewHash(
+  image: string | null,
+  state: ViewState,
+  activeLayer: string | null,
+  reference: string | null = null,
+): string {
   const params = new URLSearchParams();
   if (image !== null) params.set("image", image);
+  if (reference !== null) params.set("ref", reference);
   if (state.exposure !== DEFAULT_VIEW.exposure) params.set("exposure", round(state.exposure, 3));
   if (state.offset !== DEFAULT_VIEW.offset) params.set("offset", round(state.offset, 3));
   if (state.gamma !== DEFAULT_VIEW.gamma) params.set("gamma", round(state.gamma, 3));
