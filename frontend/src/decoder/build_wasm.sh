@@ -63,7 +63,7 @@ LINK_FLAGS=("${OPT_FLAGS[@]}" -fwasm-exceptions
 hash_of() { sha256sum | cut -c1-16; }
 FLAGS_KEY=$(printf '%s\n' "$OPENEXR_SHA256" "${COMMON_FLAGS[*]}" "${C_FLAGS[*]}" "${CXX_FLAGS[*]}" "${CORE_SIMD_FLAGS[*]}" "$E2K_FILES" \
   "$(emcc --version | head -1)" | hash_of)
-INPUT_KEY=$( { printf '%s\n' "$FLAGS_KEY" "${LINK_FLAGS[*]}"; cat "$HERE/build_wasm.sh" "$HERE/exr_shim.c"; } | hash_of)
+INPUT_KEY=$( { printf '%s\n' "$FLAGS_KEY" "${LINK_FLAGS[*]}"; cat "$HERE/build_wasm.sh" "$HERE/exr_shim.c" "$HERE/ojph_quiet.cpp"; } | hash_of)
 STAMP=$CACHE/out-$INPUT_KEY
 
 if [ -z "${EXR_WASM_FORCE:-}" ] && [ -f "$STAMP/exr_core.wasm" ] && [ -f "$STAMP/exr_core.js" ]; then
@@ -205,9 +205,10 @@ STAGE=$CACHE/stage-$INPUT_KEY
 rm -rf "$STAGE" && mkdir -p "$STAGE"
 emcc "${COMMON_FLAGS[@]}" "${C_FLAGS[@]}" "${INCLUDES[@]}" -Wall -Wextra -Wno-missing-field-initializers -Werror \
   -c "$HERE/exr_shim.c" -o "$STAGE/exr_shim.o"
+emcc "${COMMON_FLAGS[@]}" "${CXX_FLAGS[@]}" "${INCLUDES[@]}" -c "$HERE/ojph_quiet.cpp" -o "$STAGE/ojph_quiet.o"
 echo "build_wasm.sh: linking"
-emcc "${LINK_FLAGS[@]}" "$OBJ"/*.o "$STAGE/exr_shim.o" -o "$STAGE/exr_core.js"
-rm -f "$STAGE/exr_shim.o"
+emcc "${LINK_FLAGS[@]}" "$OBJ"/*.o "$STAGE/exr_shim.o" "$STAGE/ojph_quiet.o" -o "$STAGE/exr_core.js"
+rm -f "$STAGE/exr_shim.o" "$STAGE/ojph_quiet.o"
 rm -rf "$STAMP" && mv "$STAGE" "$STAMP"
 mkdir -p "$OUT_DIR"
 cp "$STAMP/exr_core.wasm" "$STAMP/exr_core.js" "$OUT_DIR/"

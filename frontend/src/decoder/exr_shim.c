@@ -515,8 +515,16 @@ static int build_header_json (exrw_file* f)
 /** Opens an EXR held in `data` (malloc'd by the caller; ownership passes to the handle, even on
  * failure). Returns a handle, or NULL only when the handle itself cannot be allocated; check
  * exrw_error() for a parse failure. */
+void exrw_quiet_openjph (void); /* ojph_quiet.cpp */
+
 EXRW_EXPORT exrw_file* exrw_open (uint8_t* data, uint32_t size)
 {
+    static int quiet = 0;
+    if (!quiet)
+    {
+        exrw_quiet_openjph ();
+        quiet = 1;
+    }
     exrw_file* f = (exrw_file*) calloc (1, sizeof (exrw_file));
     if (!f)
     {
