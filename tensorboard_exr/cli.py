@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
             " become groups you can toggle and compare) or a JSON config in JERI's format."
         ),
     )
-    serve.add_argument("path", type=Path, metavar="PATH", help="a folder, or a .json config")
+    serve.add_argument("path", type=Path, metavar="PATH", help="a folder, a .json config, or one .exr file")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     serve.add_argument(
         "--port",

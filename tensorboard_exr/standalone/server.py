@@ -78,8 +78,7 @@ def serve(
     shown_host = f"[{host}]" if ":" in host else host
     for warning in snapshot.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    kind = "config" if snapshot.source == "config" else "folder"
-    print(f"Serving {kind} {path} at http://{shown_host}:{port}/", file=out, flush=True)
+    print(f"Serving {snapshot.source} {path} at http://{shown_host}:{port}/", file=out, flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -17,14 +17,14 @@ from typing import Literal, Protocol
 from .config import ConfigError, LoadedConfig, load_config
 from .folder_tree import DEFAULT_MAX_FILES, IMAGE_EXTENSIONS, folder_title, folder_tree
 from .served_files import FileVersion
-from .tree import Group
+from .tree import Group, ImageLeaf
 
 
 @dataclass(frozen=True)
 class TreeSnapshot:
     """The tree as it is now, with what the user should know about how it was built."""
 
-    source: Literal["folder", "config"]
+    source: Literal["folder", "config", "image"]
     title: str
     tree: Group
     warnings: tuple[str, ...] = ()
@@ -142,16 +142,42 @@ class ConfigSource:
         return self._loaded is not None and relpath in self._loaded.files
 
 
+class ImageFileSource:
+    """One image file, served alone (`tensorboard-exr serve render.exr`): nothing else of its
+    folder is listed or sent."""
+
+    def __init__(self, path: Path) -> None:
+        # A link named on the command line is followed, like a linked root folder.
+        real = Path(os.path.realpath(path))
+        self.root = real.parent
+        self.name = real.name
+
+    @property
+    def title(self) -> str:
+        return self.name
+
+    def snapshot(self) -> TreeSnapshot:
+        tree = Group(title=self.name, children=(ImageLeaf(title=self.name, path=self.name),))
+        return TreeSnapshot(source="image", title=self.name, tree=tree)
+
+    def may_serve(self, relpath: str) -> bool:
+        return relpath == self.name
+
+
 def open_source(path: Path, root: Path | None = None) -> TreeSource:
-    """The source for a command-line PATH: a folder, or a JSON config (served from its folder,
-    or from `root`, which must contain it)."""
+    """The source for a command-line PATH: a folder, one image, or a JSON config (served from
+    its folder, or from `root`, which must contain it)."""
     path = path.absolute()
+    if root is not None and not path.is_file():
+        raise ConfigError(f"--root is only for configs; to serve {root}, pass it as PATH")
     if path.is_dir():
-        if root is not None and Path(os.path.realpath(root)) != Path(os.path.realpath(path)):
-            raise ConfigError(f"--root is only for configs; to serve {root}, pass it as PATH")
         return FolderSource(path)
     if not path.is_file():
         raise ConfigError(f"{path}: no such folder or config file")
+    if path.name.lower().endswith(IMAGE_EXTENSIONS):
+        if root is not None:
+            raise ConfigError(f"--root is only for configs, not for an image ({path.name})")
+        return ImageFileSource(path)
     config_root = (root or path.parent).absolute()
     real_root = Path(os.path.realpath(config_root))
     real_config = Path(os.path.realpath(path))

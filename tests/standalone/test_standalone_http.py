@@ -257,3 +257,14 @@ def test_a_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
         result = run_cli("serve", str(tmp_path), "--port", str(taken.getsockname()[1]))
     assert result.returncode == 2 and "cannot listen on 127.0.0.1" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_single_image_is_served_alone(results: Path) -> None:
+    with ReviewServer(results / "noisy" / "x.exr", ["--quiet"]) as server:
+        tree = server.get_json("/api/tree")
+        assert tree["source"] == "image" and tree["title"] == "x.exr"
+        (leaf,) = tree["root"]["children"]
+        assert server.get("/" + leaf["file"]["url"]).body == (results / "noisy" / "x.exr").read_bytes()
+        assert server.get("/files/evil.exr").status == 403
+        assert server.get("/files/x.exr").status == 200
+        assert server.get("/files/other.exr").status == 404

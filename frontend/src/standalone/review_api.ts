@@ -43,7 +43,7 @@ export type LeafNode = ImageNode | LossMapNode;
 export type TreeNode = GroupNode | LeafNode;
 
 export interface ReviewTree {
-  source: "folder" | "config";
+  source: "folder" | "config" | "image";
   title: string;
   root: GroupNode;
   warnings: string[];
