@@ -90,9 +90,11 @@ def jeri_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
                     },
                     {"title": "Outside", "image": f"../{folder.name}-secret.exr"},
                 ],
-            }
+            },
+            {"title": "Photo", "image": "images/photo.jpg"},
         ],
     }
+    (folder / "images" / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(64))
     (folder / "figures.json").write_text(json.dumps(config))
     return folder
 
@@ -107,7 +109,7 @@ def test_jeri_config_renders_its_images_and_an_l1_map(page: Page, jeri_server: R
     page.goto(jeri_server.url)
     wait_ready(page, "Scene/Denoised")
     leaves = page.locator(".exr-tag .exr-tag-name").all_text_contents()
-    assert leaves == ["Denoised", "Reference", "L1", "Outside"]
+    assert leaves == ["Denoised", "Reference", "L1", "Outside", "Photo"]
     check_pixels(page, gradient(0.8, 0.1), "Denoised")
 
     page.locator('.exr-tag[data-leaf="Scene/Reference"]').click()
@@ -155,6 +157,19 @@ def test_a_config_entry_outside_the_root_shows_why_it_is_refused(
     expect(review(page)).to_have_attribute("data-state", "error")
     error = review(page).get_attribute("data-error") or ""
     assert "Outside" in error and "leaves the served folder" in error
+
+
+def test_a_leaf_that_is_not_an_exr_shows_a_decoding_error(page: Page, jeri_server: ReviewServer) -> None:
+    page.goto(jeri_server.url + "#image=Photo")
+    expect(review(page)).to_have_attribute("data-state", "error")
+    error = review(page).get_attribute("data-error") or ""
+    assert error.startswith("Photo: images/photo.jpg: "), error
+    # The page is still usable: ↑ goes to the previous entry in the list, then a good image loads.
+    page.keyboard.press("ArrowUp")
+    expect(review(page)).to_have_attribute("data-image", "Scene/Outside")
+    page.locator('.exr-tag[data-leaf="Scene/Denoised"]').click()
+    wait_ready(page, "Scene/Denoised")
+    check_pixels(page, gradient(0.8, 0.1), "Denoised after an error")
 
 
 def test_paths_outside_the_root_are_refused_to_the_page(page: Page, jeri_server: ReviewServer) -> None:
