@@ -10,6 +10,7 @@ Every error is a JSON body `{"error": message}` with a 4xx/5xx status, never a t
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import mimetypes
@@ -36,6 +37,7 @@ EXR_MIME_TYPE = "image/x-exr"
 IMMUTABLE = "private, max-age=31536000, immutable"
 REVALIDATE = "private, no-cache"
 _READ_BLOCK = 256 * 1024
+_GZIP_MIN_BYTES = 16 * 1024
 
 # Host names a server bound to a loopback address answers to; others are refused so that a web
 # page cannot reach it through DNS rebinding (a hostile name resolving to 127.0.0.1).
@@ -133,9 +135,14 @@ class ReviewApp:
             snapshot = self.source.snapshot()
         except ConfigError as error:
             raise HttpError(500, f"config error: {error}") from None
-        body = snapshot_json(snapshot, self.source.root)
-        response = Response(json.dumps(body, ensure_ascii=False), mimetype="application/json")
+        body = json.dumps(snapshot_json(snapshot, self.source.root), ensure_ascii=False).encode()
+        response = Response(body, mimetype="application/json")
         response.headers["Cache-Control"] = "no-store"
+        response.vary.add("Accept-Encoding")
+        # A large folder's tree is megabytes of repetitive JSON; over an SSH tunnel gzip pays.
+        if len(body) >= _GZIP_MIN_BYTES and "gzip" in request.accept_encodings:
+            response.set_data(gzip.compress(body, compresslevel=5))
+            response.content_encoding = "gzip"
         return response
 
     def file(self, request: Request, relpath: str) -> Response:

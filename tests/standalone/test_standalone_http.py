@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import socket
@@ -268,3 +269,30 @@ def test_a_single_image_is_served_alone(results: Path) -> None:
         assert server.get("/files/evil.exr").status == 403
         assert server.get("/files/x.exr").status == 200
         assert server.get("/files/other.exr").status == 404
+
+
+def test_names_with_spaces_and_non_ascii_are_listed_and_served(tmp_path: Path) -> None:
+    folder = tmp_path / "résultats"
+    for member in ("über noisy", "reference"):
+        write_exr(folder / member / "scène 1.exr", constant_rgb(2, 2, [0.5, 0.5, 0.5]))
+    with ReviewServer(folder, ["--quiet"]) as server:
+        tree = server.get_json("/api/tree")
+        member = find(tree["root"], "scène 1.exr/über noisy")
+        assert member["file"]["url"].startswith("files/%C3%BCber%20noisy/sc%C3%A8ne%201.exr?v=")
+        response = server.get("/" + member["file"]["url"])
+        assert (
+            response.status == 200 and response.body == (folder / "über noisy" / "scène 1.exr").read_bytes()
+        )
+
+
+def test_a_large_tree_is_gzipped_for_clients_that_accept_it(tmp_path: Path) -> None:
+    for index in range(300):
+        (tmp_path / "renders").mkdir(exist_ok=True)
+        (tmp_path / "renders" / f"frame{index:04d}.exr").write_bytes(b"")
+    with ReviewServer(tmp_path, ["--quiet"]) as server:
+        plain = server.get("/api/tree")
+        zipped = server.get("/api/tree", {"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in plain.headers
+    assert zipped.headers["content-encoding"] == "gzip" and "Accept-Encoding" in zipped.headers["vary"]
+    assert len(zipped.body) < len(plain.body) / 4
+    assert json.loads(gzip.decompress(zipped.body)) == json.loads(plain.body)
