@@ -70,7 +70,7 @@ def main() -> None:
     args = parser.parse_args()
     pixels = np.random.default_rng(0).standard_normal((1536, 2560, 4)).astype(np.float16)
     with tempfile.TemporaryDirectory() as logdir:
-        with exr_summary.Writer(os.path.join(logdir, "run"), background=False) as writer:
+        with exr_summary.Writer(os.path.join(logdir, "run"), background=False, storage="inline") as writer:
             exr_summary.image("big", pixels, 0, compression="none", writer=writer)
         with exr_summary.Writer(os.path.join(logdir, "stored"), background=False, storage="file") as writer:
             exr_summary.image("big", pixels, 0, compression="none", writer=writer)

@@ -16,7 +16,7 @@ import struct
 import threading
 import time
 from collections.abc import Sequence
-from typing import BinaryIO, Final
+from typing import Any, BinaryIO, Final
 
 import google_crc32c
 from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2, tensor_shape_pb2, types_pb2
@@ -124,28 +124,39 @@ def _write_all(file: BinaryIO, data: bytes) -> None:
 
 
 class EventFileWriter:
-    """Appends TFRecord-framed `Event` records to a new event file in a local directory.
+    """Appends TFRecord-framed `Event` records to a new event file in a run directory.
 
     Thread-safe: each record is written whole under a lock. The first record is the
-    `file_version` event that TensorBoard expects.
+    `file_version` event that TensorBoard expects. A local directory is written with unbuffered
+    appends; a URL (`s3://`, `gs://`, any fsspec protocol such as `file://`) through TensorBoard's
+    own gfile, the layer its loaders read with. Object stores cannot append: gfile then rewrites
+    the whole object at each flush (each object version is complete, never torn), which is cheap
+    for file storage's small events but grows with inline EXRs.
     """
 
     def __init__(self, logdir: str | os.PathLike[str], filename_suffix: str = "") -> None:
         """Creates `logdir` if needed and a new event file in it.
 
         Args:
-          logdir: Directory of the run (local path).
+          logdir: Directory of the run: a local path or a URL TensorBoard's gfile knows.
           filename_suffix: Appended to the event file name.
         """
         self._logdir = os.fspath(logdir)
-        if "://" in self._logdir:
-            raise ValueError(f"logdir {self._logdir!r}: only local directories are supported")
-        os.makedirs(self._logdir, exist_ok=True)
-        self._path = os.path.join(self._logdir, event_file_name(filename_suffix))
-        # Unbuffered: a record reaches the OS (and TensorBoard) as soon as it is written, and a
-        # failed write leaves no buffered fragment behind to corrupt the next record or close().
-        self._file: BinaryIO | None = open(self._path, "xb", buffering=0)  # noqa: SIM115 - closed by close()
         self._lock = threading.Lock()
+        self._file: BinaryIO | None = None
+        self._remote: Any = None
+        if is_remote_path(self._logdir):
+            gfile = remote_gfile()
+            self._path = join_path(self._logdir, event_file_name(filename_suffix))
+            with contextlib.suppress(Exception):  # object stores have no directories
+                gfile.makedirs(self._logdir)
+            self._remote = gfile.GFile(self._path, "wb")
+        else:
+            os.makedirs(self._logdir, exist_ok=True)
+            self._path = os.path.join(self._logdir, event_file_name(filename_suffix))
+            # Unbuffered: a record reaches the OS (and TensorBoard) as soon as it is written, and a
+            # failed write leaves no buffered fragment behind to corrupt the next record or close().
+            self._file = open(self._path, "xb", buffering=0)  # noqa: SIM115 - closed by close()
         self.write_event(event_pb2.Event(wall_time=time.time(), file_version="brain.Event:2"))
 
     @property
@@ -166,6 +177,12 @@ class EventFileWriter:
             crc = google_crc32c.extend(crc, part)
         chunks = [header + struct.pack("<I", masked_crc32c(header)), *parts, struct.pack("<I", _mask(crc))]
         with self._lock:
+            if self._remote is not None:
+                # One gfile write per record, then a flush: an object store gets a complete
+                # object version that ends on a record boundary.
+                self._remote.write(b"".join(chunks))
+                self._remote.flush()
+                return
             if self._file is None:
                 raise ValueError(f"event file {self._path} is closed")
             start = self._file.tell()
@@ -188,3 +205,79 @@ class EventFileWriter:
             if self._file is not None:
                 self._file.close()
                 self._file = None
+            if self._remote is not None:
+                remote, self._remote = self._remote, None
+                remote.close()
+
+    @property
+    def closed(self) -> bool:
+        """Whether `close()` was called."""
+        return self._file is None and self._remote is None
+
+
+def is_remote_path(path: str) -> bool:
+    """Whether `path` is a URL (`s3://`, `gs://`, `file://`, ...) rather than a local path."""
+    return "://" in path
+
+
+def join_path(directory: str, *names: str) -> str:
+    """`directory/name...` for local paths (os separators) and URLs (always `/`)."""
+    if is_remote_path(directory):
+        return "/".join([directory.rstrip("/"), *names])
+    return os.path.join(directory, *names)
+
+
+def remote_gfile() -> Any:
+    """TensorBoard's gfile for URLs: TensorFlow's when installed, else its stub (boto3, fsspec)."""
+    from tensorboard.compat import tf
+
+    return tf.io.gfile
+
+
+def write_file_atomically(path: str, data: bytes) -> bool:
+    """Writes `data` to `path` so that no reader ever sees a partial file; False if it existed.
+
+    The file is content-addressed by the caller: an existing file of the same size holds the
+    same bytes and is kept. Local paths and fsspec URLs are written to a temporary name and
+    renamed (a rename is atomic locally; object stores publish a copy whole). `s3://` URLs are
+    one PUT through TensorBoard's gfile (boto3), which S3 publishes atomically.
+    """
+    if not is_remote_path(path):
+        if os.path.exists(path) and os.path.getsize(path) == len(data):
+            return False
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        temporary = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+        try:
+            with open(temporary, "wb") as f:
+                _write_all(f, data)
+            os.replace(temporary, path)
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+        return True
+    if path.startswith("s3://"):
+        gfile = remote_gfile()
+        with contextlib.suppress(Exception):
+            if gfile.stat(path).length == len(data):
+                return False
+        with gfile.GFile(path, "wb") as f:
+            f.write(data)
+        return True
+    import fsspec
+
+    fs, fs_path = fsspec.core.url_to_fs(path)
+    with contextlib.suppress(FileNotFoundError):
+        if fs.size(fs_path) == len(data):
+            return False
+    parent = fs_path.rsplit("/", 1)[0]
+    with contextlib.suppress(Exception):
+        fs.makedirs(parent, exist_ok=True)
+    temporary = f"{fs_path}.{os.getpid()}.{threading.get_ident()}.tmp"
+    try:
+        fs.pipe_file(temporary, data)
+        fs.mv(temporary, fs_path)
+    finally:
+        with contextlib.suppress(Exception):
+            if fs.exists(temporary):
+                fs.rm(temporary)
+    return True

@@ -15,12 +15,16 @@ from tensorboard.plugins import base_plugin
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_SAMPLES_PER_TAG = 100
-"""Steps of each EXR tag TensorBoard keeps unless `--samples_per_plugin exr=N` says otherwise.
+DEFAULT_SAMPLES_PER_TAG = 0
+"""Steps of each EXR tag TensorBoard keeps unless `--samples_per_plugin exr=N` says otherwise: 0, all.
 
-TensorBoard keeps 10 of an unknown plugin's steps, a random subset: too few to scrub through a
-training run. Both loaders hold every kept EXR in memory, so the default is bounded: 100 steps of
-a 256x256 RGBA half image (~0.5 MB with ZIP) cost ~50 MB per tag. `exr=0` keeps every step.
+TensorBoard keeps 10 of an unknown plugin's steps, a random subset, which hides most of a run.
+Both loaders hold each kept step's event in RAM, so keeping every step is affordable only because
+the events are small: the writer's default `storage="auto"` puts an EXR over 256 KiB
+(`summary.INLINE_LIMIT_BYTES`) into a file under the run's `plugins/exr/` folder and the event
+carries a few hundred bytes, so RAM grows with the number of steps, not with the logdir's
+gigabytes; inline EXRs cost at most 256 KiB each. Logdirs written with `storage="inline"` and
+big images need `--samples_per_plugin exr=N` to bound memory.
 """
 
 
@@ -28,7 +32,7 @@ class ExrLoader(base_plugin.TBLoader):
     """Loads `tensorboard_exr.plugin.ExrPlugin` and sets its default sample count."""
 
     def fix_flags(self, flags: Any) -> None:
-        """Keeps `DEFAULT_SAMPLES_PER_TAG` steps per EXR tag unless `--samples_per_plugin` names exr."""
+        """Keeps every step of EXR tags (`exr=0`) unless `--samples_per_plugin` names exr."""
         samples = getattr(flags, "samples_per_plugin", None)
         if isinstance(samples, dict):
             samples.setdefault("exr", DEFAULT_SAMPLES_PER_TAG)

@@ -31,7 +31,7 @@ def test_entry_point_is_declared_in_the_installed_metadata():
 def test_fix_flags_sets_the_default_only_when_the_user_did_not():
     flags = argparse.Namespace(samples_per_plugin={"images": 3})
     loader.ExrLoader().fix_flags(flags)
-    assert flags.samples_per_plugin == {"images": 3, "exr": loader.DEFAULT_SAMPLES_PER_TAG}
-    flags = argparse.Namespace(samples_per_plugin={"exr": 0})
+    assert flags.samples_per_plugin == {"images": 3, "exr": 0}  # 0: every step
+    flags = argparse.Namespace(samples_per_plugin={"exr": 25})
     loader.ExrLoader().fix_flags(flags)
-    assert flags.samples_per_plugin == {"exr": 0}
+    assert flags.samples_per_plugin == {"exr": 25}

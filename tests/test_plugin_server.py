@@ -18,7 +18,7 @@ from tensorboard_exr import encode, loader, metadata
 from tensorboard_exr import summary as exr_summary
 
 LAYER_STEPS = [0, 1, 2]
-MANY_STEPS = loader.DEFAULT_SAMPLES_PER_TAG + 5
+MANY_STEPS = 105  # more than TensorBoard's own default (10) and the plugin's old one (100)
 STORED_STEPS = [0, 1, 2]
 RUNS = ("arrays", "files", "torch", "stored/run")
 
@@ -160,12 +160,12 @@ def test_tags_carry_group_role_description_and_image_description(tb):
     assert "loss" not in tags["torch"]
 
 
-def test_loader_default_keeps_100_steps_per_tag_including_the_latest(tb):
+def test_loader_default_keeps_every_step_of_a_tag(tb):
+    assert loader.DEFAULT_SAMPLES_PER_TAG == 0  # TensorBoard's "keep all"
     steps = [
         entry["step"] for entry in tb.get_json("/data/plugin/exr/steps?" + _query(run="arrays", tag="many"))
     ]
-    assert len(steps) == loader.DEFAULT_SAMPLES_PER_TAG
-    assert steps == sorted(steps) and steps[-1] == MANY_STEPS - 1
+    assert steps == list(range(MANY_STEPS))
 
 
 def test_steps_list_every_step_with_size_sha256_and_url(tb, logged):
@@ -202,7 +202,7 @@ def test_served_bytes_are_the_logged_bytes_for_every_tag_and_step(tb, logged):
                 step,
             )
             checked += 1
-    kept_of_many = loader.DEFAULT_SAMPLES_PER_TAG
+    kept_of_many = MANY_STEPS
     assert checked == 2 * len(encode.COMPRESSIONS) + 3 * len(LAYER_STEPS) + kept_of_many + 2 + 2 + len(
         STORED_STEPS
     )

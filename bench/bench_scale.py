@@ -1,0 +1,279 @@
+"""TensorBoard's memory and speed with many 4K EXR steps: inline vs file storage, both loaders.
+
+    .venv/bin/python bench/bench_scale.py                      # 50 steps x 4 tags, 3840x2160
+    .venv/bin/python bench/bench_scale.py --steps 50 200 --storages file
+
+For each storage kind and step count it writes a logdir of `tags` tags (half RGBA, PIZ, distinct
+pixels per step and tag: a window sliding over a precomputed noisy field, so content addressing
+cannot dedupe them), starts a real `tensorboard` with the Python loader (`--load_fast=false`)
+and with the Rust data server (`--load_fast=true`), and prints:
+  - RSS of tensorboard (+ its data server child) once every step is listed, and the peak (VmHWM);
+  - the time from start until `steps` lists every step of every tag;
+  - time to first byte and to the full body of random steps' EXRs on localhost (sha256 checked).
+Ratios are against inline storage with the same loader. Every logdir is deleted afterwards.
+
+Inline logdirs are served with the plugin's default (every step) only while their EXR bytes stay
+below `--inline-ram-cap` (both loaders hold each kept inline EXR in RAM); larger ones are served
+with TensorBoard's stock `--samples_per_plugin exr=10` and marked so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.client
+import json
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import urllib.parse
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+from tb_server import TensorBoardServer  # noqa: E402
+
+from tensorboard_exr import encode  # noqa: E402
+from tensorboard_exr import summary as exr_summary  # noqa: E402
+
+
+def _field(height: int, width: int, shifts: int) -> np.ndarray:
+    """A smooth HDR image plus noise, `shifts` columns wider than the image."""
+    y = np.linspace(0, 1, height, dtype=np.float32)[:, None]
+    x = np.linspace(0, 1.2, width + shifts, dtype=np.float32)[None, :]
+    noise = np.random.default_rng(0).standard_normal((height, width + shifts), dtype=np.float32) * 0.01
+    field = np.empty((height, width + shifts, 4), np.float16)
+    field[..., 0] = np.sin(x * 7) * np.cos(y * 5) + 1.5 + noise
+    field[..., 1] = x * y * 4 + 0.2 + noise[:, ::-1]
+    field[..., 2] = np.cos(x * 3 + y * 9) + 1.2 + noise * 2
+    field[..., 3] = 1
+    return field
+
+
+def write_logdirs(root: str, storages: list[str], steps: int, tags: int, height: int, width: int) -> dict:
+    """Writes one run per storage kind under `root/<storage>/run`; returns sizes and timings."""
+    field = _field(height, width, steps * tags)
+    writers = {
+        storage: exr_summary.Writer(os.path.join(root, storage, "run"), background=False, storage=storage)
+        for storage in storages
+    }
+    started = time.monotonic()
+    encode_seconds = 0.0
+    exr_bytes = 0
+    for step in range(steps):
+        for tag_index in range(tags):
+            shift = step * tags + tag_index
+            pixels = np.ascontiguousarray(field[:, shift : shift + width])
+            plan = encode.plan_image(
+                f"image{tag_index}",
+                pixels,
+                channels=None,
+                pixel_type="half",
+                compression="piz",
+                dwa_level=None,
+                layout="HWC",
+            )
+            t = time.monotonic()
+            exr = encode.encode_plan(plan)
+            encode_seconds += time.monotonic() - t
+            exr_bytes += len(exr)
+            for writer in writers.values():
+                # The bench's images are made here, so the writer's check (a full decode) is skipped.
+                job = exr_summary._Job(
+                    f"image{tag_index}",
+                    step,
+                    time.time(),
+                    "",
+                    "",
+                    None,
+                    None,
+                    exr=exr,
+                    info=plan.image_info(),
+                )
+                writer._submit([job])
+    for writer in writers.values():
+        writer.close()
+    return {
+        "exr_bytes": exr_bytes,
+        "seconds": time.monotonic() - started,
+        "encode_seconds": encode_seconds,
+        "disk": {s: _du(os.path.join(root, s)) for s in storages},
+    }
+
+
+def _du(path: str) -> int:
+    return sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(path) for f in files)
+
+
+def _rss(pid: int) -> tuple[int, int]:
+    """(VmRSS, VmHWM) in bytes of `pid` plus its children (the Rust data server)."""
+    rss = peak = 0
+    pids = [pid]
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            pids += [int(p) for p in f.read().split()]
+    except OSError:
+        pass
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/status") as f:
+                fields = dict(line.split(":", 1) for line in f if ":" in line)
+        except OSError:
+            continue
+        rss += int(fields.get("VmRSS", "0 kB").split()[0]) * 1024
+        peak += int(fields.get("VmHWM", "0 kB").split()[0]) * 1024
+    return rss, peak
+
+
+def _fetch(port: int, path: str) -> tuple[float, float, bytes]:
+    """(seconds to the response headers, seconds to the whole body, body)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    started = time.monotonic()
+    connection.request("GET", path)
+    response = connection.getresponse()
+    first = response.read(1)
+    first_byte = time.monotonic() - started
+    body = first + response.read()
+    total = time.monotonic() - started
+    connection.close()
+    if response.status != 200:
+        raise RuntimeError(f"GET {path}: HTTP {response.status}: {body[:300]!r}")
+    return first_byte, total, body
+
+
+def measure(logdir: str, *, load_fast: bool, steps: int, tags: int, samples: int | None) -> dict:
+    """Starts TensorBoard on `logdir` and measures listing time, RSS and EXR fetches."""
+    extra = ["--reload_interval", "5"]
+    if samples is not None:
+        extra += ["--samples_per_plugin", f"exr={samples}"]
+    expected = steps if samples in (None, 0) else min(steps, samples)
+    started = time.monotonic()
+    server = TensorBoardServer(logdir, load_fast=load_fast, extra_args=extra, start_timeout=120)
+    server.start()
+    try:
+        pid = server._process.pid  # noqa: SLF001 - the bench needs the process to read its RSS
+        listed: dict[str, list] = {}
+        deadline = time.monotonic() + 1800
+        while time.monotonic() < deadline:
+            for tag_index in range(tags):
+                tag = f"image{tag_index}"
+                if len(listed.get(tag, [])) >= expected:
+                    continue
+                response = server.get(
+                    "/data/plugin/exr/steps?" + urllib.parse.urlencode({"run": "run", "tag": tag})
+                )
+                if response.status == 200:
+                    listed[tag] = json.loads(response.body)
+            if len(listed) == tags and all(len(v) >= expected for v in listed.values()):
+                break
+            time.sleep(0.25)
+        listing_seconds = time.monotonic() - started
+        complete = len(listed) == tags and all(len(v) >= expected for v in listed.values())
+        time.sleep(2)  # let ingestion settle before reading RSS
+        rss, peak = _rss(pid)
+        picks = random.Random(7).sample([(tag, e) for tag, v in listed.items() for e in v], k=min(5, steps))
+        first_bytes, totals = [], []
+        for tag, entry in picks:
+            first_byte, total, body = _fetch(server.port, "/data/plugin/exr/" + entry["url"])
+            if hashlib.sha256(body).hexdigest() != entry["sha256"]:
+                raise RuntimeError(
+                    f"tag {tag} step {entry['step']}: served bytes differ from the logged ones"
+                )
+            first_bytes.append(first_byte)
+            totals.append(total)
+        rss_after, peak_after = _rss(pid)
+        return {
+            "complete": complete,
+            "listed": sum(len(v) for v in listed.values()),
+            "listing_seconds": listing_seconds,
+            "rss": rss,
+            "peak": max(peak, peak_after),
+            "rss_after_fetch": rss_after,
+            "first_byte": statistics.median(first_bytes),
+            "full_fetch": statistics.median(totals),
+            "size": statistics.median(e["size"] for _, e in picks),
+        }
+    finally:
+        server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--steps", type=int, nargs="+", default=[50])
+    parser.add_argument("--tags", type=int, default=4)
+    parser.add_argument("--width", type=int, default=3840)
+    parser.add_argument("--height", type=int, default=2160)
+    parser.add_argument("--storages", nargs="+", default=["inline", "file"], choices=["inline", "file"])
+    parser.add_argument(
+        "--inline-ram-cap",
+        type=float,
+        default=5e9,
+        help="largest inline logdir (bytes of EXR) served keeping every step",
+    )
+    parser.add_argument("--workdir", default=None, help="where to write the logdirs (default: $TMPDIR)")
+    args = parser.parse_args()
+    mb = 1e6
+    print(
+        f"bench_scale: {args.tags} tags of {args.width}x{args.height} half RGBA (PIZ), "
+        f"steps {args.steps}, storages {args.storages}; {os.cpu_count()} cores"
+    )
+    for steps in args.steps:
+        root = tempfile.mkdtemp(prefix=f"bench_scale_{steps}_", dir=args.workdir)
+        try:
+            written = write_logdirs(root, args.storages, steps, args.tags, args.height, args.width)
+            n = steps * args.tags
+            print(
+                f"\n== {steps} steps x {args.tags} tags = {n} EXRs, "
+                f"{written['exr_bytes'] / mb:.0f} MB of EXR "
+                f"({written['exr_bytes'] / n / mb:.1f} MB each); written in {written['seconds']:.0f} s "
+                f"(encoding {written['encode_seconds']:.0f} s); on disk: "
+                + ", ".join(f"{s} {b / mb:.0f} MB" for s, b in written["disk"].items())
+            )
+            results = {}
+            for storage in args.storages:
+                samples = None
+                if storage == "inline" and written["exr_bytes"] > args.inline_ram_cap:
+                    samples = 10
+                for load_fast in (False, True):
+                    loader = "rust" if load_fast else "python"
+                    r = measure(
+                        os.path.join(root, storage),
+                        load_fast=load_fast,
+                        steps=steps,
+                        tags=args.tags,
+                        samples=samples,
+                    )
+                    results[(storage, loader)] = r
+                    kept = "all steps" if samples is None else f"exr={samples} (TB stock default)"
+                    base = results.get(("inline", loader))
+                    ratio = (
+                        f"  rss x{r['rss'] / base['rss']:.3f} of inline"
+                        if base and storage != "inline"
+                        else ""
+                    )
+                    print(
+                        f"{storage:6s} {loader:6s} [{kept}]: listed {r['listed']}/{n} "
+                        f"in {r['listing_seconds']:.1f} s{'' if r['complete'] else ' (INCOMPLETE)'}; "
+                        f"RSS {r['rss'] / mb:.0f} MB (peak {r['peak'] / mb:.0f} MB, after fetches "
+                        f"{r['rss_after_fetch'] / mb:.0f} MB); EXR {r['size'] / mb:.1f} MB: first byte "
+                        f"{r['first_byte'] * 1000:.0f} ms, full {r['full_fetch'] * 1000:.0f} ms{ratio}"
+                    )
+            for loader in ("python", "rust"):
+                inline, stored = results.get(("inline", loader)), results.get(("file", loader))
+                if inline and stored:
+                    print(
+                        f"ratio file/inline, {loader}: RSS {stored['rss'] / inline['rss']:.3f}, "
+                        f"listing time {stored['listing_seconds'] / inline['listing_seconds']:.3f}, "
+                        f"full fetch {stored['full_fetch'] / inline['full_fetch']:.3f}"
+                    )
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+            print(f"(deleted {root})")
+
+
+if __name__ == "__main__":
+    main()
