@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import hashlib
 import logging
 import mimetypes
 import os
@@ -271,6 +272,10 @@ class ExrPlugin(base_plugin.TBPlugin):
             raise _NotFound(
                 f"{where}: the stored EXR file {expected} is {len(data)} bytes, expected {info.size}"
             )
+        # The events' records are CRC-checked by the loaders; a file gets the same guarantee from
+        # its name: bytes that do not hash to it (a partial copy, a damaged disk) are never served.
+        if hashlib.sha256(data).digest() != info.sha256:
+            raise _NotFound(f"{where}: the stored EXR file {expected} does not match its SHA-256")
         return data
 
     def _read_steps(self, request: wrappers.Request, run: str, tag: str) -> list[provider.BlobSequenceDatum]:
