@@ -5,7 +5,7 @@
 //   node bench/bench_decode.mjs [--sizes 1920x1080,3840x2160] [--compressions ZIP,PIZ,...]
 //                               [--repeats 5] [--workers N]
 //
-// Prints one table per image size (RGBA half, render-like content): median ms of
+// Prints one table per image size (RGBA half, render-like content): best-of-N ms of
 //   wasm 1w    ExrDecoderPool with one worker (node worker_threads; the browser uses the same
 //              pool code with Web Workers): fetched bytes handed over (transfer, as the panel
 //              does) -> planes out, every copy in and out of the wasm heap included
@@ -14,8 +14,9 @@
 //              1 and N threads (bench/build_native.sh)
 //   wheel 1T/NT the OpenEXR PyPI wheel (C++ library), 1 and N threads
 //   three      three.js EXRLoader (HalfFloatType), main thread
-// followed by ratios measured in the same run. Medians over --repeats runs; the machine is
-// shared and noisy (±30 %), so read ratios, not absolute numbers.
+// followed by ratios measured in the same run. Every figure is the best of --repeats runs: on a
+// shared machine the minimum is the least disturbed measurement (medians swing by 2x under
+// load from other processes); the wasm pools are measured round-robin.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -45,7 +46,7 @@ function parseArgs(argv) {
 }
 
 const python = existsSync(join(repo, ".venv/bin/python")) ? join(repo, ".venv/bin/python") : "python3";
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const best = (xs) => Math.min(...xs);
 
 function nativeBinary() {
   const binary = join(repo, "frontend/.cache/native-release/exr_native");
@@ -56,13 +57,13 @@ function nativeBinary() {
   return binary;
 }
 
-/** Runs a timing subprocess that prints "<file> [threads] <median> <min>" lines. */
+/** Runs a timing subprocess that prints "<file> [threads] <median> <min>" lines; keeps the min. */
 function timeProcess(command, args) {
   const run = spawnSync(command, args, { encoding: "utf8", maxBuffer: 1 << 20 });
   const out = new Map();
   for (const line of run.stdout.trim().split("\n")) {
     const fields = line.trim().split(/\s+/);
-    if (fields.length >= 3 && fields[1] !== "ERROR") out.set(fields[0], Number(fields[fields.length - 2]));
+    if (fields.length >= 3 && fields[1] !== "ERROR") out.set(fields[0], Number(fields[fields.length - 1]));
   }
   return out;
 }
@@ -75,7 +76,7 @@ async function timeAsync(repeats, fn) {
     await fn();
     times.push(performance.now() - start);
   }
-  return median(times);
+  return best(times);
 }
 
 const fmt = (v) => (v === undefined || Number.isNaN(v) ? "–" : v.toFixed(0));
@@ -90,7 +91,7 @@ async function main() {
   const poolN = await createNodePool({ workers: args.workers, parallelMinBytes: 0 });
   const loader = new EXRLoader().setDataType(HalfFloatType);
   const N = args.workers;
-  console.log(`# EXR decode, RGBA half, median of ${args.repeats} (ms); N = ${N} workers/threads; ${availableParallelism()} CPUs`);
+  console.log(`# EXR decode, RGBA half, best of ${args.repeats} (ms); N = ${N} workers/threads; ${availableParallelism()} CPUs`);
 
   for (const size of args.sizes) {
     execFileSync(python, [join(here, "bench_images.py"), "write", dir, size, ...args.compressions], { stdio: "inherit" });
@@ -134,8 +135,8 @@ async function main() {
       rows.push({
         comp,
         mb: bytes.byteLength / 1e6,
-        wasm1: median(t1[k]),
-        wasmN: median(tN[k]),
+        wasm1: best(t1[k]),
+        wasmN: best(tN[k]),
         core1: core1.get(file),
         coreN: coreN.get(file),
         wheel1: wheel1.get(file),

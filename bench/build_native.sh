@@ -25,7 +25,16 @@ esac
 CORE=$SRC/src/lib/OpenEXRCore
 ZSTD=$SRC/external/zstd/lib
 OJPH=$SRC/external/OpenJPH/src/core
-INCLUDES=(-I"$CONF" -I"$CONF/Imath" -I"$CORE" -I"$SRC/external/deflate" -I"$ZSTD" -I"$ZSTD/common"
+# Threads decode bands concurrently here, so OpenEXRCore's per-thread state must be on (the wasm
+# build has one thread per instance and turns it off).
+mkdir -p "$OUT/config"
+cat >"$OUT/config/IlmThreadConfig.h" <<'EOF'
+#pragma once
+#define ILMTHREAD_THREADING_ENABLED 1
+#define ILMTHREAD_HAVE_POSIX_SEMAPHORES 1
+#define ILMTHREAD_USE_TBB 0
+EOF
+INCLUDES=(-I"$OUT/config" -I"$CONF" -I"$CONF/Imath" -I"$CORE" -I"$SRC/external/deflate" -I"$ZSTD" -I"$ZSTD/common"
   -I"$OJPH" -I"$OJPH/openjph" -I"$OJPH/shared")
 DEFS=(-DZSTD_DISABLE_ASM -DIMATH_HALF_NO_LOOKUP_TABLE -DOJPH_DISABLE_SIMD -DOJPH_ALIGNED_ALLOC_EXISTS)
 

@@ -36,15 +36,21 @@ export interface DecodeStats {
   workerDecodeMs: number[];
 }
 
+interface JobResult {
+  header: ExrHeader;
+  parts: number[];
+  bands: DecodedBand[];
+  workerMs: number[];
+}
+
 interface Job {
   bands: DecodedBand[];
   header: ExrHeader | null;
   parts: number[];
   remaining: number;
   settled: boolean;
-  started: number;
   workerMs: number[];
-  resolve: (value: { header: ExrHeader; parts: number[]; bands: DecodedBand[] }) => void;
+  resolve: (value: JobResult) => void;
   reject: (error: Error) => void;
 }
 
@@ -116,7 +122,7 @@ export class ExrDecoderPool {
       }),
     );
     const image = assembleImage(result.header, result.parts, result.bands);
-    this.lastStats = { totalMs: now() - started, workers: parallel, workerDecodeMs: this.lastWorkerMs };
+    this.lastStats = { totalMs: now() - started, workers: parallel, workerDecodeMs: result.workerMs };
     return image;
   }
 
@@ -143,12 +149,10 @@ export class ExrDecoderPool {
     });
   }
 
-  private lastWorkerMs: number[] = [];
-
   private run(
     signal: AbortSignal | undefined,
     makeTasks: (job: Job) => Task[],
-  ): Promise<{ header: ExrHeader; parts: number[]; bands: DecodedBand[] }> {
+  ): Promise<JobResult> {
     if (this.disposed) return Promise.reject(new Error("the decoder was disposed"));
     if (signal?.aborted) return Promise.reject(abortError());
     return new Promise((resolve, reject) => {
@@ -158,7 +162,6 @@ export class ExrDecoderPool {
         parts: [],
         remaining: 0,
         settled: false,
-        started: now(),
         workerMs: [],
         resolve,
         reject,
@@ -271,8 +274,7 @@ export class ExrDecoderPool {
           job.workerMs.push(response.decodeMs);
           if (--job.remaining === 0) {
             job.settled = true;
-            this.lastWorkerMs = job.workerMs;
-            job.resolve({ header: response.header, parts: job.parts, bands: job.bands });
+            job.resolve({ header: response.header, parts: job.parts, bands: job.bands, workerMs: job.workerMs });
           }
         }
       }
