@@ -26,7 +26,7 @@ from tensorboard.data import provider
 from tensorboard.plugins import base_plugin
 from werkzeug import wrappers
 
-from tensorboard_exr import metadata
+from tensorboard_exr import compare_routes, metadata
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +125,7 @@ class ExrPlugin(base_plugin.TBPlugin):
             "/tags": self._serve_tags,
             "/steps": self._serve_steps,
             "/exr": self._serve_exr,
+            **compare_routes.ComparisonRoutes(self).apps(),
             "/index.js": self._serve_index_js,
             "/*": self._serve_static,
         }

@@ -23,6 +23,17 @@ export interface StepInfo {
   [key: string]: unknown;
 }
 
+/** Mean errors of an image against its reference at one step (`error_steps` route). */
+export interface StepErrors {
+  step: number;
+  mse?: number;
+  relmse?: number;
+  /** Pixel-channel terms left out of the means because they were not finite. */
+  nonfinite?: number;
+  /** Why this step could not be compared (e.g. sizes differ). */
+  error?: string;
+}
+
 export interface Progress {
   received: number;
   /** Total bytes, or null when the server sent no Content-Length. */
@@ -46,6 +57,12 @@ export class PluginApi {
 
   steps(run: string, tag: string, signal?: AbortSignal): Promise<StepInfo[]> {
     return this.json<StepInfo[]>(`steps?${new URLSearchParams({ run, tag })}`, signal);
+  }
+
+  /** Mean errors of (run, tag) against (refRun, refTag) at every step both have. */
+  errorSteps(run: string, tag: string, refRun: string, refTag: string, signal?: AbortSignal): Promise<StepErrors[]> {
+    const query = new URLSearchParams({ run, tag, ref_run: refRun, ref_tag: refTag });
+    return this.json<StepErrors[]>(`error_steps?${query}`, signal);
   }
 
   exrUrl(run: string, tag: string, step: number): string {

@@ -12,6 +12,7 @@ export type Tonemap = (typeof TONEMAPS)[number]["id"];
 /**
  * Per-pixel error metrics between the current image A and the reference B, evaluated before
  * exposure and tonemap so error maps stay in HDR. Epsilons follow the viewer each one comes from.
+ * docs/metrics.md documents every formula; tensorboard_exr/metrics.py is the Python reference.
  */
 export const METRICS = [
   { id: "none", code: 0, label: "None", formula: "A" },
@@ -23,8 +24,21 @@ export const METRICS = [
   { id: "rse", code: 6, label: "RSE (tev)", formula: "(A − B)² / (B² + 0.01)" },
   { id: "mrse", code: 7, label: "MRSE (JERI)", formula: "(A − B)² / (B² + 1e-4)" },
   { id: "smape", code: 8, label: "SMAPE (JERI)", formula: "2|A − B| / (|A| + |B| + 0.02)" },
+  { id: "ssim", code: 9, label: "1 − SSIM", formula: "1 − SSIM(Y′A, Y′B), 7×7 window on sRGB luma" },
+  // Computed by the server with NVIDIA's reference code and handed over as an image (setMetricImage).
+  { id: "flip-ldr", code: 10, label: "FLIP LDR", formula: "LDR-FLIP of the sRGB views (flip-evaluator)" },
+  { id: "flip-hdr", code: 10, label: "FLIP HDR", formula: "HDR-FLIP of the linear values (flip-evaluator)" },
 ] as const;
 export type Metric = (typeof METRICS)[number]["id"];
+
+/** The metric computed by a separate GPU pass (ssim.frag.glsl) into a map the view shader reads. */
+export const MAP_METRIC_CODE = 9;
+
+/** Metrics whose map comes from outside the shader (Viewer.setMetricImage). */
+export const EXTERNAL_METRIC_CODE = 10;
+
+/** SSIM's constants (docs/metrics.md); ssim.frag.glsl and tensorboard_exr/metrics.py use the same. */
+export const SSIM_WINDOW_RADIUS = 3;
 
 export function tonemapCode(id: Tonemap): number {
   return TONEMAPS.find((t) => t.id === id)?.code ?? 0;

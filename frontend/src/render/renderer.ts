@@ -4,6 +4,8 @@
 
 import type { ExrChannel } from "../decoder/types.js";
 import { COLORMAP_SIZE, viridisTable } from "./colormap.js";
+import { MAP_METRIC_CODE, SSIM_WINDOW_RADIUS } from "./pipeline.js";
+import ssimSource from "./ssim.frag.glsl";
 import fragmentSource from "./view.frag.glsl";
 import vertexSource from "./view.vert.glsl";
 
@@ -34,8 +36,14 @@ export interface DrawParams {
   checkerLight: [number, number, number];
 }
 
+/** A horizontal band of the canvas (device px from the left) that a draw is limited to (the wipe). */
+export interface CanvasBand {
+  x: number;
+  width: number;
+}
+
 const UNIFORMS = [
-  "uA0", "uA1", "uA2", "uA3", "uB0", "uB1", "uB2", "uB3", "uColormap", "uExposure", "uOffset", "uGamma",
+  "uA0", "uA1", "uA2", "uA3", "uB0", "uB1", "uB2", "uB3", "uColormap", "uMetricMap", "uExposure", "uOffset", "uGamma",
   "uCanvasSize", "uScreenOffset", "uZoom", "uPan", "uWindowA", "uWindowB", "uBackground", "uCheckerDark",
   "uCheckerLight",
 ] as const;
@@ -57,7 +65,20 @@ interface ShaderDefines {
   LINEAR_MIN: number;
   SHOW_NON_FINITE: number;
   GRID: number;
+  RAW_OUTPUT: number;
 }
+
+/** A metric map computed by its own pass (SSIM) for one pair of planes, kept while both are. */
+interface MetricMap {
+  a: ExrChannel;
+  b: ExrChannel;
+  texture: WebGLTexture;
+  framebuffer: WebGLFramebuffer;
+  bytes: number;
+}
+
+/** Metric maps kept at most (each is one R32F texture the size of A). */
+const MAX_METRIC_MAPS = 4;
 
 const DEFAULT_DEFINES: ShaderDefines = {
   TONEMAP: 0,
@@ -67,6 +88,7 @@ const DEFAULT_DEFINES: ShaderDefines = {
   LINEAR_MIN: 0,
   SHOW_NON_FINITE: 1,
   GRID: 0,
+  RAW_OUTPUT: 0,
 };
 
 export class Renderer {
@@ -79,6 +101,11 @@ export class Renderer {
   private readonly maxTextureSize: number;
   private readonly floatLinear: boolean;
   private probeTarget: WebGLFramebuffer | null = null;
+  private rawProbeTarget: WebGLFramebuffer | null = null;
+  private readonly ssimPrograms = new Map<number, Program>();
+  private metricMaps: MetricMap[] = [];
+  /** Number of metric-map passes run so far (tests check they are cached). */
+  metricPasses = 0;
   /** Number of plane uploads so far (tests check that view changes never re-upload). */
   uploads = 0;
 
@@ -94,6 +121,8 @@ export class Renderer {
     if (!gl) throw new RenderError("WebGL2 is not available in this browser, so EXR images cannot be shown.");
     this.gl = gl;
     this.floatLinear = gl.getExtension("OES_texture_float_linear") !== null;
+    // Rendering into R32F (the SSIM map) and RGBA32F (the float readout probe).
+    gl.getExtension("EXT_color_buffer_float");
     this.maxTextureSize = gl.getParameter(gl.MAX_TEXTURE_SIZE) as number;
     this.programFor(DEFAULT_DEFINES); // fail early (and visibly) if the shader does not compile
     gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
@@ -107,6 +136,7 @@ export class Renderer {
   get textureBytes(): number {
     let total = 0;
     for (const t of this.textures.values()) total += t.bytes;
+    for (const m of this.metricMaps) total += m.bytes;
     return total;
   }
 
@@ -154,6 +184,11 @@ export class Renderer {
         this.textures.delete(channel);
       }
     }
+    this.metricMaps = this.metricMaps.filter((m) => {
+      if (keep.has(m.a) && keep.has(m.b)) return true;
+      this.deleteMetricMap(m);
+      return false;
+    });
   }
 
   /** Resizes the drawing buffer to the canvas's CSS size times devicePixelRatio. */
@@ -175,9 +210,41 @@ export class Renderer {
     gl.clear(gl.COLOR_BUFFER_BIT);
   }
 
-  draw(params: DrawParams): void {
-    this.gl.bindFramebuffer(this.gl.FRAMEBUFFER, null);
+  /** Draws to the canvas; `band` limits the draw to a vertical strip (the two sides of a wipe). */
+  draw(params: DrawParams, band?: CanvasBand): void {
+    const gl = this.gl;
+    gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+    if (band) {
+      gl.enable(gl.SCISSOR_TEST);
+      gl.scissor(band.x, 0, band.width, this.canvas.height);
+    }
     this.drawInto(params, this.canvas.width, this.canvas.height, 0, 0);
+    if (band) gl.disable(gl.SCISSOR_TEST);
+  }
+
+  /**
+   * The pipeline's value at one canvas pixel before exposure and tonemap (the metric's value
+   * when comparing), as float32 RGBA: the readout shows what the GPU computed, not a JS copy.
+   */
+  probeValue(params: DrawParams, x: number, y: number): [number, number, number, number] {
+    const gl = this.gl;
+    if (!this.rawProbeTarget) {
+      const texture = this.createTexture();
+      gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA32F, 1, 1, 0, gl.RGBA, gl.FLOAT, null);
+      const framebuffer = gl.createFramebuffer();
+      if (!framebuffer) throw new RenderError("could not create a framebuffer");
+      gl.bindFramebuffer(gl.FRAMEBUFFER, framebuffer);
+      gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, texture, 0);
+      this.rawProbeTarget = framebuffer;
+    }
+    gl.bindFramebuffer(gl.FRAMEBUFFER, this.rawProbeTarget);
+    const panX = (x + 0.5 - this.canvas.width / 2) / params.zoom + params.panX;
+    const panY = (y + 0.5 - this.canvas.height / 2) / params.zoom + params.panY;
+    this.drawInto({ ...params, panX, panY }, 1, 1, x, y, true);
+    const out = new Float32Array(4);
+    gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.FLOAT, out);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+    return [out[0]!, out[1]!, out[2]!, out[3]!];
   }
 
   /**
@@ -206,10 +273,18 @@ export class Renderer {
     return [out[0]!, out[1]!, out[2]!, out[3]!];
   }
 
-  private drawInto(params: DrawParams, width: number, height: number, offsetX: number, offsetY: number): void {
+  private drawInto(
+    params: DrawParams,
+    width: number,
+    height: number,
+    offsetX: number,
+    offsetY: number,
+    raw = false,
+  ): void {
     const gl = this.gl;
     const linearMin = params.zoom < 1 && this.floatLinear;
     const compare = params.b !== null && params.metric !== 0;
+    const metricMap = compare && params.metric === MAP_METRIC_CODE ? this.metricMap(params.a, params.b!) : null;
     const { program, uniforms: u } = this.programFor({
       TONEMAP: params.tonemap,
       METRIC: compare ? params.metric : 0,
@@ -218,6 +293,7 @@ export class Renderer {
       LINEAR_MIN: linearMin ? 1 : 0,
       SHOW_NON_FINITE: params.showNonFinite ? 1 : 0,
       GRID: params.grid ? 1 : 0,
+      RAW_OUTPUT: raw ? 1 : 0,
     });
     gl.viewport(0, 0, width, height);
     gl.useProgram(program);
@@ -225,7 +301,9 @@ export class Renderer {
     this.bindPlanes(params.b ?? params.a, 4, linearMin);
     gl.activeTexture(gl.TEXTURE8);
     gl.bindTexture(gl.TEXTURE_2D, this.colormap);
-    (["uA0", "uA1", "uA2", "uA3", "uB0", "uB1", "uB2", "uB3", "uColormap"] as const).forEach((name, unit) =>
+    gl.activeTexture(gl.TEXTURE9);
+    gl.bindTexture(gl.TEXTURE_2D, metricMap ?? this.zeroTexture);
+    (["uA0", "uA1", "uA2", "uA3", "uB0", "uB1", "uB2", "uB3", "uColormap", "uMetricMap"] as const).forEach((name, unit) =>
       gl.uniform1i(u[name], unit),
     );
     gl.uniform1f(u.uExposure, params.exposure);
@@ -271,6 +349,62 @@ export class Renderer {
   /** Number of shader variants compiled so far. */
   get programCount(): number {
     return this.programs.size;
+  }
+
+  /**
+   * The 1 − SSIM map of A against B (R32F, A's data-window size), computed on first use by
+   * ssim.frag.glsl and kept while both images' planes are.
+   */
+  private metricMap(a: PlaneSet, b: PlaneSet): WebGLTexture {
+    const keyA = a.colour[0]!;
+    const keyB = b.colour[0]!;
+    const found = this.metricMaps.find((m) => m.a === keyA && m.b === keyB);
+    if (found) return found.texture;
+    const gl = this.gl;
+    // The pass runs in the middle of a draw: remember the caller's target and scissor.
+    const target = gl.getParameter(gl.FRAMEBUFFER_BINDING) as WebGLFramebuffer | null;
+    const scissor = gl.isEnabled(gl.SCISSOR_TEST);
+    gl.disable(gl.SCISSOR_TEST);
+    const { width, height } = a.window;
+    const texture = this.createTexture();
+    gl.texImage2D(gl.TEXTURE_2D, 0, gl.R32F, width, height, 0, gl.RED, gl.FLOAT, null);
+    const framebuffer = gl.createFramebuffer();
+    if (!framebuffer) throw new RenderError("could not create a framebuffer for the SSIM map");
+    gl.bindFramebuffer(gl.FRAMEBUFFER, framebuffer);
+    gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, texture, 0);
+    if (gl.checkFramebufferStatus(gl.FRAMEBUFFER) !== gl.FRAMEBUFFER_COMPLETE) {
+      throw new RenderError("this GPU cannot render float maps (EXT_color_buffer_float), so SSIM is unavailable");
+    }
+    const channels = a.colour.length;
+    let entry = this.ssimPrograms.get(channels);
+    if (!entry) {
+      const defines = `#define COLOUR_CHANNELS ${channels}\n#define WINDOW_RADIUS ${SSIM_WINDOW_RADIUS}\n`;
+      const program = linkProgram(gl, vertexSource, `#version 300 es\n${defines}${ssimSource}`);
+      const names = ["uA0", "uA1", "uA2", "uB0", "uB1", "uB2", "uWindowA", "uWindowB"] as const;
+      const uniforms = Object.fromEntries(names.map((n) => [n, gl.getUniformLocation(program, n)]));
+      entry = { program, uniforms: uniforms as Record<UniformName, WebGLUniformLocation | null> };
+      this.ssimPrograms.set(channels, entry);
+    }
+    gl.viewport(0, 0, width, height);
+    gl.useProgram(entry.program);
+    this.bindPlanes(a, 0, false);
+    this.bindPlanes(b, 4, false);
+    (["uA0", "uA1", "uA2"] as const).forEach((name, unit) => gl.uniform1i(entry.uniforms[name], unit));
+    (["uB0", "uB1", "uB2"] as const).forEach((name, unit) => gl.uniform1i(entry.uniforms[name], unit + 4));
+    gl.uniform4i(entry.uniforms.uWindowA, a.window.x, a.window.y, a.window.width, a.window.height);
+    gl.uniform4i(entry.uniforms.uWindowB, b.window.x, b.window.y, b.window.width, b.window.height);
+    gl.drawArrays(gl.TRIANGLES, 0, 3);
+    this.metricPasses += 1;
+    gl.bindFramebuffer(gl.FRAMEBUFFER, target);
+    if (scissor) gl.enable(gl.SCISSOR_TEST);
+    this.metricMaps.push({ a: keyA, b: keyB, texture, framebuffer, bytes: width * height * 4 });
+    while (this.metricMaps.length > MAX_METRIC_MAPS) this.deleteMetricMap(this.metricMaps.shift()!);
+    return texture;
+  }
+
+  private deleteMetricMap(m: MetricMap): void {
+    this.gl.deleteFramebuffer(m.framebuffer);
+    this.gl.deleteTexture(m.texture);
   }
 
   private programFor(defines: ShaderDefines): Program {

@@ -29,6 +29,9 @@ precision highp sampler2D;
 #ifndef GRID
 #define GRID 0
 #endif
+#ifndef RAW_OUTPUT
+#define RAW_OUTPUT 0        // 1: write the value before exposure/tonemap (float readout probes)
+#endif
 
 // Up to four planes per image: three colour channels and alpha.
 uniform sampler2D uA0;
@@ -40,6 +43,7 @@ uniform sampler2D uB1;
 uniform sampler2D uB2;
 uniform sampler2D uB3;
 uniform sampler2D uColormap;    // 256x1 RGBA8, already display-encoded
+uniform sampler2D uMetricMap;   // METRIC 9: per-pixel metric of A's data window from its own pass
 
 uniform float uExposure;
 uniform float uOffset;
@@ -91,7 +95,7 @@ vec4 fetchA(vec2 p, out bool inside) {
   return v;
 }
 
-#if METRIC != 0
+#if METRIC != 0 && METRIC != 9
 vec4 fetchB(vec2 p) {
   ivec2 texel = ivec2(floor(p)) - uWindowB.xy;
   bool inside = all(greaterThanEqual(texel, ivec2(0))) && all(lessThan(texel, uWindowB.zw));
@@ -190,10 +194,19 @@ void main() {
   }
   vec3 value = a.rgb;
   float alpha = a.a;
-#if METRIC != 0
+#if METRIC == 9
+  // 1 - SSIM: a neighbourhood metric, computed once per image pair by ssim.frag.glsl.
+  ivec2 mapTexel = ivec2(floor(p)) - uWindowA.xy;
+  value = vec3(SAMPLE(uMetricMap, mapTexel, (p - vec2(uWindowA.xy)) / vec2(uWindowA.zw)));
+  alpha = 1.0;
+#elif METRIC != 0
   vec4 b = fetchB(p);
   value = applyMetric(a.rgb, b.rgb);
   alpha = 0.5 * (a.a + b.a);
+#endif
+#if RAW_OUTPUT
+  outColour = vec4(value, alpha);
+  return;
 #endif
 
   // Non-finite tests on whole vectors: short-circuit || chains become divergent control flow,

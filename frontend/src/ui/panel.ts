@@ -2,7 +2,7 @@
 // the plugin's routes and (when embedded) to TensorBoard's host messages. Everything
 // TensorBoard-specific arrives through PanelOptions.host; the viewer itself knows none of it.
 
-import { type PluginApi, type StepInfo, type TagsByRun } from "../api.js";
+import { type PluginApi, type StepErrors, type StepInfo, type TagInfo, type TagsByRun } from "../api.js";
 import type { ExrImage } from "../decoder/types.js";
 import { METRICS, TONEMAPS, type Metric, type Tonemap } from "../render/pipeline.js";
 import type { TensorBoardHost } from "../tb.js";
@@ -14,7 +14,8 @@ import { FalseColourLegend } from "./legend.js";
 import css from "./panel.css";
 import { SHORTCUTS } from "./shortcuts.js";
 import { StepScrubber } from "./scrubber.js";
-import { type LoadPhase, type StepKey, StepLoader } from "./step_loader.js";
+import { type LoadPhase, type StepKey, stepKeyId, StepLoader } from "./step_loader.js";
+import { ErrorStrip } from "./error_strip.js";
 
 export interface PanelOptions {
   api: PluginApi;
@@ -43,6 +44,7 @@ export class Panel {
     layer: HTMLSelectElement;
     tonemap: HTMLSelectElement;
     metric: HTMLSelectElement;
+    reference: HTMLSelectElement;
     exposure: HTMLInputElement;
     exposureValue: HTMLOutputElement;
     offset: HTMLInputElement;
@@ -59,6 +61,12 @@ export class Panel {
   private selectionToken = 0;
   private lastReload = 0;
   private reloadTimer = 0;
+  /** The chosen reference per comparison context (a group in a run, or a lone tag); null = none. */
+  private readonly referenceByContext = new Map<string, Selection | null>();
+  /** stepKeyId of the reference image handed to the viewer (or being loaded). */
+  private referenceKey: string | null = null;
+  private referenceController: AbortController | null = null;
+  private readonly errorStrip: ErrorStrip;
 
   constructor(container: HTMLElement, private readonly options: PanelOptions) {
     const style = h("style", { text: css });
@@ -71,6 +79,7 @@ export class Panel {
       layer: h("select", { class: "exr-layer", title: "Layer ([ / ])", "aria-label": "Layer" }),
       tonemap: h("select", { class: "exr-tonemap", title: "Tonemap (T)", "aria-label": "Tonemap" }),
       metric: h("select", { class: "exr-metric", title: "Error metric against the reference", "aria-label": "Metric" }),
+      reference: h("select", { class: "exr-reference", title: "Reference image B (hold Shift to show it)", "aria-label": "Reference" }),
       exposure: h("input", { class: "exr-exposure", type: "range", min: -10, max: 10, step: 0.5, value: 0, "aria-label": "Exposure" }),
       exposureValue: h("output", { class: "exr-value" }),
       offset: h("input", { class: "exr-offset", type: "range", min: -1, max: 1, step: 0.1, value: 0, "aria-label": "Offset" }),
@@ -95,6 +104,7 @@ export class Panel {
       h("div", { class: "exr-spacer" }),
       labelled("Layer", c.layer),
       labelled("Tonemap", c.tonemap),
+      labelled("Reference", c.reference),
       c.metric,
       labelled("Exposure", c.exposure, c.exposureValue),
       labelled("Offset", c.offset, c.offsetValue),
@@ -107,7 +117,11 @@ export class Panel {
     );
     this.help = buildHelp();
     const stage = h("div", { class: "exr-stage" }, this.status, this.legend.element);
-    const main = h("main", { class: "exr-main" }, toolbar, stage, this.scrubber.element, this.readout);
+    this.errorStrip = new ErrorStrip(options.api, (step) => {
+      this.scrubber.setCurrent(step);
+      this.goToStep(step);
+    });
+    const main = h("main", { class: "exr-main" }, toolbar, stage, this.scrubber.element, this.errorStrip.element, this.readout);
     this.element = h("div", { class: "exr-panel" }, style, this.browser.element, main, this.help);
     container.append(this.element);
 
@@ -127,6 +141,12 @@ export class Panel {
     c.layer.addEventListener("change", () => this.viewer.setState({ layer: c.layer.value }));
     c.tonemap.addEventListener("change", () => this.viewer.setState({ tonemap: c.tonemap.value as Tonemap }));
     c.metric.addEventListener("change", () => this.viewer.setState({ metric: c.metric.value as Metric }));
+    c.reference.addEventListener("change", () => {
+      if (!this.selection) return;
+      const chosen = c.reference.value ? (JSON.parse(c.reference.value) as Selection) : null;
+      this.referenceByContext.set(this.contextId(this.selection), chosen);
+      this.syncReference();
+    });
     c.exposure.addEventListener("input", () => this.viewer.setState({ exposure: Number(c.exposure.value) }));
     c.offset.addEventListener("input", () => this.viewer.setState({ offset: Number(c.offset.value) }));
     c.gamma.addEventListener("input", () => this.viewer.setState({ gamma: Number(c.gamma.value) }));
@@ -175,6 +195,11 @@ export class Panel {
   /** The cache of decoded images (its budget can be changed at run time). */
   get cache(): DecodedImageCache {
     return this.loader.cache;
+  }
+
+  /** The error-over-steps values plotted for the shown image and its reference. */
+  get errorValues(): readonly StepErrors[] {
+    return this.errorStrip.values;
   }
 
   /** Foreground load counters (started / cancelled / shown / prefetched). */
@@ -226,6 +251,8 @@ export class Panel {
     this.browser.select(selection);
     this.element.dataset["run"] = selection.run;
     this.element.dataset["tag"] = selection.tag;
+    // Until this selection's image is on screen (tests and tools wait for "ready").
+    this.element.dataset["state"] = "loading";
     this.title.textContent = `${selection.run} · ${selection.tag}`;
     let steps: StepInfo[];
     try {
@@ -236,6 +263,7 @@ export class Panel {
     }
     if (token !== this.selectionToken) return;
     this.scrubber.setSteps(steps);
+    this.syncReferenceOptions();
     const values = this.scrubber.stepValues;
     const remembered = this.stepBySelection.get(selectionId(selection));
     const step = remembered !== undefined && values.includes(remembered) ? remembered : values[values.length - 1];
@@ -289,6 +317,7 @@ export class Panel {
     const started = performance.now();
     this.viewer.setImage(image);
     this.element.dataset["showMs"] = (performance.now() - started).toFixed(1);
+    this.syncReference();
     this.syncLayers();
     this.syncControls();
   }
@@ -321,6 +350,141 @@ export class Panel {
 
   private isSelected(key: StepKey): boolean {
     return !!this.selection && this.selection.run === key.run && this.selection.tag === key.tag;
+  }
+
+  // ---- comparison: group members, reference, error over steps -------------------------------
+
+  /** Tags of the selected tag's group in its run, in the sidebar's order (number keys 1–9). */
+  groupMembers(selection: Selection | null = this.selection): string[] {
+    if (!selection) return [];
+    const tags = this.tags[selection.run] ?? {};
+    const group = tags[selection.tag]?.group;
+    if (!group) return [selection.tag];
+    return Object.keys(tags)
+      .filter((tag) => tags[tag]!.group === group)
+      .sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+  }
+
+  /** Shows the `index`-th member of the group at the current step, keeping the view. */
+  showMember(index: number): boolean {
+    const selection = this.selection;
+    const tag = this.groupMembers()[index];
+    if (!selection || tag === undefined) return false;
+    if (tag === selection.tag) return true;
+    const step = Number(this.element.dataset["step"] ?? this.element.dataset["requestedStep"]);
+    const next = { run: selection.run, tag };
+    if (Number.isFinite(step)) this.stepBySelection.set(selectionId(next), step);
+    void this.select(next);
+    return true;
+  }
+
+  /** The images the reference can be: the other members of the group, and the tag in other runs. */
+  referenceCandidates(selection: Selection | null = this.selection): Selection[] {
+    if (!selection) return [];
+    const members = this.groupMembers(selection).map((tag) => ({ run: selection.run, tag }));
+    const otherRuns = this.orderedRuns()
+      .filter((run) => run !== selection.run && this.tags[run]?.[selection.tag] !== undefined)
+      .map((run) => ({ run, tag: selection.tag }));
+    return [...members, ...otherRuns];
+  }
+
+  /** The reference chosen for the selection's context; by default the group's role "reference". */
+  referenceOf(selection: Selection | null = this.selection): Selection | null {
+    if (!selection) return null;
+    const id = this.contextId(selection);
+    if (this.referenceByContext.has(id)) return this.referenceByContext.get(id)!;
+    const tags = this.tags[selection.run] ?? {};
+    const byRole = this.groupMembers(selection).find((tag) => tags[tag]?.role === "reference");
+    return byRole !== undefined && tags[selection.tag]?.group ? { run: selection.run, tag: byRole } : null;
+  }
+
+  /** A comparison context: a group within a run (its members share the reference), or one tag. */
+  private contextId(selection: Selection): string {
+    const group = this.tags[selection.run]?.[selection.tag]?.group;
+    return group ? JSON.stringify(["group", selection.run, group]) : JSON.stringify(["tag", selection.run, selection.tag]);
+  }
+
+  private syncReferenceOptions(): void {
+    const select = this.controls.reference;
+    const candidates = this.referenceCandidates();
+    const tags = this.tags;
+    const label = (c: Selection): string => {
+      const info: TagInfo | undefined = tags[c.run]?.[c.tag];
+      const name = info?.role ? info.role : c.tag;
+      return c.run === this.selection?.run ? name : `${c.run} · ${name}`;
+    };
+    select.replaceChildren(
+      h("option", { value: "", text: "None" }),
+      ...candidates.map((c) => h("option", { value: JSON.stringify(c), text: label(c) })),
+    );
+    const chosen = this.referenceOf();
+    select.value = chosen ? JSON.stringify(chosen) : "";
+    select.disabled = candidates.length < 2;
+  }
+
+  /** Loads the reference at the shown step (from the cache when possible) and hands it to the viewer. */
+  private syncReference(): void {
+    const selection = this.selection;
+    const step = Number(this.element.dataset["step"]);
+    const reference = this.referenceOf();
+    this.errorStrip.setPair(selection, reference);
+    this.errorStrip.setCurrent(step);
+    if (!selection || !reference || !Number.isFinite(step)) {
+      this.setReferenceImage(null, null);
+      return;
+    }
+    const key: StepKey = { ...reference, step };
+    const id = stepKeyId(key);
+    if (id === this.referenceKey) return;
+    this.referenceController?.abort();
+    this.referenceKey = id;
+    const cached = this.loader.cache.get(id);
+    if (cached) {
+      this.setReferenceImage(key, cached);
+      return;
+    }
+    const controller = new AbortController();
+    this.referenceController = controller;
+    this.element.dataset["referenceState"] = "loading";
+    void (async () => {
+      try {
+        const bytes = await this.options.api.exr(key.run, key.tag, key.step, { signal: controller.signal });
+        const image = await this.options.decoder.decode(bytes, { signal: controller.signal });
+        this.loader.cache.set(id, image);
+        if (this.referenceKey === id) this.setReferenceImage(key, image);
+      } catch (error) {
+        if (controller.signal.aborted || this.referenceKey !== id) return;
+        this.setReferenceImage(null, null);
+        this.referenceKey = id;
+        const reason = `reference ${key.run} / ${key.tag} / step ${key.step}: ${(error as Error).message}`;
+        this.element.dataset["referenceState"] = "error";
+        this.element.dataset["referenceError"] = reason;
+        this.status.hidden = false;
+        this.status.textContent = reason;
+      }
+    })();
+  }
+
+  private setReferenceImage(key: StepKey | null, image: ExrImage | null): void {
+    const d = this.element.dataset;
+    if (!key || !image) {
+      this.referenceController?.abort();
+      this.referenceKey = null;
+      delete d["referenceRun"];
+      delete d["referenceTag"];
+      delete d["referenceStep"];
+      delete d["referenceError"];
+      d["referenceState"] = "none";
+      if (this.viewer.referenceImage) this.viewer.setReference(null);
+    } else {
+      d["referenceRun"] = key.run;
+      d["referenceTag"] = key.tag;
+      d["referenceStep"] = String(key.step);
+      d["referenceState"] = "ready";
+      delete d["referenceError"];
+      this.viewer.setReference(image);
+    }
+    this.syncControls();
   }
 
   // ---- UI state --------------------------------------------------------------------------
@@ -382,7 +546,29 @@ export class Panel {
       swatch,
       `sRGB ${r} ${g} ${b}`,
     );
-    this.readout.replaceChildren(position, ...readings, displayed);
+    const comparison: HTMLElement[] = [];
+    if (info.referenceReadings.length > 0) {
+      comparison.push(
+        h(
+          "span",
+          { class: "exr-reference-readings", "data-values": info.referenceReadings.map((x) => x.text).join(" ") },
+          h("span", { class: "exr-reading-name", text: "B" }),
+          info.referenceReadings.map((x) => x.text).join(" "),
+        ),
+      );
+    }
+    if (info.metricValue) {
+      const text = info.metricValue.map((v) => formatError(v)).join(" ");
+      comparison.push(
+        h(
+          "span",
+          { class: "exr-error-value", "data-metric": info.metric, "data-values": info.metricValue.map(String).join(" ") },
+          h("span", { class: "exr-reading-name", text: METRICS.find((m) => m.id === info.metric)?.label ?? info.metric }),
+          text,
+        ),
+      );
+    }
+    this.readout.replaceChildren(position, ...readings, ...comparison, displayed);
   }
 
   private onKey(event: KeyboardEvent): void {
@@ -394,6 +580,8 @@ export class Panel {
       event.preventDefault();
     } else if (event.key === "Escape" && !this.help.hidden) {
       this.toggleHelp(false);
+    } else if (/^[1-9]$/.test(event.key) && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      if (this.showMember(Number(event.key) - 1)) event.preventDefault();
     } else if (this.scrubber.handleKey(event)) {
       event.preventDefault();
     }
@@ -429,6 +617,11 @@ function selectionId(selection: Selection): string {
 
 function signed(x: number, digits: number): string {
   return (x > 0 ? "+" : x < 0 ? "−" : "") + Math.abs(x).toFixed(digits);
+}
+
+/** An error value in the readout: 5 significant digits (the exact float is in data-values). */
+function formatError(v: number): string {
+  return Number.isFinite(v) ? String(Number(v.toPrecision(5))) : String(v);
 }
 
 function formatBytes(n: number): string {

@@ -16,7 +16,9 @@ export const SHORTCUTS: ReadonlyArray<{ keys: string; action: string }> = [
   { keys: "+ / −", action: "Zoom in / out" },
   { keys: "Wheel", action: "Zoom about the cursor" },
   { keys: "Drag", action: "Pan" },
+  { keys: "1 – 9", action: "Show that member of the image's group (same step, same view)" },
   { keys: "Shift (hold)", action: "Show the reference image (when one is set)" },
+  { keys: "W", action: "Wipe on/off: image left of the line, reference or error map right (drag the line)" },
   { keys: "?", action: "Show / hide this help" },
   { keys: "Esc", action: "Close this help" },
 ];

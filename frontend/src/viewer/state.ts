@@ -27,6 +27,12 @@ export interface ViewState {
   grid: boolean;
   /** Outline the data window and the display window. */
   showWindows: boolean;
+  /**
+   * Wipe: the split line's position as a fraction of the canvas width (0–1), or null for no wipe.
+   * Left of the line the current image A, right of it the error map (when a metric is chosen)
+   * or the reference B.
+   */
+  wipe: number | null;
 }
 
 export const DEFAULT_VIEW: Readonly<ViewState> = {
@@ -43,6 +49,7 @@ export const DEFAULT_VIEW: Readonly<ViewState> = {
   panY: 0,
   grid: true,
   showWindows: false,
+  wipe: null,
 };
 
 export const EXPOSURE_STEP = 0.5;

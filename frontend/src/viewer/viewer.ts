@@ -2,7 +2,7 @@
 // See docs/viewer-api.md for the public API.
 
 import type { DecodeOptions, ExrChannel, ExrImage } from "../decoder/types.js";
-import { metricCode, TONEMAPS, tonemapCode } from "../render/pipeline.js";
+import { EXTERNAL_METRIC_CODE, type Metric, metricCode, TONEMAPS, tonemapCode } from "../render/pipeline.js";
 import { type DrawParams, type PlaneSet, Renderer } from "../render/renderer.js";
 import { channelValue, formatValue, groupLayers, type Layer, layerChannels } from "./layers.js";
 import {
@@ -40,6 +40,14 @@ export interface HoverInfo {
   readings: ChannelReading[];
   /** The displayed sRGB value, 0–255, as the shader produced it. */
   displayed: [number, number, number];
+  /** Exact values of the reference image B at the pixel (empty without a reference). */
+  referenceReadings: ChannelReading[];
+  /** The metric shown at this pixel ("none" when the pixel shows an image, not an error map). */
+  metric: Metric;
+  /** The error map's value per colour channel at the pixel, as the GPU computed it (before exposure). */
+  metricValue: number[] | null;
+  /** Which side of the wipe the pixel is on (null without a wipe). */
+  wipeSide: "a" | "b" | null;
 }
 
 export interface RenderInfo {
@@ -90,10 +98,13 @@ export class Viewer {
   private viewState: ViewState = { ...DEFAULT_VIEW };
   private current: ImageSlot | null = null;
   private reference: ImageSlot | null = null;
+  /** An error map computed elsewhere (FLIP from the server), shown for the external metrics. */
+  private metricImage: ImageSlot | null = null;
   private frame = 0;
   private pendingFrame = 0;
   private pointer: { x: number; y: number } | null = null;
   private drag: { x: number; y: number; panX: number; panY: number } | null = null;
+  private wipeDrag = false;
   private viewFitted = false;
   /** Recently shown images, most recent last; their textures stay while they fit the budget. */
   private recent: ExrImage[] = [];
@@ -143,6 +154,21 @@ export class Viewer {
     this.reference = image ? { image, layers: groupLayers(image) } : null;
     this.releaseUnusedTextures();
     this.invalidate();
+  }
+
+  /**
+   * An error map of the current image against the reference computed outside the viewer (the
+   * server's FLIP): shown, through exposure and tonemap, while an external metric (`flip-ldr`,
+   * `flip-hdr`) is chosen. Its first layer is used. null clears it.
+   */
+  setMetricImage(image: ExrImage | null): void {
+    this.metricImage = image ? { image, layers: groupLayers(image) } : null;
+    this.releaseUnusedTextures();
+    this.invalidate();
+  }
+
+  get metricMapImage(): ExrImage | null {
+    return this.metricImage?.image ?? null;
   }
 
   get image(): ExrImage | null {
@@ -263,23 +289,45 @@ export class Viewer {
   /** Exact decoded values of the current layer at canvas pixel (x, y), and what is displayed there. */
   inspect(x: number, y: number): HoverInfo | null {
     const layer = this.currentLayer();
-    const slot = this.displayedSlot();
+    const side = this.wipeSideOf(x);
+    const view = this.sideView(side);
+    const slot = view.display === "reference" && this.reference ? this.reference : this.current;
     if (!layer || !slot) return null;
     const point = this.imagePointOf(x, y);
-    const part = slot.image.parts[layer.partIndex]!;
-    const tx = point.x - part.dataWindow.xMin;
-    const ty = point.y - part.dataWindow.yMin;
-    const inside = tx >= 0 && ty >= 0 && tx < part.width && ty < part.height;
-    const slotLayer = slot.layers.find((l) => l.name === layer.name) ?? layer;
-    const readings: ChannelReading[] = inside
-      ? layerChannels(slotLayer).map((channel) => {
-          const value = channelValue(channel, ty * part.width + tx);
-          return { channel: channel.name, pixelType: channel.pixelType, value, text: formatValue(value, channel.pixelType) };
-        })
-      : [];
-    const params = this.drawParams();
+    const readingsOf = (of: ImageSlot | null): ChannelReading[] | null => {
+      if (!of) return null;
+      const ofLayer = of.layers.find((l) => l.name === layer.name);
+      if (!ofLayer) return null;
+      const part = of.image.parts[ofLayer.partIndex]!;
+      const tx = point.x - part.dataWindow.xMin;
+      const ty = point.y - part.dataWindow.yMin;
+      if (tx < 0 || ty < 0 || tx >= part.width || ty >= part.height) return null;
+      return layerChannels(ofLayer).map((channel) => {
+        const value = channelValue(channel, ty * part.width + tx);
+        return { channel: channel.name, pixelType: channel.pixelType, value, text: formatValue(value, channel.pixelType) };
+      });
+    };
+    const readings = readingsOf(slot);
+    const params = this.drawParams(view);
     const rgba = params ? this.renderer.probe(params, x, y) : [0, 0, 0, 0];
-    return { x: point.x, y: point.y, inside, layer: layer.name, readings, displayed: [rgba[0]!, rgba[1]!, rgba[2]!] };
+    const comparing = params !== null && ((params.b !== null && params.metric !== 0) || this.showsExternalMap(view));
+    let metricValue: number[] | null = null;
+    if (comparing && readings) {
+      const raw = this.renderer.probeValue(params, x, y);
+      metricValue = raw.slice(0, Math.min(3, params.a.colour.length));
+    }
+    return {
+      x: point.x,
+      y: point.y,
+      inside: readings !== null,
+      layer: layer.name,
+      readings: readings ?? [],
+      displayed: [rgba[0]!, rgba[1]!, rgba[2]!],
+      referenceReadings: slot === this.current ? (readingsOf(this.reference) ?? []) : [],
+      metric: comparing ? view.metric : "none",
+      metricValue,
+      wipeSide: side,
+    };
   }
 
   /** GPU upload counters, for tests and benchmarks. */
@@ -317,14 +365,27 @@ export class Viewer {
       this.overlay.height = height;
     }
     let params: DrawParams | null = null;
+    let wipeParams: DrawParams | null = null;
+    const split = this.wipeX();
     try {
-      params = this.drawParams();
+      params = this.drawParams(this.sideView(split === null ? null : "a"));
+      if (split !== null) wipeParams = this.drawParams(this.sideView("b"));
     } catch (error) {
       this.showMessage(String(error instanceof Error ? error.message : error));
       this.emit("error", this.message.textContent ?? "");
     }
-    if (params) this.renderer.draw(params);
-    else this.renderer.clear(this.themeColour("--exr-canvas-bg", [0.12, 0.12, 0.12]));
+    try {
+      if (params && wipeParams && split !== null) {
+        this.renderer.draw(params, { x: 0, width: split });
+        this.renderer.draw(wipeParams, { x: split, width: width - split });
+      } else if (params) this.renderer.draw(params);
+    } catch (error) {
+      // e.g. a GPU that cannot render the SSIM map: say so instead of a blank canvas
+      params = null;
+      this.showMessage(String(error instanceof Error ? error.message : error));
+      this.emit("error", this.message.textContent ?? "");
+    }
+    if (!params) this.renderer.clear(this.themeColour("--exr-canvas-bg", [0.12, 0.12, 0.12]));
     this.drawOverlay();
     this.frame += 1;
     this.writeAttributes(params !== null);
@@ -332,13 +393,56 @@ export class Viewer {
     if (this.pointer) this.emitHover();
   }
 
-  private drawParams(): DrawParams | null {
+  /** Canvas x (device px) of the wipe line, or null when there is no wipe to draw. */
+  private wipeX(): number | null {
+    const wipe = this.viewState.wipe;
+    if (wipe === null || !this.reference || !this.current) return null;
+    return Math.round(Math.min(1, Math.max(0, wipe)) * this.canvas.width);
+  }
+
+  /** Side of the wipe line that canvas x is on (null without a wipe). */
+  private wipeSideOf(x: number): "a" | "b" | null {
+    const split = this.wipeX();
+    if (split === null) return null;
+    return x < split ? "a" : "b";
+  }
+
+  /**
+   * What one side of the wipe shows: A is the current image as it is; B is the error map when a
+   * metric is chosen, otherwise the reference image. Without a wipe, the view state itself.
+   */
+  private sideView(side: "a" | "b" | null): ViewState {
+    const s = this.viewState;
+    if (side === "a") return { ...s, metric: "none", display: "current" };
+    if (side === "b") return s.metric !== "none" ? { ...s, display: "current" } : { ...s, display: "reference" };
+    return s;
+  }
+
+  private showsExternalMap(view: ViewState): boolean {
+    return (
+      metricCode(view.metric) === EXTERNAL_METRIC_CODE &&
+      view.display === "current" &&
+      this.metricImage !== null &&
+      this.reference !== null
+    );
+  }
+
+  private drawParams(view: ViewState = this.viewState): DrawParams | null {
+    if (this.showsExternalMap(view) && this.current) {
+      const map = this.metricImage!;
+      const mapLayer = map.layers[0];
+      if (mapLayer) {
+        const base = this.drawParams({ ...view, metric: "none" });
+        if (base) return { ...base, a: this.planesOf(map, mapLayer.name)!, b: null, metric: 0 };
+      }
+    }
     const layer = this.currentLayer();
-    const slot = this.displayedSlot();
+    const slot = view.display === "reference" && this.reference ? this.reference : this.current;
     if (!layer || !slot) return null;
     const a = this.planesOf(slot, layer.name) ?? this.planesOf(this.current!, layer.name)!;
-    const s = this.viewState;
-    const compare = s.metric !== "none" && s.display === "current" && this.reference !== null;
+    const s = view;
+    const compare =
+      s.metric !== "none" && metricCode(s.metric) !== EXTERNAL_METRIC_CODE && s.display === "current" && this.reference !== null;
     const b = compare ? this.planesOf(this.reference!, layer.name) : null;
     const background = this.themeColour("--exr-canvas-bg", [0.12, 0.12, 0.12]);
     return {
@@ -386,7 +490,7 @@ export class Viewer {
   private releaseUnusedTextures(): void {
     const keep = new Set<ExrChannel>();
     const channelsOf = (image: ExrImage) => image.parts.flatMap((p) => p.channels);
-    for (const slot of [this.current, this.reference]) {
+    for (const slot of [this.current, this.reference, this.metricImage]) {
       if (slot) channelsOf(slot.image).forEach((c) => keep.add(c));
     }
     let budget = this.options.textureBudgetBytes ?? DEFAULT_TEXTURE_BUDGET_BYTES;
@@ -417,6 +521,12 @@ export class Viewer {
       (x - s.panX) * s.zoom + width / 2,
       (y - s.panY) * s.zoom + height / 2,
     ];
+    const split = this.wipeX();
+    if (split !== null) {
+      context.fillStyle = WIPE_LINE_COLOUR;
+      context.fillRect(split - 1, 0, 2, height);
+      context.fillRect(split - 6, height / 2 - 12, 12, 24);
+    }
     if (s.showWindows) {
       const outline = (box: { xMin: number; yMin: number; xMax: number; yMax: number }, colour: string) => {
         const [x0, y0] = toScreen(box.xMin, box.yMin);
@@ -474,6 +584,9 @@ export class Viewer {
     d["pan"] = `${formatNumber(s.panX)},${formatNumber(s.panY)}`;
     d["nonFinite"] = s.showNonFinite ? "1" : "0";
     d["windows"] = s.showWindows ? "1" : "0";
+    const split = this.wipeX();
+    if (split === null) delete d["wipe"];
+    else d["wipe"] = String(split);
   }
 
   // ---- interaction -----------------------------------------------------------------------
@@ -499,19 +612,27 @@ export class Viewer {
       this.element.focus({ preventScroll: true });
       this.element.setPointerCapture(event.pointerId);
       const [x, y] = this.devicePoint(event);
-      this.drag = { x, y, panX: this.viewState.panX, panY: this.viewState.panY };
+      const split = this.wipeX();
+      // Grabbing the wipe line moves it; anywhere else drags the image.
+      if (split !== null && Math.abs(x - split) <= WIPE_GRAB_PX) this.wipeDrag = true;
+      else this.drag = { x, y, panX: this.viewState.panX, panY: this.viewState.panY };
     });
     listen(this.element, "pointermove", (event) => {
       const [x, y] = this.devicePoint(event);
       this.pointer = { x, y };
-      if (this.drag) {
+      if (this.wipeDrag) {
+        this.setState({ wipe: Math.min(1, Math.max(0, x / Math.max(1, this.canvas.width))) });
+      } else if (this.drag) {
         const zoom = this.viewState.zoom;
         this.setState({ panX: this.drag.panX - (x - this.drag.x) / zoom, panY: this.drag.panY - (y - this.drag.y) / zoom });
       } else {
         this.emitHover();
       }
     });
-    const endDrag = () => (this.drag = null);
+    const endDrag = () => {
+      this.drag = null;
+      this.wipeDrag = false;
+    };
     listen(this.element, "pointerup", endDrag);
     listen(this.element, "pointercancel", endDrag);
     listen(this.element, "pointerleave", () => {
@@ -567,6 +688,9 @@ export class Viewer {
         return true;
       case "b":
         this.setState({ showWindows: !s.showWindows });
+        return true;
+      case "w":
+        this.setState({ wipe: s.wipe === null ? 0.5 : null });
         return true;
       case "[":
       case "]":
@@ -643,6 +767,9 @@ export class Viewer {
 }
 
 const DATA_WINDOW_COLOUR = "#4fc3f7";
+const WIPE_LINE_COLOUR = "rgba(255, 255, 255, 0.9)";
+/** How close (device px) to the wipe line a press grabs it. */
+const WIPE_GRAB_PX = 6;
 const DISPLAY_WINDOW_COLOUR = "#ffb74d";
 /** Per-channel text colours for R/G/B/A-like layers, and white for single channels. */
 const CHANNEL_TEXT_COLOURS = ["#ff8a80", "#b9f6ca", "#82b1ff", "#ffffff"];

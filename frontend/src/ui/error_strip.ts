@@ -1,0 +1,143 @@
+// Error over steps: a strip under the step scrubber plotting the server's mean errors (MSE and
+// relMSE, each on its own log scale) of the shown tag against its reference at every step both
+// have. Clicking a point jumps to that step. The values come from the `error_steps` route.
+
+import type { PluginApi, StepErrors } from "../api.js";
+import type { Selection } from "./browser.js";
+import { h } from "./dom.js";
+
+const SVG = "http://www.w3.org/2000/svg";
+/** The series drawn, in drawing order. */
+const SERIES = [
+  { key: "mse", label: "MSE", className: "exr-strip-mse" },
+  { key: "relmse", label: "relMSE", className: "exr-strip-relmse" },
+] as const;
+
+export class ErrorStrip {
+  readonly element: HTMLElement;
+  private readonly svg: SVGSVGElement;
+  private readonly caption: HTMLElement;
+  private pairId: string | null = null;
+  private controller: AbortController | null = null;
+  private entries: StepErrors[] = [];
+  private current: number | null = null;
+
+  constructor(private readonly api: PluginApi, private readonly onJump: (step: number) => void) {
+    this.svg = document.createElementNS(SVG, "svg");
+    this.svg.setAttribute("class", "exr-strip-plot");
+    this.svg.setAttribute("viewBox", "0 0 1000 40");
+    this.svg.setAttribute("preserveAspectRatio", "none");
+    this.caption = h("span", { class: "exr-strip-caption" });
+    this.element = h("div", { class: "exr-error-strip", hidden: true }, h("span", { class: "exr-label", text: "Error" }), this.svg, this.caption);
+    // A click anywhere in the plot jumps to the nearest plotted step (points may overlap).
+    this.svg.addEventListener("click", (event) => {
+      const rect = this.svg.getBoundingClientRect();
+      const x = ((event.clientX - rect.left) / Math.max(1, rect.width)) * 1000;
+      let best: number | null = null;
+      for (const point of this.svg.querySelectorAll<SVGCircleElement>(".exr-strip-point")) {
+        const step = Number(point.dataset["step"]);
+        if (best === null || Math.abs(Number(point.getAttribute("cx")) - x) < Math.abs(this.positionOf(best) - x)) {
+          best = step;
+        }
+      }
+      if (best !== null) this.onJump(best);
+    });
+  }
+
+  /** The image and reference whose errors to plot (null hides the strip). */
+  setPair(a: Selection | null, b: Selection | null): void {
+    const id = a && b ? JSON.stringify([a.run, a.tag, b.run, b.tag]) : null;
+    if (id === this.pairId) return;
+    this.pairId = id;
+    this.controller?.abort();
+    this.entries = [];
+    this.element.dataset["state"] = "none";
+    this.render();
+    if (!a || !b) return;
+    const controller = new AbortController();
+    this.controller = controller;
+    this.element.dataset["state"] = "loading";
+    this.api.errorSteps(a.run, a.tag, b.run, b.tag, controller.signal).then(
+      (entries) => {
+        if (controller.signal.aborted) return;
+        this.entries = entries;
+        this.element.dataset["state"] = "ready";
+        this.render();
+      },
+      (error: unknown) => {
+        if (controller.signal.aborted) return;
+        this.element.dataset["state"] = "error";
+        this.element.dataset["error"] = (error as Error).message;
+        this.caption.textContent = `error over steps unavailable: ${(error as Error).message}`;
+        this.element.hidden = false;
+      },
+    );
+  }
+
+  /** Marks the step on screen. */
+  setCurrent(step: number): void {
+    this.current = Number.isFinite(step) ? step : null;
+    for (const point of this.svg.querySelectorAll<SVGElement>(".exr-strip-point")) {
+      point.classList.toggle("current", Number(point.dataset["step"]) === this.current);
+    }
+    this.updateCaption();
+  }
+
+  /** The plotted values (tests read them). */
+  get values(): readonly StepErrors[] {
+    return this.entries;
+  }
+
+  private render(): void {
+    this.svg.replaceChildren();
+    const valid = this.entries.filter((e) => e.error === undefined);
+    this.element.hidden = this.pairId === null;
+    if (valid.length === 0) {
+      this.updateCaption();
+      return;
+    }
+    const first = valid[0]!.step;
+    const last = valid[valid.length - 1]!.step;
+    const x = (step: number) => (last === first ? 500 : ((step - first) / (last - first)) * 980 + 10);
+    for (const series of SERIES) {
+      const logs = valid.map((e) => Math.log10(Math.max(e[series.key] ?? 0, 1e-12)));
+      const lo = Math.min(...logs);
+      const hi = Math.max(...logs);
+      const y = (v: number) => (hi === lo ? 20 : 36 - ((v - lo) / (hi - lo)) * 32);
+      const line = document.createElementNS(SVG, "polyline");
+      line.setAttribute("class", `exr-strip-line ${series.className}`);
+      line.setAttribute("points", valid.map((e, i) => `${x(e.step)},${y(logs[i]!)}`).join(" "));
+      this.svg.append(line);
+      valid.forEach((e, i) => {
+        const point = document.createElementNS(SVG, "circle");
+        point.setAttribute("class", `exr-strip-point ${series.className}`);
+        point.setAttribute("cx", String(x(e.step)));
+        point.setAttribute("cy", String(y(logs[i]!)));
+        point.setAttribute("r", "4");
+        point.dataset["step"] = String(e.step);
+        point.dataset["series"] = series.key;
+        const title = document.createElementNS(SVG, "title");
+        title.textContent = `step ${e.step}: ${series.label} ${formatMean(e[series.key])}`;
+        point.append(title);
+        this.svg.append(point);
+      });
+    }
+    this.setCurrent(this.current ?? NaN);
+  }
+
+  private positionOf(step: number): number {
+    const point = this.svg.querySelector<SVGCircleElement>(`.exr-strip-point[data-step="${step}"]`);
+    return Number(point?.getAttribute("cx") ?? NaN);
+  }
+
+  private updateCaption(): void {
+    const entry = this.entries.find((e) => e.step === this.current);
+    if (!entry) this.caption.textContent = this.entries.length ? "" : "no common steps";
+    else if (entry.error) this.caption.textContent = entry.error;
+    else this.caption.textContent = `MSE ${formatMean(entry.mse)} · relMSE ${formatMean(entry.relmse)}`;
+  }
+}
+
+function formatMean(v: number | undefined): string {
+  return v === undefined ? "–" : v.toPrecision(4);
+}
