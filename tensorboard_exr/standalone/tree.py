@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 # The error metrics of the viewer's shader, by the id the page uses. This mirrors METRICS in
 # frontend/src/render/pipeline.ts (a test keeps the two in sync); "none" is not a metric a loss
 # map can ask for.
-METRIC_IDS: tuple[str, ...] = ("signed", "l1", "l2", "rae", "mape", "rse", "mrse", "smape")
+METRIC_IDS: tuple[str, ...] = ("signed", "l1", "l2", "rae", "mape", "rse", "mrse", "smape", "ssim")
 
 # JERI's loss-function names (its `lossFunctionFromString`) and the metric each one is here; the
-# formulas match JERI's shader, epsilons included. The viewer has no SSIM yet: such a config
-# still loads and the page says so on that leaf (docs/standalone.md).
+# formulas match JERI's shader, epsilons included, except SSIM's window and luma
+# (docs/standalone.md lists the differences).
 JERI_METRICS: dict[str, str] = {
     "L1": "l1",
     "L2": "l2",

@@ -350,3 +350,39 @@ def test_any_member_can_be_made_the_reference_and_the_link_keeps_it(
         assert_close(pixel_at(colleague, 2, 2), displayed(want), where="restored b - c")
     finally:
         colleague.context.close()
+
+
+def test_wipe_and_error_readout_work_here_and_the_link_keeps_the_wipe(
+    page: Page, browser: Browser, folder_server: ReviewServer
+) -> None:
+    page.goto(folder_server.url)
+    wait_ready(page, "x.exr/denoised")
+    page.select_option(".exr-metric", "l1")
+    page.evaluate("window.__exrReview.viewer.setState({zoom: 40, panX: 8, panY: 4})")
+    page.keyboard.press("w")
+    wipe = page.evaluate("window.__exrReview.viewer.state.wipe")
+    assert wipe is not None and 0 < wipe < 1
+    error = tuple(abs(a - b) for a, b in zip(MEMBERS["denoised"], MEMBERS["reference"], strict=True))
+    split = round(wipe * page.evaluate("window.__exrReview.viewer.canvas.width"))
+    # Image pixels on each side of the line, read at their centres (away from the pixel grid).
+    left = page.evaluate(f"window.__exrReview.viewer.imagePointOf({split - 60}, 300)")["x"]
+    right = page.evaluate(f"window.__exrReview.viewer.imagePointOf({split + 60}, 300)")["x"]
+    assert_close(pixel_at(page, left, 3), displayed(MEMBERS["denoised"]), where="left of the wipe: the image")
+    assert_close(pixel_at(page, right, 3), displayed(error), where="right of the wipe: the error map")
+    # The readout gives the error map's exact value on its side of the line.
+    point = page.evaluate(f"window.__exrReview.viewer.canvasPointOf({right}, 3)")
+    box = page.locator(".exr-viewer-canvas").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
+    values = page.locator(".exr-readout .exr-error-value").get_attribute("data-values") or ""
+    assert [round(float(v), 5) for v in values.split()] == [round(e, 5) for e in error]
+    expect(review(page)).to_have_attribute("data-hash", re.compile(r"&wipe=0\.\d+&"))
+
+    colleague = browser.new_context(viewport={"width": 1000, "height": 700}, device_scale_factor=1).new_page()
+    try:
+        colleague.goto(page.url)
+        wait_ready(colleague, "x.exr/denoised")
+        assert colleague.evaluate("window.__exrReview.viewer.state.wipe") == pytest.approx(wipe, abs=1e-4)
+        assert_close(pixel_at(colleague, right, 3), displayed(error), where="restored wipe")
+    finally:
+        colleague.context.close()

@@ -92,8 +92,7 @@ def test_metric_ids_match_the_viewer_shader_list() -> None:
     block = block[: block.index("] as const")]
     shader_metrics = set(re.findall(r'id: "(\w+)"', block)) - {"none"}
     assert set(METRIC_IDS) == shader_metrics
-    # SSIM is the one JERI function the shader lacks for now; the page reports it per leaf.
-    assert set(JERI_METRICS.values()) - shader_metrics <= {"ssim"}
+    assert set(JERI_METRICS.values()) <= shader_metrics
 
 
 def test_paths_are_relative_to_the_config_and_normalised(tmp_path: Path) -> None:

@@ -44,7 +44,8 @@ const HASH_DELAY_MS = 150;
 const REVIEW_SHORTCUTS: ReadonlyArray<{ keys: string; action: string }> = [
   { keys: "1 … 9, 0", action: "Show the 1st … 9th, 10th image of the group" },
   { keys: "↑ / ↓", action: "Previous / next image in the list" },
-  ...SHORTCUTS.filter((s) => !s.keys.startsWith("←") && !s.keys.startsWith("Home")),
+  // The dashboard's list, minus its steps and its own member keys.
+  ...SHORTCUTS.filter((s) => !/^(←|Home|1 )/.test(s.keys)),
 ];
 
 interface Placed {
@@ -484,10 +485,30 @@ export class ReviewPage {
           ),
         )
       : [h("span", { class: "exr-reading-outside", text: "outside the data window" })];
+    const comparison: HTMLElement[] = [];
+    if (info.referenceReadings.length > 0) {
+      const texts = info.referenceReadings.map((x) => x.text).join(" ");
+      comparison.push(
+        h("span", { class: "exr-reference-readings", "data-values": texts }, h("span", { class: "exr-reading-name", text: "B" }), texts),
+      );
+    }
+    if (info.metricValue) {
+      const label = METRICS.find((m) => m.id === info.metric)?.label ?? info.metric;
+      const texts = info.metricValue.map((v) => (Number.isFinite(v) ? String(Number(v.toPrecision(5))) : String(v)));
+      comparison.push(
+        h(
+          "span",
+          { class: "exr-error-value", "data-metric": info.metric, "data-values": info.metricValue.map(String).join(" ") },
+          h("span", { class: "exr-reading-name", text: label }),
+          texts.join(" "),
+        ),
+      );
+    }
     const [r, g, b] = info.displayed;
     this.readout.replaceChildren(
       h("span", { class: "exr-readout-position", text: `${info.x}, ${info.y}` }),
       ...readings,
+      ...comparison,
       h(
         "span",
         { class: "exr-displayed", "data-srgb": `${r},${g},${b}`, title: "Displayed sRGB (8-bit)" },
@@ -526,6 +547,7 @@ function viewPatch(linked: LinkedView): Partial<ViewState> {
   if (linked.gamma !== undefined) patch.gamma = linked.gamma;
   if (linked.tonemap !== undefined) patch.tonemap = linked.tonemap;
   if (linked.layer !== undefined) patch.layer = linked.layer;
+  if (linked.wipe !== undefined) patch.wipe = linked.wipe;
   if (linked.zoom !== undefined) patch.zoom = linked.zoom;
   if (linked.panX !== undefined && linked.panY !== undefined) {
     patch.panX = linked.panX;

@@ -1,5 +1,5 @@
 // The view state kept in the page's URL fragment, so a link shows a colleague the same thing:
-//   #image=Living%20room/L1&exposure=1.5&tonemap=falsecolour&metric=l1&zoom=4&x=12.5&y=8
+//   #image=Living+room/L1&exposure=1.5&tonemap=falsecolour&metric=l1&wipe=0.5&zoom=4&x=12.5&y=8
 // Only fields that differ from the defaults are written; unknown or malformed fields are ignored
 // when reading (a hand-edited link still opens, with defaults where it is wrong).
 
@@ -17,6 +17,8 @@ export interface LinkedView {
   tonemap?: Tonemap;
   metric?: Metric;
   layer?: string;
+  /** Wipe line position, a fraction of the canvas width. */
+  wipe?: number;
   zoom?: number;
   panX?: number;
   panY?: number;
@@ -58,6 +60,8 @@ export function parseViewHash(hash: string): LinkedView {
   if (knownMetric) view.metric = knownMetric.id;
   const layer = params.get("layer");
   if (layer) view.layer = layer;
+  const wipe = number("wipe");
+  if (wipe !== undefined && wipe >= 0 && wipe <= 1) view.wipe = wipe;
   return view;
 }
 
@@ -80,6 +84,7 @@ export function formatViewHash(
   if (state.tonemap !== DEFAULT_VIEW.tonemap) params.set("tonemap", state.tonemap);
   if (state.metric !== DEFAULT_VIEW.metric) params.set("metric", state.metric);
   if (state.layer !== null && activeLayer !== null) params.set("layer", activeLayer);
+  if (state.wipe !== null) params.set("wipe", round(state.wipe, 4));
   // Zoom and pan always: the fitted view depends on the window size, which a colleague's differs.
   params.set("zoom", round(state.zoom, 4));
   params.set("x", round(state.panX, 2));
