@@ -28,6 +28,9 @@ export interface StepErrors {
   step: number;
   mse?: number;
   relmse?: number;
+  /** Mean FLIP, present once the server has computed that step's FLIP map (`flip` route). */
+  flip_ldr?: number;
+  flip_hdr?: number;
   /** Pixel-channel terms left out of the means because they were not finite. */
   nonfinite?: number;
   /** Why this step could not be compared (e.g. sizes differ). */
@@ -63,6 +66,27 @@ export class PluginApi {
   errorSteps(run: string, tag: string, refRun: string, refTag: string, signal?: AbortSignal): Promise<StepErrors[]> {
     const query = new URLSearchParams({ run, tag, ref_run: refRun, ref_tag: refTag });
     return this.json<StepErrors[]>(`error_steps?${query}`, signal);
+  }
+
+  /**
+   * NVIDIA FLIP map of (run, tag) against (refRun, refTag) at `step`, computed by the server with
+   * flip-evaluator: a single-channel float EXR, and the mean FLIP the server reported.
+   */
+  async flip(
+    pair: { run: string; tag: string; refRun: string; refTag: string; step: number },
+    mode: "ldr" | "hdr",
+    signal?: AbortSignal,
+  ): Promise<{ bytes: ArrayBuffer; mean: number }> {
+    const query = new URLSearchParams({
+      run: pair.run,
+      tag: pair.tag,
+      step: String(pair.step),
+      ref_run: pair.refRun,
+      ref_tag: pair.refTag,
+      mode,
+    });
+    const response = await this.fetch(`flip?${query}`, signal);
+    return { bytes: await response.arrayBuffer(), mean: Number(response.headers.get("X-Flip-Mean")) };
   }
 
   exrUrl(run: string, tag: string, step: number): string {

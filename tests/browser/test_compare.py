@@ -7,6 +7,7 @@ display model in pixel_model.py, applied to the half values the writer stored.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from tensorboard_exr import metrics
 from tensorboard_exr import summary as exr_summary
 from tests.tb_server import TensorBoardServer
 
-from .pixel_model import assert_close, displayed
+from .pixel_model import assert_close, displayed, srgb_encode
 
 W, H = 48, 40
 STEPS = (0, 10, 20)
@@ -308,3 +309,105 @@ def test_error_strip_plots_steps_and_jumps_on_click(panel: Page) -> None:
     expect(panel.locator(".exr-panel")).to_have_attribute("data-step", "10")
     expect(strip.locator(".exr-strip-point.current")).to_have_count(2)
     check(panel, stored(output_image(10)))
+
+
+def flip_reference(mode: str, step: int = 20) -> tuple[np.ndarray, float]:
+    """flip-evaluator called directly on the stored pair: LDR on the sRGB views, HDR on linear >= 0."""
+    import flip_evaluator
+
+    a, b = stored(output_image(step)), stored(reference_image())
+    if mode == "ldr":
+        encode = np.vectorize(srgb_encode)
+        a, b = encode(a), encode(b)
+    else:
+        a, b = np.maximum(a, 0.0), np.maximum(b, 0.0)
+    error_map, mean, _ = flip_evaluator.evaluate(
+        b.astype(np.float32), a.astype(np.float32), mode.upper(), applyMagma=False
+    )
+    return np.asarray(error_map, np.float64).reshape(H, W), float(mean)
+
+
+@pytest.mark.parametrize("mode", ["ldr", "hdr"])
+def test_flip_route_equals_flip_evaluator(tensorboard: TensorBoardServer, mode: str) -> None:
+    import OpenEXR
+
+    query = f"run=model_a&tag={GROUP}/output&step=20&ref_tag={GROUP}/reference&mode={mode}"
+    want_map, want_mean = flip_reference(mode)
+    assert tensorboard.get(f"/data/plugin/exr/flip?{query}&format=json").json()["mean"] == pytest.approx(
+        want_mean, rel=1e-6
+    )
+    response = tensorboard.get(f"/data/plugin/exr/flip?{query}")
+    assert response.status == 200 and response.headers["content-type"] == "image/x-exr"
+    assert float(response.headers["x-flip-mean"]) == pytest.approx(want_mean, rel=1e-6)
+    part = OpenEXR.File(io.BytesIO(response.body), separate_channels=True).parts[0]
+    assert np.allclose(part.channels["Y"].pixels, want_map, atol=1e-6)
+    # Once computed, the step's mean FLIP is part of the error over steps.
+    steps = tensorboard.get(
+        f"/data/plugin/exr/error_steps?run=model_a&tag={GROUP}/output&ref_tag={GROUP}/reference"
+    ).json()
+    assert next(e for e in steps if e["step"] == 20)[f"flip_{mode}"] == pytest.approx(want_mean, rel=1e-6)
+    bad = tensorboard.get(f"/data/plugin/exr/flip?{query}".replace(f"mode={mode}", "mode=xyz"))
+    assert bad.status == 400 and "mode" in bad.json()["error"]
+
+
+def test_flip_map_is_shown_like_any_error_map(panel: Page) -> None:
+    select(panel, "model_a", f"{GROUP}/output")
+    expect_reference(panel, "model_a", f"{GROUP}/reference")
+    choose_metric(panel, "flip-ldr")
+    root = panel.locator(".exr-panel")
+    expect(root).to_have_attribute("data-metric-map", "ready")
+    want_map, want_mean = flip_reference("ldr")
+    assert float(root.get_attribute("data-flip-mean") or "nan") == pytest.approx(want_mean, rel=1e-6)
+    check(panel, want_map)
+    panel.locator(".exr-tonemap").select_option("falsecolour")
+    check(panel, want_map, tonemap="falsecolour")
+
+
+def assert_statistics(stats: dict, values: np.ndarray, names: list[str]) -> None:
+    """Panel statistics equal numpy's on `values` (H x W x C), histogram included (log-spaced)."""
+    assert [c["channel"] for c in stats["channels"]] == names
+    edges = np.asarray(stats["edges"])
+    lo, hi = np.log10(edges[0]), np.log10(edges[-1])
+    for c, channel in enumerate(stats["channels"]):
+        v = values[..., c].ravel().astype(np.float32).astype(np.float64)  # the GPU's float32 values
+        finite = v[np.isfinite(v)]
+        assert channel["count"] == finite.size and channel["nan"] == int(np.isnan(v).sum())
+        assert channel["min"] == pytest.approx(finite.min(), rel=1e-5, abs=1e-6)
+        assert channel["max"] == pytest.approx(finite.max(), rel=1e-5, abs=1e-6)
+        assert channel["mean"] == pytest.approx(finite.mean(), rel=1e-4, abs=1e-6)
+        m = np.abs(finite)
+        with np.errstate(divide="ignore"):
+            bins = np.where(m <= edges[0], 0, np.floor((np.log10(m) - lo) / (hi - lo) * (len(edges) - 1)))
+        want = np.bincount(np.clip(bins, 0, len(edges) - 2).astype(int), minlength=len(edges) - 1)
+        assert sum(channel["histogram"]) == finite.size
+        assert np.abs(np.asarray(channel["histogram"]) - want).sum() <= 2  # bin-edge rounding only
+
+
+def test_statistics_of_image_error_map_and_rectangle(panel: Page) -> None:
+    select(panel, "model_a", f"{GROUP}/output")
+    expect_reference(panel, "model_a", f"{GROUP}/reference")
+    panel.locator(".exr-stats-toggle").check()
+    box = panel.locator(".exr-stats")
+    expect(box).to_have_attribute("data-source", "image")
+    a, b = stored(output_image(20)), stored(reference_image())
+    assert_statistics(panel.evaluate("window.__exrPanel.statistics"), a, ["R", "G", "B"])
+    choose_metric(panel, "l1")
+    expect(box).to_have_attribute("data-source", "l1")
+    assert_statistics(
+        panel.evaluate("window.__exrPanel.statistics"), metrics.per_pixel("l1", a, b), ["R", "G", "B"]
+    )
+    # Ctrl+drag from pixel (10, 5) to pixel (29, 24): a 20x20 rectangle.
+    canvas = panel.locator(".exr-viewer canvas").first.bounding_box()
+    assert canvas is not None
+    start = panel.evaluate("window.__exrPanel.viewer.canvasPointOf(10, 5)")
+    end = panel.evaluate("window.__exrPanel.viewer.canvasPointOf(29, 24)")
+    panel.keyboard.down("Control")
+    panel.mouse.move(canvas["x"] + start["x"] + 0.5, canvas["y"] + start["y"] + 0.5)
+    panel.mouse.down()
+    panel.mouse.move(canvas["x"] + end["x"] + 0.5, canvas["y"] + end["y"] + 0.5, steps=3)
+    panel.mouse.up()
+    panel.keyboard.up("Control")
+    expect(panel.locator(".exr-viewer")).to_have_attribute("data-region", "10,5,20,20")
+    expect(box).to_have_attribute("data-region", "10,5,20,20")
+    region = metrics.per_pixel("l1", a, b)[5:25, 10:30]
+    assert_statistics(panel.evaluate("window.__exrPanel.statistics"), region, ["R", "G", "B"])

@@ -273,6 +273,32 @@ export class Renderer {
     return [out[0]!, out[1]!, out[2]!, out[3]!];
   }
 
+  /**
+   * The pipeline's values (before exposure; the metric's when comparing) of every pixel of an
+   * image-space rectangle, as interleaved float32 RGBA, rows from the bottom of the rectangle up.
+   */
+  readValues(params: DrawParams, rect: { x: number; y: number; width: number; height: number }): Float32Array {
+    const gl = this.gl;
+    const texture = this.createTexture();
+    gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA32F, rect.width, rect.height, 0, gl.RGBA, gl.FLOAT, null);
+    const framebuffer = gl.createFramebuffer();
+    if (!framebuffer) throw new RenderError("could not create a framebuffer");
+    try {
+      gl.bindFramebuffer(gl.FRAMEBUFFER, framebuffer);
+      gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, texture, 0);
+      // One fragment per image pixel: zoom 1 with the rectangle's centre in the middle.
+      const view = { ...params, zoom: 1, grid: false, panX: rect.x + rect.width / 2, panY: rect.y + rect.height / 2 };
+      this.drawInto(view, rect.width, rect.height, 0, 0, true);
+      const out = new Float32Array(rect.width * rect.height * 4);
+      gl.readPixels(0, 0, rect.width, rect.height, gl.RGBA, gl.FLOAT, out);
+      return out;
+    } finally {
+      gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+      gl.deleteFramebuffer(framebuffer);
+      gl.deleteTexture(texture);
+    }
+  }
+
   private drawInto(
     params: DrawParams,
     width: number,

@@ -11,6 +11,8 @@ const SVG = "http://www.w3.org/2000/svg";
 const SERIES = [
   { key: "mse", label: "MSE", className: "exr-strip-mse" },
   { key: "relmse", label: "relMSE", className: "exr-strip-relmse" },
+  { key: "flip_ldr", label: "FLIP LDR", className: "exr-strip-flip" },
+  { key: "flip_hdr", label: "FLIP HDR", className: "exr-strip-flip" },
 ] as const;
 
 export class ErrorStrip {
@@ -44,15 +46,27 @@ export class ErrorStrip {
     });
   }
 
+  private pair: [Selection, Selection] | null = null;
+
+  /** Fetches the values again (e.g. after the server computed a step's FLIP). */
+  refresh(): void {
+    const pair = this.pair;
+    this.pairId = null;
+    this.setPair(pair?.[0] ?? null, pair?.[1] ?? null, true);
+  }
+
   /** The image and reference whose errors to plot (null hides the strip). */
-  setPair(a: Selection | null, b: Selection | null): void {
+  setPair(a: Selection | null, b: Selection | null, keepPlot = false): void {
     const id = a && b ? JSON.stringify([a.run, a.tag, b.run, b.tag]) : null;
     if (id === this.pairId) return;
+    this.pair = a && b ? [a, b] : null;
     this.pairId = id;
     this.controller?.abort();
-    this.entries = [];
-    this.element.dataset["state"] = "none";
-    this.render();
+    if (!keepPlot || !id) {
+      this.entries = [];
+      this.element.dataset["state"] = "none";
+      this.render();
+    }
     if (!a || !b) return;
     const controller = new AbortController();
     this.controller = controller;
@@ -100,6 +114,7 @@ export class ErrorStrip {
     const last = valid[valid.length - 1]!.step;
     const x = (step: number) => (last === first ? 500 : ((step - first) / (last - first)) * 980 + 10);
     for (const series of SERIES) {
+      if (!valid.some((e) => e[series.key] !== undefined)) continue;
       const logs = valid.map((e) => Math.log10(Math.max(e[series.key] ?? 0, 1e-12)));
       const lo = Math.min(...logs);
       const hi = Math.max(...logs);
@@ -134,7 +149,11 @@ export class ErrorStrip {
     const entry = this.entries.find((e) => e.step === this.current);
     if (!entry) this.caption.textContent = this.entries.length ? "" : "no common steps";
     else if (entry.error) this.caption.textContent = entry.error;
-    else this.caption.textContent = `MSE ${formatMean(entry.mse)} · relMSE ${formatMean(entry.relmse)}`;
+    else {
+      this.caption.textContent = SERIES.filter((s) => entry[s.key] !== undefined)
+        .map((s) => `${s.label} ${formatMean(entry[s.key])}`)
+        .join(" · ");
+    }
   }
 }
 

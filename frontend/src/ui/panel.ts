@@ -6,6 +6,7 @@ import { type PluginApi, type StepErrors, type StepInfo, type TagInfo, type Tags
 import type { ExrImage } from "../decoder/types.js";
 import { METRICS, TONEMAPS, type Metric, type Tonemap } from "../render/pipeline.js";
 import type { TensorBoardHost } from "../tb.js";
+import type { ImageStatistics } from "../viewer/statistics.js";
 import { type ExrDecoder, type HoverInfo, Viewer } from "../viewer/viewer.js";
 import { RunTagBrowser, type Selection } from "./browser.js";
 import { h } from "./dom.js";
@@ -16,6 +17,7 @@ import { SHORTCUTS } from "./shortcuts.js";
 import { StepScrubber } from "./scrubber.js";
 import { type LoadPhase, type StepKey, stepKeyId, StepLoader } from "./step_loader.js";
 import { ErrorStrip } from "./error_strip.js";
+import { StatisticsBox } from "./statistics_box.js";
 
 export interface PanelOptions {
   api: PluginApi;
@@ -53,7 +55,10 @@ export class Panel {
     gammaValue: HTMLOutputElement;
     nonFinite: HTMLInputElement;
     windows: HTMLInputElement;
+    stats: HTMLInputElement;
   };
+  private readonly statisticsBox: StatisticsBox;
+
   private tags: TagsByRun = {};
   private hostRuns: string[] | null = null;
   private selection: Selection | null = null;
@@ -66,6 +71,9 @@ export class Panel {
   /** stepKeyId of the reference image handed to the viewer (or being loaded). */
   private referenceKey: string | null = null;
   private referenceController: AbortController | null = null;
+  /** Id of the FLIP map requested from the server (or shown), and its download. */
+  private metricMapKey: string | null = null;
+  private metricMapController: AbortController | null = null;
   private readonly errorStrip: ErrorStrip;
 
   constructor(container: HTMLElement, private readonly options: PanelOptions) {
@@ -88,6 +96,7 @@ export class Panel {
       gammaValue: h("output", { class: "exr-value" }),
       nonFinite: h("input", { class: "exr-nonfinite", type: "checkbox", checked: true }),
       windows: h("input", { class: "exr-windows", type: "checkbox" }),
+      stats: h("input", { class: "exr-stats-toggle", type: "checkbox" }),
     };
     for (const t of TONEMAPS) this.controls.tonemap.append(h("option", { value: t.id, text: t.label }));
     for (const m of METRICS) this.controls.metric.append(h("option", { value: m.id, text: m.label, title: m.formula }));
@@ -111,6 +120,7 @@ export class Panel {
       labelled("Gamma", c.gamma, c.gammaValue),
       h("label", { class: "exr-check", title: "NaN / Inf markers (N)" }, c.nonFinite, "NaN/Inf"),
       h("label", { class: "exr-check", title: "Data / display window outlines (B)" }, c.windows, "Windows"),
+      h("label", { class: "exr-check", title: "Statistics and histogram (Ctrl+drag: a rectangle)" }, c.stats, "Stats"),
       fit,
       actual,
       helpButton,
@@ -127,6 +137,11 @@ export class Panel {
 
     this.viewer = new Viewer(stage, { keyboardTarget: document, decoder: options.decoder });
     stage.prepend(this.viewer.element);
+    this.statisticsBox = new StatisticsBox(this.viewer, () => {
+      const v = this.viewer;
+      return [v.image, v.referenceImage, v.metricMapImage].map((i) => (i ? imageId(i) : 0)).join(",");
+    });
+    stage.append(this.statisticsBox.element);
     this.loader = new StepLoader(
       options.api,
       options.decoder,
@@ -140,7 +155,10 @@ export class Panel {
 
     c.layer.addEventListener("change", () => this.viewer.setState({ layer: c.layer.value }));
     c.tonemap.addEventListener("change", () => this.viewer.setState({ tonemap: c.tonemap.value as Tonemap }));
-    c.metric.addEventListener("change", () => this.viewer.setState({ metric: c.metric.value as Metric }));
+    c.metric.addEventListener("change", () => {
+      this.viewer.setState({ metric: c.metric.value as Metric });
+      this.syncMetricMap();
+    });
     c.reference.addEventListener("change", () => {
       if (!this.selection) return;
       const chosen = c.reference.value ? (JSON.parse(c.reference.value) as Selection) : null;
@@ -152,6 +170,7 @@ export class Panel {
     c.gamma.addEventListener("input", () => this.viewer.setState({ gamma: Number(c.gamma.value) }));
     c.nonFinite.addEventListener("change", () => this.viewer.setState({ showNonFinite: c.nonFinite.checked }));
     c.windows.addEventListener("change", () => this.viewer.setState({ showWindows: c.windows.checked }));
+    c.stats.addEventListener("change", () => this.statisticsBox.setEnabled(c.stats.checked));
     fit.addEventListener("click", () => this.viewer.fit());
     actual.addEventListener("click", () => this.viewer.actualSize());
     helpButton.addEventListener("click", () => this.toggleHelp());
@@ -195,6 +214,11 @@ export class Panel {
   /** The cache of decoded images (its budget can be changed at run time). */
   get cache(): DecodedImageCache {
     return this.loader.cache;
+  }
+
+  /** The statistics shown in the Stats box (null when off or nothing to measure). */
+  get statistics(): ImageStatistics | null {
+    return this.statisticsBox.current;
   }
 
   /** The error-over-steps values plotted for the shown image and its reference. */
@@ -318,6 +342,7 @@ export class Panel {
     this.viewer.setImage(image);
     this.element.dataset["showMs"] = (performance.now() - started).toFixed(1);
     this.syncReference();
+    this.syncMetricMap();
     this.syncLayers();
     this.syncControls();
   }
@@ -484,7 +509,57 @@ export class Panel {
       delete d["referenceError"];
       this.viewer.setReference(image);
     }
+    this.syncMetricMap();
     this.syncControls();
+  }
+
+  /**
+   * For the server-computed metrics (FLIP LDR/HDR): fetches the map of the shown image against
+   * the reference at the shown step and hands it to the viewer; clears it for the other metrics.
+   */
+  private syncMetricMap(): void {
+    const metric = this.viewer.state.metric;
+    const mode = metric === "flip-ldr" ? "ldr" : metric === "flip-hdr" ? "hdr" : null;
+    const selection = this.selection;
+    const reference = this.referenceOf();
+    const step = Number(this.element.dataset["step"]);
+    const d = this.element.dataset;
+    if (!mode || !selection || !reference || !Number.isFinite(step)) {
+      this.metricMapController?.abort();
+      this.metricMapKey = null;
+      delete d["metricMap"];
+      delete d["flipMean"];
+      if (this.viewer.metricMapImage) this.viewer.setMetricImage(null);
+      return;
+    }
+    const pair = { run: selection.run, tag: selection.tag, refRun: reference.run, refTag: reference.tag, step };
+    const id = JSON.stringify(["flip", mode, pair]);
+    if (id === this.metricMapKey) return;
+    this.metricMapController?.abort();
+    this.metricMapKey = id;
+    const controller = new AbortController();
+    this.metricMapController = controller;
+    d["metricMap"] = "loading";
+    this.viewer.setMetricImage(null);
+    this.status.hidden = false;
+    this.status.textContent = `Computing FLIP (${mode.toUpperCase()}) on the server…`;
+    void (async () => {
+      try {
+        const { bytes, mean } = await this.options.api.flip(pair, mode, controller.signal);
+        const image = await this.options.decoder.decode(bytes, { signal: controller.signal });
+        if (this.metricMapKey !== id) return;
+        this.viewer.setMetricImage(image);
+        d["metricMap"] = "ready";
+        d["flipMean"] = String(mean);
+        this.status.hidden = true;
+        this.errorStrip.refresh(); // the server now has this step's mean FLIP too
+      } catch (error) {
+        if (controller.signal.aborted || this.metricMapKey !== id) return;
+        d["metricMap"] = "error";
+        const where = `${pair.run} / ${pair.tag} / step ${step} vs ${pair.refRun} / ${pair.refTag}`;
+        this.status.textContent = `FLIP ${where}: ${(error as Error).message}`;
+      }
+    })();
   }
 
   // ---- UI state --------------------------------------------------------------------------
@@ -622,6 +697,15 @@ function signed(x: number, digits: number): string {
 /** An error value in the readout: 5 significant digits (the exact float is in data-values). */
 function formatError(v: number): string {
   return Number.isFinite(v) ? String(Number(v.toPrecision(5))) : String(v);
+}
+
+const imageIds = new WeakMap<object, number>();
+let nextImageId = 1;
+/** A stable number per decoded image object (what the statistics measured). */
+function imageId(image: object): number {
+  let id = imageIds.get(image);
+  if (id === undefined) imageIds.set(image, (id = nextImageId++));
+  return id;
 }
 
 function formatBytes(n: number): string {

@@ -7,3 +7,5 @@ export { groupLayers, halfToFloat, formatValue } from "./layers.js";
 export type { Layer } from "./layers.js";
 export { METRICS, TONEMAPS, NON_FINITE_MARKERS } from "../render/pipeline.js";
 export type { Metric, Tonemap } from "../render/pipeline.js";
+export { computeStatistics, HISTOGRAM_BINS } from "./statistics.js";
+export type { ChannelStatistics, ImageStatistics, PixelRect } from "./statistics.js";

@@ -1,6 +1,7 @@
 // The view state a Viewer renders, and the steps its keyboard shortcuts take.
 
 import type { Metric, Tonemap } from "../render/pipeline.js";
+import type { PixelRect } from "./statistics.js";
 
 export interface ViewState {
   /** Stops: values are multiplied by 2^exposure before the tonemap. */
@@ -33,6 +34,8 @@ export interface ViewState {
    * or the reference B.
    */
   wipe: number | null;
+  /** A rectangle (EXR pixel space) for statistics, drawn dashed; Ctrl+drag sets it, null = none. */
+  region: PixelRect | null;
 }
 
 export const DEFAULT_VIEW: Readonly<ViewState> = {
@@ -50,6 +53,7 @@ export const DEFAULT_VIEW: Readonly<ViewState> = {
   grid: true,
   showWindows: false,
   wipe: null,
+  region: null,
 };
 
 export const EXPOSURE_STEP = 0.5;

@@ -5,6 +5,7 @@ import type { DecodeOptions, ExrChannel, ExrImage } from "../decoder/types.js";
 import { EXTERNAL_METRIC_CODE, type Metric, metricCode, TONEMAPS, tonemapCode } from "../render/pipeline.js";
 import { type DrawParams, type PlaneSet, Renderer } from "../render/renderer.js";
 import { channelValue, formatValue, groupLayers, type Layer, layerChannels } from "./layers.js";
+import { computeStatistics, type ImageStatistics, type PixelRect } from "./statistics.js";
 import {
   DEFAULT_VIEW,
   EXPOSURE_STEP,
@@ -105,6 +106,7 @@ export class Viewer {
   private pointer: { x: number; y: number } | null = null;
   private drag: { x: number; y: number; panX: number; panY: number } | null = null;
   private wipeDrag = false;
+  private regionDrag: { x: number; y: number } | null = null;
   private viewFitted = false;
   /** Recently shown images, most recent last; their textures stay while they fit the budget. */
   private recent: ExrImage[] = [];
@@ -330,6 +332,30 @@ export class Viewer {
     };
   }
 
+  /**
+   * Statistics and a log-spaced histogram of what is shown (the current image's colour channels,
+   * or the error map) over `region` (default: state.region, else the whole data window).
+   * Values are read back from the GPU pipeline before exposure. null without an image.
+   */
+  statistics(region: PixelRect | null = this.viewState.region): ImageStatistics | null {
+    const view = this.viewState;
+    const params = this.drawParams(view);
+    const layer = this.currentLayer();
+    if (!params || !layer) return null;
+    const w = params.a.window;
+    const x0 = Math.max(w.x, region ? region.x : w.x);
+    const y0 = Math.max(w.y, region ? region.y : w.y);
+    const x1 = Math.min(w.x + w.width, region ? region.x + region.width : w.x + w.width);
+    const y1 = Math.min(w.y + w.height, region ? region.y + region.height : w.y + w.height);
+    if (x1 <= x0 || y1 <= y0) return null;
+    const rect = { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+    const values = this.renderer.readValues(params, rect);
+    const external = this.showsExternalMap(view);
+    const comparing = external || (params.b !== null && params.metric !== 0);
+    const names = external ? ["FLIP"] : layer.colour.slice(0, 3).map((c) => c.name);
+    return computeStatistics(values, names, rect, comparing ? view.metric : "image");
+  }
+
   /** GPU upload counters, for tests and benchmarks. */
   stats(): { uploads: number; textureBytes: number; frame: number } {
     return { uploads: this.renderer.uploads, textureBytes: this.renderer.textureBytes, frame: this.frame };
@@ -527,6 +553,15 @@ export class Viewer {
       context.fillRect(split - 1, 0, 2, height);
       context.fillRect(split - 6, height / 2 - 12, 12, 24);
     }
+    if (s.region) {
+      const [rx0, ry0] = toScreen(s.region.x, s.region.y);
+      const [rx1, ry1] = toScreen(s.region.x + s.region.width, s.region.y + s.region.height);
+      context.strokeStyle = REGION_COLOUR;
+      context.lineWidth = 1;
+      context.setLineDash([4, 3]);
+      context.strokeRect(Math.round(rx0) + 0.5, Math.round(ry0) + 0.5, Math.round(rx1 - rx0) - 1, Math.round(ry1 - ry0) - 1);
+      context.setLineDash([]);
+    }
     if (s.showWindows) {
       const outline = (box: { xMin: number; yMin: number; xMax: number; yMax: number }, colour: string) => {
         const [x0, y0] = toScreen(box.xMin, box.yMin);
@@ -584,6 +619,8 @@ export class Viewer {
     d["pan"] = `${formatNumber(s.panX)},${formatNumber(s.panY)}`;
     d["nonFinite"] = s.showNonFinite ? "1" : "0";
     d["windows"] = s.showWindows ? "1" : "0";
+    if (s.region) d["region"] = `${s.region.x},${s.region.y},${s.region.width},${s.region.height}`;
+    else delete d["region"];
     const split = this.wipeX();
     if (split === null) delete d["wipe"];
     else d["wipe"] = String(split);
@@ -613,14 +650,26 @@ export class Viewer {
       this.element.setPointerCapture(event.pointerId);
       const [x, y] = this.devicePoint(event);
       const split = this.wipeX();
-      // Grabbing the wipe line moves it; anywhere else drags the image.
-      if (split !== null && Math.abs(x - split) <= WIPE_GRAB_PX) this.wipeDrag = true;
+      // Grabbing the wipe line moves it; Ctrl+drag draws a statistics rectangle; else pan.
+      if (event.ctrlKey || event.metaKey) {
+        this.regionDrag = { x, y };
+      } else if (split !== null && Math.abs(x - split) <= WIPE_GRAB_PX) this.wipeDrag = true;
       else this.drag = { x, y, panX: this.viewState.panX, panY: this.viewState.panY };
     });
     listen(this.element, "pointermove", (event) => {
       const [x, y] = this.devicePoint(event);
       this.pointer = { x, y };
-      if (this.wipeDrag) {
+      if (this.regionDrag) {
+        const a = this.imagePointOf(this.regionDrag.x, this.regionDrag.y);
+        const b = this.imagePointOf(x, y);
+        const region = {
+          x: Math.min(a.x, b.x),
+          y: Math.min(a.y, b.y),
+          width: Math.abs(a.x - b.x) + 1,
+          height: Math.abs(a.y - b.y) + 1,
+        };
+        this.setState({ region });
+      } else if (this.wipeDrag) {
         this.setState({ wipe: Math.min(1, Math.max(0, x / Math.max(1, this.canvas.width))) });
       } else if (this.drag) {
         const zoom = this.viewState.zoom;
@@ -632,6 +681,7 @@ export class Viewer {
     const endDrag = () => {
       this.drag = null;
       this.wipeDrag = false;
+      this.regionDrag = null;
     };
     listen(this.element, "pointerup", endDrag);
     listen(this.element, "pointercancel", endDrag);
@@ -767,6 +817,7 @@ export class Viewer {
 }
 
 const DATA_WINDOW_COLOUR = "#4fc3f7";
+const REGION_COLOUR = "#ffeb3b";
 const WIPE_LINE_COLOUR = "rgba(255, 255, 255, 0.9)";
 /** How close (device px) to the wipe line a press grabs it. */
 const WIPE_GRAB_PX = 6;
