@@ -11,10 +11,12 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-# The error metrics of the viewer's shader, by the id the page uses. This mirrors METRICS in
-# frontend/src/render/pipeline.ts (a test keeps the two in sync); "none" is not a metric a loss
-# map can ask for.
-METRIC_IDS: tuple[str, ...] = ("signed", "l1", "l2", "rae", "mape", "rse", "mrse", "smape", "ssim")
+from tensorboard_exr.metrics import METRICS
+
+# The error metrics of the viewer, by the id the page uses: those of the Python reference
+# implementation, which mirrors METRICS in frontend/src/render/pipeline.ts (a test keeps the two
+# in sync); "none" is not a metric a loss map can ask for.
+METRIC_IDS: tuple[str, ...] = tuple(METRICS)
 
 # JERI's loss-function names (its `lossFunctionFromString`) and the metric each one is here; the
 # formulas match JERI's shader, epsilons included, except SSIM's window and luma

@@ -18,6 +18,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from review_server import ReviewServer, constant_rgb, write_exr
 
+from tensorboard_exr import metrics
+
 from .conftest import STATIC
 from .pixel_model import assert_close, displayed
 
@@ -88,6 +90,15 @@ def jeri_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
                             "imageB": "images/reference.exr",
                         },
                     },
+                    {
+                        "title": "1-SSIM",
+                        "tonemapGroup": "other",
+                        "lossMap": {
+                            "function": "SSIM",
+                            "imageA": "images/denoised.exr",
+                            "imageB": "images/reference.exr",
+                        },
+                    },
                     {"title": "Outside", "image": f"../{folder.name}-secret.exr"},
                 ],
             },
@@ -109,7 +120,7 @@ def test_jeri_config_renders_its_images_and_an_l1_map(page: Page, jeri_server: R
     page.goto(jeri_server.url)
     wait_ready(page, "Scene/Denoised")
     leaves = page.locator(".exr-tag .exr-tag-name").all_text_contents()
-    assert leaves == ["Denoised", "Reference", "L1", "Outside", "Photo"]
+    assert leaves == ["Denoised", "Reference", "L1", "1-SSIM", "Outside", "Photo"]
     check_pixels(page, gradient(0.8, 0.1), "Denoised")
 
     page.locator('.exr-tag[data-leaf="Scene/Reference"]').click()
@@ -124,6 +135,18 @@ def test_jeri_config_renders_its_images_and_an_l1_map(page: Page, jeri_server: R
     # The map stays in HDR: exposure scales the error like any image.
     page.evaluate("window.__exrReview.viewer.setState({exposure: 2})")
     check_pixels(page, l1, "L1 map at +2 stops", exposure=2.0)
+
+
+def test_a_jeri_ssim_map_equals_the_python_reference(page: Page, jeri_server: ReviewServer) -> None:
+    page.goto(jeri_server.url + "#image=Scene/1-SSIM")
+    wait_ready(page, "Scene/1-SSIM")
+    assert page.evaluate("window.__exrReview.viewer.state.metric") == "ssim"
+    error = metrics.one_minus_ssim(gradient(0.8, 0.1), gradient(0.5, 0.4))
+    assert error.max() > 0.01  # the pair really differs
+    for ix, iy in PROBES:
+        assert_close(
+            pixel_at(page, ix, iy), displayed((float(error[iy, ix]),)), where=f"1-SSIM pixel {ix},{iy}"
+        )
 
 
 def test_tonemap_groups_keep_their_own_exposure(page: Page, jeri_server: ReviewServer) -> None:
