@@ -14,6 +14,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from tensorboard_exr.standalone import ConfigError, serve
+from tensorboard_exr.standalone.folder_tree import DEFAULT_MAX_FILES
+
 DEFAULT_PORT = 6066
 
 
@@ -51,6 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="on a loopback address, also answer requests addressed to NAME (e.g. behind a proxy)",
     )
+    serve.add_argument(
+        "--max-files",
+        type=int,
+        default=DEFAULT_MAX_FILES,
+        metavar="N",
+        help="for a folder: list at most N images (default: %(default)s)",
+    )
     serve.add_argument("--quiet", action="store_true", help="do not log every request")
     return parser
 
@@ -64,11 +74,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not 0 <= args.port <= 65535:
         print(f"error: --port {args.port} is not a port number (0-65535)", file=sys.stderr)
         return 2
-    # Imported here so that `--help` stays fast.
-    from tensorboard_exr.standalone import ConfigError, serve
-
     try:
-        serve(args.path, host=args.host, port=args.port, root=args.root, allow_hosts=args.allow_host)
+        serve(
+            args.path,
+            host=args.host,
+            port=args.port,
+            root=args.root,
+            allow_hosts=args.allow_host,
+            max_files=args.max_files,
+        )
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -13,6 +13,7 @@ from typing import TextIO
 from werkzeug.serving import make_server
 
 from .app import LOOPBACK_HOSTS, ReviewApp
+from .folder_tree import DEFAULT_MAX_FILES
 from .sources import open_source
 
 logger = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ def serve(
     port: int = 6066,
     root: Path | None = None,
     allow_hosts: Iterable[str] = (),
+    max_files: int = DEFAULT_MAX_FILES,
     out: TextIO = sys.stdout,
 ) -> None:
     """Serves `path` (a folder or a JSON config) until Ctrl-C.
@@ -66,7 +68,7 @@ def serve(
     Prints one line with the URL as soon as the socket listens (port 0 picks a free port, which
     the line shows). Raises ConfigError for a bad PATH or config, OSError if the port is taken.
     """
-    source = open_source(path, root=root)
+    source = open_source(path, root=root, max_files=max_files)
     snapshot = source.snapshot()
     app = ReviewApp(source, allowed_hosts=allowed_hosts_for(host, allow_hosts))
     listening = listen(host, port)
@@ -79,6 +81,8 @@ def serve(
     for warning in snapshot.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"Serving {snapshot.source} {path} at http://{shown_host}:{port}/", file=out, flush=True)
+    if host in ("0.0.0.0", "::", ""):
+        print(f"  (on every interface: e.g. http://{socket.gethostname()}:{port}/)", file=out, flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -164,14 +164,14 @@ class ImageFileSource:
         return relpath == self.name
 
 
-def open_source(path: Path, root: Path | None = None) -> TreeSource:
+def open_source(path: Path, root: Path | None = None, max_files: int = DEFAULT_MAX_FILES) -> TreeSource:
     """The source for a command-line PATH: a folder, one image, or a JSON config (served from
     its folder, or from `root`, which must contain it)."""
     path = path.absolute()
     if root is not None and not path.is_file():
         raise ConfigError(f"--root is only for configs; to serve {root}, pass it as PATH")
     if path.is_dir():
-        return FolderSource(path)
+        return FolderSource(path, max_files=max_files)
     if not path.is_file():
         raise ConfigError(f"{path}: no such folder or config file")
     if path.name.lower().endswith(IMAGE_EXTENSIONS):

@@ -296,3 +296,12 @@ def test_a_large_tree_is_gzipped_for_clients_that_accept_it(tmp_path: Path) -> N
     assert zipped.headers["content-encoding"] == "gzip" and "Accept-Encoding" in zipped.headers["vary"]
     assert len(zipped.body) < len(plain.body) / 4
     assert json.loads(gzip.decompress(zipped.body)) == json.loads(plain.body)
+
+
+def test_max_files_limits_the_listing_with_a_warning(tmp_path: Path) -> None:
+    for index in range(5):
+        (tmp_path / f"{index}.exr").write_bytes(b"")
+    with ReviewServer(tmp_path, ["--quiet", "--max-files", "3"]) as server:
+        tree = server.get_json("/api/tree")
+    assert len(tree["root"]["children"]) == 3
+    assert any("more than 3 image files" in warning for warning in tree["warnings"])
