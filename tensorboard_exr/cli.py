@@ -1,9 +1,10 @@
 """The `tensorboard-exr` command (also `python -m tensorboard_exr`).
 
     tensorboard-exr serve PATH [--host 127.0.0.1] [--port 6066] [--root DIR] [--allow-host NAME]
+                               [--max-files N] [--quiet]
 
-serves a folder (browsed as a tree, same-named files in sibling folders grouped) or a JSON
-config (JERI's format) together with the EXR viewer; see docs/standalone.md.
+serves a folder (browsed as a tree, same-named files in sibling folders grouped), a JSON config
+(JERI's format) or one EXR file together with the EXR viewer; see docs/standalone.md.
 """
 
 from __future__ import annotations
