@@ -217,10 +217,24 @@ def main() -> None:
     parser.add_argument("--workdir", default=None, help="where to write the logdirs (default: $TMPDIR)")
     args = parser.parse_args()
     mb = 1e6
+    floor = {}
+    floor_root = tempfile.mkdtemp(prefix="bench_scale_floor_", dir=args.workdir)
+    try:  # the baseline: TensorBoard serving one tiny EXR step
+        write_logdirs(floor_root, ["inline"], 1, 1, 16, 16)
+        for load_fast in (False, True):
+            r = measure(
+                os.path.join(floor_root, "inline"), load_fast=load_fast, steps=1, tags=1, samples=None
+            )
+            floor["rust" if load_fast else "python"] = r["rss"]
+    finally:
+        shutil.rmtree(floor_root, ignore_errors=True)
     print(
         f"bench_scale: {args.tags} tags of {args.width}x{args.height} half RGBA (PIZ), "
         f"steps {args.steps}, storages {args.storages}; {os.cpu_count()} cores"
     )
+    print("baseline RSS (one 16x16 step): " + ", ".join(f"{k} {v / mb:.0f} MB" for k, v in floor.items()))
+    if "inline" not in args.storages:
+        print("inline storage not measured in this run (--storages); see a run with both for the ratio")
     for steps in args.steps:
         root = tempfile.mkdtemp(prefix=f"bench_scale_{steps}_", dir=args.workdir)
         try:
@@ -250,7 +264,7 @@ def main() -> None:
                     results[(storage, loader)] = r
                     kept = "all steps" if samples is None else f"exr={samples} (TB stock default)"
                     base = results.get(("inline", loader))
-                    ratio = (
+                    ratio = f"  rss x{r['rss'] / floor[loader]:.2f} of baseline" + (
                         f"  rss x{r['rss'] / base['rss']:.3f} of inline"
                         if base and storage != "inline"
                         else ""
