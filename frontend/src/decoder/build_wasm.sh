@@ -61,7 +61,7 @@ LINK_FLAGS=("${OPT_FLAGS[@]}" -fwasm-exceptions
   -sEXPORTED_RUNTIME_METHODS=UTF8ToString)
 
 hash_of() { sha256sum | cut -c1-16; }
-FLAGS_KEY=$(printf '%s\n' "$OPENEXR_SHA256" "${COMMON_FLAGS[*]}" "${C_FLAGS[*]}" "${CXX_FLAGS[*]}" "${CORE_SIMD_FLAGS[*]}" "$E2K_FILES" \
+FLAGS_KEY=$(printf '%s\n' "$OPENEXR_SHA256" "${COMMON_FLAGS[*]}" "${C_FLAGS[*]}" "${CXX_FLAGS[*]}" "${CORE_SIMD_FLAGS[*]}" "$E2K_FILES" "file-prefix-map: src, decoder" \
   "$(emcc --version | head -1)" | hash_of)
 INPUT_KEY=$( { printf '%s\n' "$FLAGS_KEY" "${LINK_FLAGS[*]}"; cat "$HERE/build_wasm.sh" "$HERE/exr_shim.c" "$HERE/ojph_quiet.cpp"; } | hash_of)
 STAMP=$CACHE/out-$INPUT_KEY
@@ -166,6 +166,9 @@ for f in "$OJPH"/{codestream,coding,others,transform}/*.c*; do
   esac
 done
 
+# OpenJPH's messages embed __FILE__: map the cache path away so the output does not depend on
+# where the repository lives (the build is byte-reproducible).
+COMMON_FLAGS+=(-ffile-prefix-map="$SRC"=openexr-$OPENEXR_VERSION -ffile-prefix-map="$HERE"=decoder)
 INCLUDES=(-I"$CONF" -I"$CONF/Imath" -I"$CORE" -I"$SRC/external/deflate" -I"$ZSTD" -I"$ZSTD/common"
   -I"$OJPH" -I"$OJPH/openjph" -I"$OJPH/shared")
 OBJ=$CACHE/obj-$FLAGS_KEY
