@@ -411,3 +411,41 @@ def test_statistics_of_image_error_map_and_rectangle(panel: Page) -> None:
     expect(box).to_have_attribute("data-region", "10,5,20,20")
     region = metrics.per_pixel("l1", a, b)[5:25, 10:30]
     assert_statistics(panel.evaluate("window.__exrPanel.statistics"), region, ["R", "G", "B"])
+
+
+def test_side_by_side_panes_share_zoom_pan_and_step(panel: Page) -> None:
+    select(panel, "model_a", f"{GROUP}/output", step=20)
+    panel.locator(".exr-panes").select_option("3")
+    panes = panel.locator(".exr-pane")
+    expect(panes).to_have_count(2)
+    # The other candidates in order: the group's input, then its reference.
+    expect(panes.nth(0)).to_have_attribute("data-tag", f"{GROUP}/input")
+    expect(panes.nth(1)).to_have_attribute("data-tag", f"{GROUP}/reference")
+    expect(panes.nth(1)).to_have_attribute("data-state", "ready")
+    viewer = panel.locator(".exr-stage > .exr-viewer")
+    viewer.focus()
+    panel.keyboard.press("+")
+    panel.keyboard.press("e")
+    expect(viewer).to_have_attribute("data-exposure", "0.5")
+    zoom, pan = viewer.get_attribute("data-zoom"), viewer.get_attribute("data-pan")
+    for i in range(2):
+        pane_viewer = panes.nth(i).locator(".exr-viewer")
+        expect(pane_viewer).to_have_attribute("data-zoom", zoom or "")
+        expect(pane_viewer).to_have_attribute("data-pan", pan or "")
+    points = [(20, 20), (24, 19), (27, 23)]
+    for i, image in enumerate((input_image(), reference_image())):
+        got = panel.evaluate(
+            """([i, pts]) => pts.map(([x, y]) => {
+                 const v = window.__exrPanel.paneViewers[i], p = v.canvasPointOf(x, y);
+                 return v.readPixel(p.x, p.y);
+               })""",
+            [i, [list(p) for p in points]],
+        )
+        for (x, y), rgb in zip(points, got, strict=True):
+            assert_close(rgb, displayed(tuple(stored(image)[y, x]), exposure=0.5), where=f"pane {i} {x},{y}")
+    check(panel, stored(output_image(20)), points=points, exposure=0.5)
+    # A step change moves every pane.
+    panel.keyboard.press("ArrowLeft")
+    expect(panel.locator(".exr-panel")).to_have_attribute("data-step", "10")
+    expect(panes.nth(0)).to_have_attribute("data-step", "10")
+    expect(panes.nth(1)).to_have_attribute("data-step", "10")

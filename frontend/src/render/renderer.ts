@@ -77,6 +77,15 @@ interface MetricMap {
   bytes: number;
 }
 
+const SSIM_UNIFORMS = [
+  "uA0", "uA1", "uA2", "uB0", "uB1", "uB2", "uWindowA", "uWindowB", "uSize", "uLuma", "uSums", "uCross",
+] as const;
+
+interface SsimProgram {
+  program: WebGLProgram;
+  uniforms: Record<(typeof SSIM_UNIFORMS)[number], WebGLUniformLocation | null>;
+}
+
 /** Metric maps kept at most (each is one R32F texture the size of A). */
 const MAX_METRIC_MAPS = 4;
 
@@ -102,7 +111,7 @@ export class Renderer {
   private readonly floatLinear: boolean;
   private probeTarget: WebGLFramebuffer | null = null;
   private rawProbeTarget: WebGLFramebuffer | null = null;
-  private readonly ssimPrograms = new Map<number, Program>();
+  private readonly ssimPrograms = new Map<number, SsimProgram>();
   private metricMaps: MetricMap[] = [];
   /** Number of metric-map passes run so far (tests check they are cached). */
   metricPasses = 0;
@@ -387,45 +396,94 @@ export class Renderer {
     const found = this.metricMaps.find((m) => m.a === keyA && m.b === keyB);
     if (found) return found.texture;
     const gl = this.gl;
-    // The pass runs in the middle of a draw: remember the caller's target and scissor.
+    // The passes run in the middle of a draw: remember the caller's target and scissor.
     const target = gl.getParameter(gl.FRAMEBUFFER_BINDING) as WebGLFramebuffer | null;
     const scissor = gl.isEnabled(gl.SCISSOR_TEST);
     gl.disable(gl.SCISSOR_TEST);
     const { width, height } = a.window;
-    const texture = this.createTexture();
-    gl.texImage2D(gl.TEXTURE_2D, 0, gl.R32F, width, height, 0, gl.RED, gl.FLOAT, null);
+    const floatTarget = (internal: number, format: number): WebGLTexture => {
+      const texture = this.createTexture();
+      gl.texImage2D(gl.TEXTURE_2D, 0, internal, width, height, 0, format, gl.FLOAT, null);
+      return texture;
+    };
+    const luma = floatTarget(gl.RG32F, gl.RG);
+    const sums = floatTarget(gl.RGBA32F, gl.RGBA);
+    const cross = floatTarget(gl.R32F, gl.RED);
+    const texture = floatTarget(gl.R32F, gl.RED);
+    const scratch = gl.createFramebuffer();
     const framebuffer = gl.createFramebuffer();
-    if (!framebuffer) throw new RenderError("could not create a framebuffer for the SSIM map");
-    gl.bindFramebuffer(gl.FRAMEBUFFER, framebuffer);
-    gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, texture, 0);
-    if (gl.checkFramebufferStatus(gl.FRAMEBUFFER) !== gl.FRAMEBUFFER_COMPLETE) {
-      throw new RenderError("this GPU cannot render float maps (EXT_color_buffer_float), so SSIM is unavailable");
+    if (!scratch || !framebuffer) throw new RenderError("could not create a framebuffer for the SSIM map");
+    const attach = (fb: WebGLFramebuffer, ...textures: WebGLTexture[]) => {
+      gl.bindFramebuffer(gl.FRAMEBUFFER, fb);
+      textures.forEach((t, i) => gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0 + i, gl.TEXTURE_2D, t, 0));
+      gl.drawBuffers(textures.map((_, i) => gl.COLOR_ATTACHMENT0 + i));
+      if (gl.checkFramebufferStatus(gl.FRAMEBUFFER) !== gl.FRAMEBUFFER_COMPLETE) {
+        throw new RenderError("this GPU cannot render float maps (EXT_color_buffer_float), so SSIM is unavailable");
+      }
+    };
+    const input = (unit: number, t: WebGLTexture) => {
+      gl.activeTexture(gl.TEXTURE0 + unit);
+      gl.bindTexture(gl.TEXTURE_2D, t);
+    };
+    try {
+      gl.viewport(0, 0, width, height);
+      // 0: luma of A and B.
+      attach(scratch, luma);
+      let p = this.ssimProgram(0, a.colour.length);
+      this.bindPlanes(a, 0, false);
+      this.bindPlanes(b, 4, false);
+      (["uA0", "uA1", "uA2"] as const).forEach((name, unit) => gl.uniform1i(p.uniforms[name], unit));
+      (["uB0", "uB1", "uB2"] as const).forEach((name, unit) => gl.uniform1i(p.uniforms[name], unit + 4));
+      gl.uniform4i(p.uniforms.uWindowA, a.window.x, a.window.y, a.window.width, a.window.height);
+      gl.uniform4i(p.uniforms.uWindowB, b.window.x, b.window.y, b.window.width, b.window.height);
+      gl.uniform2i(p.uniforms.uSize, width, height);
+      gl.drawArrays(gl.TRIANGLES, 0, 3);
+      // 1: horizontal window sums (two targets).
+      attach(scratch, sums, cross);
+      p = this.ssimProgram(1, a.colour.length);
+      input(10, luma);
+      gl.uniform1i(p.uniforms.uLuma, 10);
+      gl.uniform2i(p.uniforms.uSize, width, height);
+      gl.drawArrays(gl.TRIANGLES, 0, 3);
+      // 2: vertical sums and SSIM.
+      gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT1, gl.TEXTURE_2D, null, 0);
+      attach(framebuffer, texture);
+      p = this.ssimProgram(2, a.colour.length);
+      input(10, sums);
+      input(11, cross);
+      gl.uniform1i(p.uniforms.uSums, 10);
+      gl.uniform1i(p.uniforms.uCross, 11);
+      gl.uniform2i(p.uniforms.uSize, width, height);
+      gl.drawArrays(gl.TRIANGLES, 0, 3);
+      this.metricPasses += 1;
+    } finally {
+      gl.bindFramebuffer(gl.FRAMEBUFFER, scratch);
+      gl.drawBuffers([gl.COLOR_ATTACHMENT0]);
+      gl.deleteFramebuffer(scratch);
+      [luma, sums, cross].forEach((t) => gl.deleteTexture(t));
+      gl.bindFramebuffer(gl.FRAMEBUFFER, target);
+      if (scissor) gl.enable(gl.SCISSOR_TEST);
     }
-    const channels = a.colour.length;
-    let entry = this.ssimPrograms.get(channels);
-    if (!entry) {
-      const defines = `#define COLOUR_CHANNELS ${channels}\n#define WINDOW_RADIUS ${SSIM_WINDOW_RADIUS}\n`;
-      const program = linkProgram(gl, vertexSource, `#version 300 es\n${defines}${ssimSource}`);
-      const names = ["uA0", "uA1", "uA2", "uB0", "uB1", "uB2", "uWindowA", "uWindowB"] as const;
-      const uniforms = Object.fromEntries(names.map((n) => [n, gl.getUniformLocation(program, n)]));
-      entry = { program, uniforms: uniforms as Record<UniformName, WebGLUniformLocation | null> };
-      this.ssimPrograms.set(channels, entry);
-    }
-    gl.viewport(0, 0, width, height);
-    gl.useProgram(entry.program);
-    this.bindPlanes(a, 0, false);
-    this.bindPlanes(b, 4, false);
-    (["uA0", "uA1", "uA2"] as const).forEach((name, unit) => gl.uniform1i(entry.uniforms[name], unit));
-    (["uB0", "uB1", "uB2"] as const).forEach((name, unit) => gl.uniform1i(entry.uniforms[name], unit + 4));
-    gl.uniform4i(entry.uniforms.uWindowA, a.window.x, a.window.y, a.window.width, a.window.height);
-    gl.uniform4i(entry.uniforms.uWindowB, b.window.x, b.window.y, b.window.width, b.window.height);
-    gl.drawArrays(gl.TRIANGLES, 0, 3);
-    this.metricPasses += 1;
-    gl.bindFramebuffer(gl.FRAMEBUFFER, target);
-    if (scissor) gl.enable(gl.SCISSOR_TEST);
     this.metricMaps.push({ a: keyA, b: keyB, texture, framebuffer, bytes: width * height * 4 });
     while (this.metricMaps.length > MAX_METRIC_MAPS) this.deleteMetricMap(this.metricMaps.shift()!);
     return texture;
+  }
+
+  /** The SSIM pass program of one stage (ssim.frag.glsl), compiled once. */
+  private ssimProgram(stage: number, channels: number): SsimProgram {
+    const key = stage * 10 + channels;
+    let entry = this.ssimPrograms.get(key);
+    if (!entry) {
+      const gl = this.gl;
+      const defines =
+        `#define STAGE ${stage}\n#define COLOUR_CHANNELS ${channels}\n#define WINDOW_RADIUS ${SSIM_WINDOW_RADIUS}\n`;
+      const program = linkProgram(gl, vertexSource, `#version 300 es\n${defines}${ssimSource}`);
+      const uniforms = Object.fromEntries(SSIM_UNIFORMS.map((n) => [n, gl.getUniformLocation(program, n)]));
+      entry = { program, uniforms: uniforms as SsimProgram["uniforms"] };
+      this.ssimPrograms.set(key, entry);
+    }
+    this.gl.useProgram(entry.program);
+    return entry;
   }
 
   private deleteMetricMap(m: MetricMap): void {

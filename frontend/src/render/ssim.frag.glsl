@@ -6,10 +6,16 @@
 //   population statistics (divide by n), L = 1, c1 = (0.01 L)^2, c2 = (0.03 L)^2.
 // SSIM's constants assume a [0, 1] display range, hence the sRGB luma rather than linear values;
 // it does not depend on the viewer's exposure, so the server can compute the same map.
+// Three passes (STAGE), because software GPUs pay for every tap: 0 luma of A and B once per pixel
+// (RG32F); 1 horizontal window sums (RGBA32F: Σa, Σb, Σa², Σb²; R32F: Σab); 2 vertical sums and
+// the SSIM formula. Replicated borders are separable, so clamping x then y equals the 2-D window.
 precision highp float;
 precision highp int;
 precision highp sampler2D;
 
+#ifndef STAGE
+#define STAGE 0
+#endif
 #ifndef COLOUR_CHANNELS
 #define COLOUR_CHANNELS 3
 #endif
@@ -17,6 +23,9 @@ precision highp sampler2D;
 #define WINDOW_RADIUS 3
 #endif
 
+uniform ivec2 uSize;      // A's data window size (the map's size)
+
+#if STAGE == 0
 uniform sampler2D uA0;
 uniform sampler2D uA1;
 uniform sampler2D uA2;
@@ -25,12 +34,9 @@ uniform sampler2D uB1;
 uniform sampler2D uB2;
 uniform ivec4 uWindowA;   // data windows: xMin, yMin, width, height
 uniform ivec4 uWindowB;
-
 out vec4 outColour;
 
 const vec3 LUMA = vec3(0.2126, 0.7152, 0.0722);
-const float C1 = 0.0001;  // (0.01 * L)^2, L = 1
-const float C2 = 0.0009;  // (0.03 * L)^2
 
 float srgb(float c) {
   c = (floatBitsToUint(c) & 0x7fffffffu) > 0x7f800000u ? 0.0 : clamp(c, 0.0, 1.0);
@@ -46,7 +52,6 @@ float luma(vec3 c) {
 }
 
 vec3 texelA(ivec2 t) {
-  t = clamp(t, ivec2(0), uWindowA.zw - 1);
   float c0 = texelFetch(uA0, t, 0).r;
   vec3 v = vec3(c0);
 #if COLOUR_CHANNELS >= 2
@@ -73,23 +78,49 @@ vec3 texelB(ivec2 tA) {
 }
 
 void main() {
-  ivec2 centre = ivec2(floor(gl_FragCoord.xy));
-  float sa = 0.0, sb = 0.0, saa = 0.0, sbb = 0.0, sab = 0.0;
-  for (int dy = -WINDOW_RADIUS; dy <= WINDOW_RADIUS; dy++) {
-    for (int dx = -WINDOW_RADIUS; dx <= WINDOW_RADIUS; dx++) {
-      ivec2 t = centre + ivec2(dx, dy);
-      float a = luma(texelA(t));
-      float b = luma(texelB(t));
-      sa += a;
-      sb += b;
-      saa += a * a;
-      sbb += b * b;
-      sab += a * b;
-    }
+  ivec2 t = ivec2(floor(gl_FragCoord.xy));
+  outColour = vec4(luma(texelA(t)), luma(texelB(t)), 0.0, 1.0);
+}
+
+#elif STAGE == 1
+uniform sampler2D uLuma;
+layout(location = 0) out vec4 outSums;
+layout(location = 1) out vec4 outCross;
+
+void main() {
+  ivec2 t = ivec2(floor(gl_FragCoord.xy));
+  vec4 sums = vec4(0.0);
+  float sumAB = 0.0;
+  for (int d = -WINDOW_RADIUS; d <= WINDOW_RADIUS; d++) {
+    vec2 ab = texelFetch(uLuma, ivec2(clamp(t.x + d, 0, uSize.x - 1), t.y), 0).rg;
+    sums += vec4(ab, ab * ab);
+    sumAB += ab.x * ab.y;
+  }
+  outSums = sums;
+  outCross = vec4(sumAB, 0.0, 0.0, 1.0);
+}
+
+#else
+uniform sampler2D uSums;
+uniform sampler2D uCross;
+out vec4 outColour;
+
+const float C1 = 0.0001;  // (0.01 * L)^2, L = 1
+const float C2 = 0.0009;  // (0.03 * L)^2
+
+void main() {
+  ivec2 t = ivec2(floor(gl_FragCoord.xy));
+  vec4 sums = vec4(0.0);
+  float sumAB = 0.0;
+  for (int d = -WINDOW_RADIUS; d <= WINDOW_RADIUS; d++) {
+    ivec2 at = ivec2(t.x, clamp(t.y + d, 0, uSize.y - 1));
+    sums += texelFetch(uSums, at, 0);
+    sumAB += texelFetch(uCross, at, 0).r;
   }
   float n = float((2 * WINDOW_RADIUS + 1) * (2 * WINDOW_RADIUS + 1));
-  float ma = sa / n, mb = sb / n;
-  float va = saa / n - ma * ma, vb = sbb / n - mb * mb, cov = sab / n - ma * mb;
+  float ma = sums.x / n, mb = sums.y / n;
+  float va = sums.z / n - ma * ma, vb = sums.w / n - mb * mb, cov = sumAB / n - ma * mb;
   float ssim = (2.0 * ma * mb + C1) * (2.0 * cov + C2) / ((ma * ma + mb * mb + C1) * (va + vb + C2));
   outColour = vec4(1.0 - ssim, 0.0, 0.0, 1.0);
 }
+#endif

@@ -7,6 +7,7 @@ import type { ExrImage } from "../decoder/types.js";
 import { METRICS, TONEMAPS, type Metric, type Tonemap } from "../render/pipeline.js";
 import type { TensorBoardHost } from "../tb.js";
 import type { ImageStatistics } from "../viewer/statistics.js";
+import type { ViewState } from "../viewer/state.js";
 import { type ExrDecoder, type HoverInfo, Viewer } from "../viewer/viewer.js";
 import { RunTagBrowser, type Selection } from "./browser.js";
 import { h } from "./dom.js";
@@ -56,7 +57,12 @@ export class Panel {
     nonFinite: HTMLInputElement;
     windows: HTMLInputElement;
     stats: HTMLInputElement;
+    panes: HTMLSelectElement;
   };
+  private readonly stage: HTMLElement;
+  /** Side-by-side panes after the main one: their viewer, what they show, and its load. */
+  private panes: Array<{ element: HTMLElement; viewer: Viewer; label: HTMLElement; key: string | null; controller: AbortController | null }> = [];
+  private syncingPanes = false;
   private readonly statisticsBox: StatisticsBox;
 
   private tags: TagsByRun = {};
@@ -97,7 +103,9 @@ export class Panel {
       nonFinite: h("input", { class: "exr-nonfinite", type: "checkbox", checked: true }),
       windows: h("input", { class: "exr-windows", type: "checkbox" }),
       stats: h("input", { class: "exr-stats-toggle", type: "checkbox" }),
+      panes: h("select", { class: "exr-panes", title: "Side-by-side panes sharing zoom, pan, exposure and step", "aria-label": "Panes" }),
     };
+    for (const n of [1, 2, 3, 4]) this.controls.panes.append(h("option", { value: n, text: String(n) }));
     for (const t of TONEMAPS) this.controls.tonemap.append(h("option", { value: t.id, text: t.label }));
     for (const m of METRICS) this.controls.metric.append(h("option", { value: m.id, text: m.label, title: m.formula }));
     this.controls.metric.hidden = true;
@@ -114,6 +122,7 @@ export class Panel {
       labelled("Layer", c.layer),
       labelled("Tonemap", c.tonemap),
       labelled("Reference", c.reference),
+      labelled("Panes", c.panes),
       c.metric,
       labelled("Exposure", c.exposure, c.exposureValue),
       labelled("Offset", c.offset, c.offsetValue),
@@ -127,6 +136,7 @@ export class Panel {
     );
     this.help = buildHelp();
     const stage = h("div", { class: "exr-stage" }, this.status, this.legend.element);
+    this.stage = stage;
     this.errorStrip = new ErrorStrip(options.api, (step) => {
       this.scrubber.setCurrent(step);
       this.goToStep(step);
@@ -171,6 +181,8 @@ export class Panel {
     c.nonFinite.addEventListener("change", () => this.viewer.setState({ showNonFinite: c.nonFinite.checked }));
     c.windows.addEventListener("change", () => this.viewer.setState({ showWindows: c.windows.checked }));
     c.stats.addEventListener("change", () => this.statisticsBox.setEnabled(c.stats.checked));
+    c.panes.addEventListener("change", () => this.setPaneCount(Number(c.panes.value)));
+    this.viewer.on("state", (state) => this.syncPaneViews(state, this.viewer));
     fit.addEventListener("click", () => this.viewer.fit());
     actual.addEventListener("click", () => this.viewer.actualSize());
     helpButton.addEventListener("click", () => this.toggleHelp());
@@ -343,8 +355,116 @@ export class Panel {
     this.element.dataset["showMs"] = (performance.now() - started).toFixed(1);
     this.syncReference();
     this.syncMetricMap();
+    this.syncPanes();
     this.syncLayers();
     this.syncControls();
+  }
+
+  // ---- side-by-side panes -------------------------------------------------------------------
+
+  /** The viewers of the extra panes (tests read their pixels). */
+  get paneViewers(): Viewer[] {
+    return this.panes.map((p) => p.viewer);
+  }
+
+  /** Shows `count` (1–4) panes: the main image, then the other comparison candidates in order. */
+  setPaneCount(count: number): void {
+    const wanted = Math.min(4, Math.max(1, Math.round(count))) - 1;
+    while (this.panes.length > wanted) {
+      const pane = this.panes.pop()!;
+      pane.controller?.abort();
+      pane.viewer.destroy();
+      pane.element.remove();
+    }
+    while (this.panes.length < wanted) {
+      const label = h("div", { class: "exr-pane-label" });
+      const element = h("div", { class: "exr-pane" }, label);
+      this.stage.append(element);
+      const viewer = new Viewer(element);
+      const pane = { element, viewer, label, key: null, controller: null };
+      viewer.on("state", (state) => this.syncPaneViews(state, viewer));
+      this.panes.push(pane);
+    }
+    this.controls.panes.value = String(wanted + 1);
+    this.stage.dataset["panes"] = String(wanted + 1);
+    this.syncPanes();
+    this.syncPaneViews(this.viewer.state, this.viewer);
+  }
+
+  /** Zoom, pan, tone and layer are shared: a change in any pane is applied to all the others. */
+  private syncPaneViews(state: ViewState, from: Viewer): void {
+    if (this.syncingPanes || this.panes.length === 0) return;
+    this.syncingPanes = true;
+    const shared = {
+      zoom: state.zoom,
+      panX: state.panX,
+      panY: state.panY,
+      exposure: state.exposure,
+      offset: state.offset,
+      gamma: state.gamma,
+      tonemap: state.tonemap,
+      layer: state.layer,
+      showNonFinite: state.showNonFinite,
+      grid: state.grid,
+    };
+    try {
+      for (const viewer of [this.viewer, ...this.paneViewers]) if (viewer !== from) viewer.setState(shared);
+    } finally {
+      this.syncingPanes = false;
+    }
+  }
+
+  /** Loads each extra pane's image at the shown step. */
+  private syncPanes(): void {
+    const selection = this.selection;
+    const step = Number(this.element.dataset["step"]);
+    const others = this.referenceCandidates().filter((c) => !selection || c.run !== selection.run || c.tag !== selection.tag);
+    this.panes.forEach((pane, i) => {
+      const source = others[i];
+      if (!source || !Number.isFinite(step)) {
+        pane.key = null;
+        pane.viewer.setImage(null);
+        pane.viewer.showMessage("No other image in this group", "info");
+        pane.label.textContent = "";
+        delete pane.element.dataset["tag"];
+        return;
+      }
+      const key: StepKey = { ...source, step };
+      const id = stepKeyId(key);
+      pane.label.textContent = `${source.run} · ${this.tags[source.run]?.[source.tag]?.role || source.tag}`;
+      if (id === pane.key) return;
+      pane.key = id;
+      pane.controller?.abort();
+      pane.element.dataset["state"] = "loading";
+      const controller = new AbortController();
+      pane.controller = controller;
+      const shown = (image: ExrImage) => {
+        pane.viewer.setImage(image);
+        this.syncPaneViews(this.viewer.state, this.viewer);
+        pane.element.dataset["run"] = key.run;
+        pane.element.dataset["tag"] = key.tag;
+        pane.element.dataset["step"] = String(key.step);
+        pane.element.dataset["state"] = "ready";
+      };
+      const cached = this.loader.cache.get(id);
+      if (cached) {
+        shown(cached);
+        return;
+      }
+      void (async () => {
+        try {
+          const bytes = await this.options.api.exr(key.run, key.tag, key.step, { signal: controller.signal });
+          const image = await this.options.decoder.decode(bytes, { signal: controller.signal });
+          this.loader.cache.set(id, image);
+          if (pane.key === id) shown(image);
+        } catch (error) {
+          if (controller.signal.aborted || pane.key !== id) return;
+          pane.element.dataset["state"] = "error";
+          pane.viewer.setImage(null);
+          pane.viewer.showMessage(`${key.run} / ${key.tag} / step ${key.step}: ${(error as Error).message}`);
+        }
+      })();
+    });
   }
 
   private progress(key: StepKey, phase: LoadPhase): void {
