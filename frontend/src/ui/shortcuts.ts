@@ -16,6 +16,7 @@ export const SHORTCUTS: ReadonlyArray<{ keys: string; action: string }> = [
   { keys: "+ / −", action: "Zoom in / out" },
   { keys: "Wheel", action: "Zoom about the cursor" },
   { keys: "Drag", action: "Pan" },
+  { keys: "Ctrl+drag", action: "Statistics rectangle (with Stats on)" },
   { keys: "1 – 9", action: "Show that member of the image's group (same step, same view)" },
   { keys: "Shift (hold)", action: "Show the reference image (when one is set)" },
   { keys: "W", action: "Wipe on/off: image left of the line, reference or error map right (drag the line)" },
