@@ -145,7 +145,40 @@ def _fetch(port: int, path: str) -> tuple[float, float, bytes]:
     return first_byte, total, body
 
 
-def measure(logdir: str, *, load_fast: bool, steps: int, tags: int, samples: int | None) -> dict:
+def first_pixel(server: TensorBoardServer, steps: int) -> list[float]:
+    """Milliseconds from a step change in the EXR panel (headless Chromium) to its pixels on screen.
+
+    Far-apart random steps of tag image0, so that none was prefetched as a neighbour: each is
+    download + wasm decode + texture upload + draw (SwiftShader, no GPU).
+    """
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from bench_panel import STEP_TO_PIXEL_JS, wait_idle
+    from playwright.sync_api import sync_playwright
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    picks = random.Random(11).sample(range(0, steps - 1, 4), k=3)
+    times = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(server.url + "data/plugin_entry.html?name=exr")
+        page.locator('.exr-tag[data-run="run"][data-tag="image0"]').click()
+        page.wait_for_selector('.exr-panel[data-tag="image0"][data-state="ready"]', timeout=300_000)
+        wait_idle(page)
+        for step in picks:
+            result = page.evaluate(STEP_TO_PIXEL_JS, step)
+            if not result["cached"]:
+                times.append(result["ms"])
+            wait_idle(page)
+        browser.close()
+    return times
+
+
+def measure(
+    logdir: str, *, load_fast: bool, steps: int, tags: int, samples: int | None, chromium: bool = False
+) -> dict:
     """Starts TensorBoard on `logdir` and measures listing time, RSS and EXR fetches."""
     extra = ["--reload_interval", "5"]
     if samples is not None:
@@ -186,6 +219,7 @@ def measure(logdir: str, *, load_fast: bool, steps: int, tags: int, samples: int
             first_bytes.append(first_byte)
             totals.append(total)
         rss_after, peak_after = _rss(pid)
+        pixel_ms = first_pixel(server, steps) if chromium else []
         return {
             "complete": complete,
             "listed": sum(len(v) for v in listed.values()),
@@ -196,6 +230,7 @@ def measure(logdir: str, *, load_fast: bool, steps: int, tags: int, samples: int
             "first_byte": statistics.median(first_bytes),
             "full_fetch": statistics.median(totals),
             "size": statistics.median(e["size"] for _, e in picks),
+            "first_pixel_ms": pixel_ms,
         }
     finally:
         server.stop()
@@ -213,6 +248,11 @@ def main() -> None:
         type=float,
         default=5e9,
         help="largest inline logdir (bytes of EXR) served keeping every step",
+    )
+    parser.add_argument(
+        "--chromium",
+        action="store_true",
+        help="also time step change -> first pixel in the panel (headless Chromium, Rust loader)",
     )
     parser.add_argument("--workdir", default=None, help="where to write the logdirs (default: $TMPDIR)")
     args = parser.parse_args()
@@ -260,6 +300,7 @@ def main() -> None:
                         steps=steps,
                         tags=args.tags,
                         samples=samples,
+                        chromium=args.chromium and load_fast,
                     )
                     results[(storage, loader)] = r
                     kept = "all steps" if samples is None else f"exr={samples} (TB stock default)"
@@ -275,6 +316,13 @@ def main() -> None:
                         f"RSS {r['rss'] / mb:.0f} MB (peak {r['peak'] / mb:.0f} MB, after fetches "
                         f"{r['rss_after_fetch'] / mb:.0f} MB); EXR {r['size'] / mb:.1f} MB: first byte "
                         f"{r['first_byte'] * 1000:.0f} ms, full {r['full_fetch'] * 1000:.0f} ms{ratio}"
+                    )
+            for (storage, loader), r in results.items():
+                if r["first_pixel_ms"]:
+                    runs = ", ".join(f"{ms:.0f}" for ms in r["first_pixel_ms"])
+                    print(
+                        f"{storage:6s} {loader:6s}: step change -> first pixel in Chromium (uncached): "
+                        f"median {statistics.median(r['first_pixel_ms']):.0f} ms (runs: {runs})"
                     )
             for loader in ("python", "rust"):
                 inline, stored = results.get(("inline", loader)), results.get(("file", loader))
