@@ -54,9 +54,45 @@ def _field(height: int, width: int, shifts: int) -> np.ndarray:
     return field
 
 
-def write_logdirs(root: str, storages: list[str], steps: int, tags: int, height: int, width: int) -> dict:
-    """Writes one run per storage kind under `root/<storage>/run`; returns sizes and timings."""
-    field = _field(height, width, steps * tags)
+_VARIANT_PLACEHOLDER = b"000000"
+
+
+def _header_variants(field: np.ndarray, tag_index: int, width: int) -> tuple[bytes, int]:
+    """One PIZ encode per tag with a 6-digit string attribute; (EXR, offset of the digits).
+
+    Patching those digits gives every step distinct bytes (so a distinct sha256 and file) at the
+    cost of a copy instead of an encode; the header keeps its length, so the offsets stay valid.
+    """
+    import io
+
+    import OpenEXR
+
+    pixels = np.ascontiguousarray(field[:, tag_index * 7 : tag_index * 7 + width])
+    header = {
+        "compression": OpenEXR.PIZ_COMPRESSION,
+        "type": OpenEXR.scanlineimage,
+        "benchVariant": _VARIANT_PLACEHOLDER.decode(),
+    }
+    out = io.BytesIO()
+    OpenEXR.File(header, {"RGBA": pixels}).write(out)
+    exr = out.getvalue()
+    return exr, exr.index(b"benchVariant\x00string\x00\x06\x00\x00\x00") + 25
+
+
+def write_logdirs(
+    root: str, storages: list[str], steps: int, tags: int, height: int, width: int, vary: str = "pixels"
+) -> dict:
+    """Writes one run per storage kind under `root/<storage>/run`; returns sizes and timings.
+
+    `vary="pixels"` encodes every image (distinct pixels per step and tag); `vary="header"`
+    encodes one image per tag and makes each step distinct through a header attribute.
+    """
+    field = _field(height, width, steps * tags if vary == "pixels" else 7 * tags)
+    bases = {}
+    if vary == "header":
+        for tag_index in range(tags):
+            exr, offset = _header_variants(field, tag_index, width)
+            bases[tag_index] = (exr, offset, encode.inspect_exr(f"image{tag_index}", exr))
     writers = {
         storage: exr_summary.Writer(os.path.join(root, storage, "run"), background=False, storage=storage)
         for storage in storages
@@ -66,20 +102,25 @@ def write_logdirs(root: str, storages: list[str], steps: int, tags: int, height:
     exr_bytes = 0
     for step in range(steps):
         for tag_index in range(tags):
-            shift = step * tags + tag_index
-            pixels = np.ascontiguousarray(field[:, shift : shift + width])
-            plan = encode.plan_image(
-                f"image{tag_index}",
-                pixels,
-                channels=None,
-                pixel_type="half",
-                compression="piz",
-                dwa_level=None,
-                layout="HWC",
-            )
-            t = time.monotonic()
-            exr = encode.encode_plan(plan)
-            encode_seconds += time.monotonic() - t
+            if vary == "header":
+                base, offset, info = bases[tag_index]
+                exr = base[:offset] + f"{step:06d}".encode() + base[offset + 6 :]
+            else:
+                shift = step * tags + tag_index
+                pixels = np.ascontiguousarray(field[:, shift : shift + width])
+                plan = encode.plan_image(
+                    f"image{tag_index}",
+                    pixels,
+                    channels=None,
+                    pixel_type="half",
+                    compression="piz",
+                    dwa_level=None,
+                    layout="HWC",
+                )
+                t = time.monotonic()
+                exr = encode.encode_plan(plan)
+                encode_seconds += time.monotonic() - t
+                info = plan.image_info()
             exr_bytes += len(exr)
             for writer in writers.values():
                 # The bench's images are made here, so the writer's check (a full decode) is skipped.
@@ -92,11 +133,15 @@ def write_logdirs(root: str, storages: list[str], steps: int, tags: int, height:
                     None,
                     None,
                     exr=exr,
-                    info=plan.image_info(),
+                    info=info,
                 )
                 writer._submit([job])
     for writer in writers.values():
         writer.close()
+    if "file" in storages:
+        stored = os.listdir(os.path.join(root, "file", "run", "plugins", "exr"))
+        if len(stored) != steps * tags:  # content addressing must not have merged any two
+            raise RuntimeError(f"{len(stored)} stored files for {steps * tags} images")
     return {
         "exr_bytes": exr_bytes,
         "seconds": time.monotonic() - started,
@@ -250,6 +295,12 @@ def main() -> None:
         help="largest inline logdir (bytes of EXR) served keeping every step",
     )
     parser.add_argument(
+        "--vary",
+        choices=["pixels", "header"],
+        default="pixels",
+        help="pixels: encode every image; header: one encode per tag, steps differ in a header attribute",
+    )
+    parser.add_argument(
         "--chromium",
         action="store_true",
         help="also time step change -> first pixel in the panel (headless Chromium, Rust loader)",
@@ -270,7 +321,12 @@ def main() -> None:
         shutil.rmtree(floor_root, ignore_errors=True)
     print(
         f"bench_scale: {args.tags} tags of {args.width}x{args.height} half RGBA (PIZ), "
-        f"steps {args.steps}, storages {args.storages}; {os.cpu_count()} cores"
+        f"steps {args.steps}, storages {args.storages}; {os.cpu_count()} cores; steps differ in their "
+        + (
+            "pixels"
+            if args.vary == "pixels"
+            else "header only (one PIZ encode per tag, bytes patched per step)"
+        )
     )
     print("baseline RSS (one 16x16 step): " + ", ".join(f"{k} {v / mb:.0f} MB" for k, v in floor.items()))
     if "inline" not in args.storages:
@@ -278,7 +334,9 @@ def main() -> None:
     for steps in args.steps:
         root = tempfile.mkdtemp(prefix=f"bench_scale_{steps}_", dir=args.workdir)
         try:
-            written = write_logdirs(root, args.storages, steps, args.tags, args.height, args.width)
+            written = write_logdirs(
+                root, args.storages, steps, args.tags, args.height, args.width, vary=args.vary
+            )
             n = steps * args.tags
             print(
                 f"\n== {steps} steps x {args.tags} tags = {n} EXRs, "
