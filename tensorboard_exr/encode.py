@@ -299,10 +299,88 @@ def read_exr_source(tag: str, data: bytes | bytearray | memoryview | str | os.Pa
     return blob
 
 
+def declared_pixel_bytes(data: bytes, where: str = "EXR") -> int:
+    """The uncompressed size of every part's pixels as the EXR's headers declare it, in bytes.
+
+    Reads only the headers (data windows and channel lists), so a small file that declares an
+    enormous image (a decompression bomb) is measured without decoding or allocating anything.
+    Deep parts count 4 bytes per channel and pixel (their sample counts are not in the header).
+    Raises `ValueError`, naming `where`, if the headers do not parse.
+    """
+    if len(data) < 8 or data[:4] != EXR_MAGIC:
+        raise ValueError(f"{where}: not an OpenEXR file (the magic number 76 2f 31 01 is missing)")
+    multipart = bool(int.from_bytes(data[4:8], "little") & 0x1000)
+    position = 8
+    total = 0
+
+    def string_at(at: int) -> tuple[bytes, int]:
+        end = data.find(b"\0", at, at + 256)
+        if end < 0:
+            raise ValueError(f"{where}: the EXR bytes do not parse (header: unterminated name at byte {at})")
+        return data[at:end], end + 1
+
+    while True:
+        window: tuple[int, int, int, int] | None = None
+        sample_bytes = 0
+        attributes = 0
+        while True:
+            if position >= len(data):
+                raise ValueError(f"{where}: the EXR bytes do not parse (header: it is truncated)")
+            if data[position] == 0:
+                position += 1
+                break
+            name, position = string_at(position)
+            kind, position = string_at(position)
+            if position + 4 > len(data):
+                raise ValueError(f"{where}: the EXR bytes do not parse (header: it is truncated)")
+            size = int.from_bytes(data[position : position + 4], "little", signed=True)
+            position += 4
+            if size < 0 or position + size > len(data):
+                raise ValueError(
+                    f"{where}: the EXR bytes do not parse (header: attribute {name!r} has size {size})"
+                )
+            value = data[position : position + size]
+            position += size
+            attributes += 1
+            if name == b"dataWindow" and kind == b"box2i" and size == 16:
+                window = tuple(
+                    int.from_bytes(value[i : i + 4], "little", signed=True) for i in range(0, 16, 4)
+                )
+            elif name == b"channels" and kind == b"chlist":
+                at = 0
+                while at < len(value) and value[at] != 0:
+                    end = value.find(b"\0", at)
+                    if end < 0 or end + 17 > len(value):
+                        raise ValueError(f"{where}: the EXR bytes do not parse (header: bad channel list)")
+                    pixel_type = int.from_bytes(value[end + 1 : end + 5], "little")
+                    sample_bytes += 2 if pixel_type == 1 else 4
+                    at = end + 17
+        if attributes == 0:  # the empty header that ends a multi-part file's header list
+            break
+        if window is None:
+            raise ValueError(f"{where}: the EXR bytes do not parse (header: no dataWindow)")
+        width, height = window[2] - window[0] + 1, window[3] - window[1] + 1
+        if width <= 0 or height <= 0:
+            raise ValueError(f"{where}: the EXR data window {window} is empty or inverted")
+        total += width * height * sample_bytes
+        if not multipart:
+            break
+    return total
+
+
 def inspect_exr(tag: str, data: bytes) -> metadata.ExrImageInfo:
-    """Checks that `data` is a complete EXR file that OpenEXR decodes, and describes it."""
+    """Checks that `data` is a complete EXR file that OpenEXR decodes, and describes it.
+
+    The declared pixel size is checked against `MAX_EXR_BYTES` before OpenEXR decodes anything.
+    """
     if len(data) < 8 or data[:4] != EXR_MAGIC:
         raise ValueError(f"tag {tag!r}: not an OpenEXR file (the magic number 76 2f 31 01 is missing)")
+    declared = declared_pixel_bytes(data, f"tag {tag!r}")
+    if declared > MAX_EXR_BYTES:
+        raise ValueError(
+            f"tag {tag!r}: the EXR declares {declared} bytes of pixels (the file is {len(data)} bytes), "
+            f"the limit is {MAX_EXR_BYTES}; refused before decoding"
+        )
     try:
         exr = OpenEXR.File(io.BytesIO(data), separate_channels=True)
         parts = list(exr.parts)

@@ -135,6 +135,12 @@ def decode_colour(data: bytes, where: str = "EXR") -> np.ndarray:
     """
     import OpenEXR
 
+    from tensorboard_exr import encode
+
+    declared = encode.declared_pixel_bytes(data, where)
+    if declared > encode.MAX_EXR_BYTES:  # a decompression bomb: refused before OpenEXR allocates
+        limit = encode.MAX_EXR_BYTES
+        raise ValueError(f"{where}: the EXR declares {declared} bytes of pixels, the limit is {limit}")
     try:
         parts = list(OpenEXR.File(io.BytesIO(data), separate_channels=True).parts)
     except Exception as e:

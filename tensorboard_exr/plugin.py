@@ -335,6 +335,8 @@ class ExrPlugin(base_plugin.TBPlugin):
             return f"not available any more ({e})"  # evicted by a reload: don't cache
         except ValueError as e:
             info = str(e)
+        except Exception as e:  # a tensor of another dtype or rank: the loaders' read_blob fails
+            info = f"the step's tensor is not an EXR blob sequence ({type(e).__name__}: {e})"
         with self._cache_lock:
             self._step_info_cache[key] = info
             if len(self._step_info_cache) > _STEP_INFO_CACHE_SIZE:
