@@ -9,6 +9,7 @@ EXR bytes instead of copying them into a protobuf and out again, so a 60 MB imag
 from __future__ import annotations
 
 import contextlib
+import errno
 import itertools
 import os
 import socket
@@ -185,6 +186,11 @@ class EventFileWriter:
                 return
             if self._file is None:
                 raise ValueError(f"event file {self._path} is closed")
+            if os.fstat(self._file.fileno()).st_nlink == 0:
+                # Writes to a deleted file succeed and vanish: say so instead of losing the steps.
+                raise FileNotFoundError(
+                    errno.ENOENT, "the event file was deleted (did the logdir disappear?)", self._path
+                )
             start = self._file.tell()
             try:
                 for chunk in chunks:
