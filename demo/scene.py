@@ -71,7 +71,7 @@ class Render:
     """A Monte Carlo estimate with its feature buffers, all (H, W, C) float32 in linear units."""
 
     beauty: np.ndarray  # (H, W, 3) radiance
-    albedo: np.ndarray  # (H, W, 3) reflectance at the first hit (1 for sky and emitter)
+    albedo: np.ndarray  # (H, W, 3) diffuse + specular reflectance at the first hit (1 for sky and emitter)
     normal: np.ndarray  # (H, W, 3) world-space normal at the first hit (0 for sky)
     depth: np.ndarray  # (H, W, 1) camera-space z of the first hit (FAR for sky)
 
@@ -321,6 +321,9 @@ def _trace(scene: Scene, origin: np.ndarray, direction: np.ndarray, rng: np.rand
     sun_disk = (_dot(direction, scene.sun_direction) >= scene.sun_cos_max)[:, None]
     radiance += np.where(miss[:, None], _sky(scene, direction) + np.where(sun_disk, scene.sun_radiance, 0), 0)
     radiance += np.where((obj == scene.emitter)[:, None], scene.emitter_radiance, 0)
+    lamp = np.flatnonzero(obj == scene.emitter)
+    normal[lamp] = (origin[lamp] + direction[lamp] * t[lamp, None] - scene.centers[scene.emitter - 1]) / (
+        scene.radii[scene.emitter - 1])
     alive = np.flatnonzero((obj >= 0) & (obj != scene.emitter))
     throughput = np.ones((len(alive), 3), F32)
     o, d, ta, oa = origin[alive], direction[alive], t[alive], obj[alive]

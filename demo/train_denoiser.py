@@ -233,14 +233,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--logdir", type=Path, required=True,
                         help="TensorBoard log directory (runs go below it)")
     parser.add_argument("--quick", action="store_true", help="tiny images and few steps (for tests)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads for training (default: torch's choice; 1 in --quick mode)")
     parser.add_argument("--cache", type=Path, default=DEMO_DIR / ".cache",
                         help="where rendered scenes are cached")
     args = parser.parse_args(argv)
     config = QUICK if args.quick else FULL
-    if args.quick:
-        # Tiny tensors gain nothing from threads, and on a busy machine (a test suite running
-        # beside other jobs) OpenMP threads waiting for each other made steps ~5x slower.
-        torch.set_num_threads(1)
+    threads = args.threads or (1 if args.quick else None)
+    if threads:
+        # Quick mode's tiny tensors gain nothing from threads, and on a busy machine (tests beside
+        # other jobs) OpenMP threads waiting for each other made training steps ~5x slower.
+        torch.set_num_threads(threads)
     validation, training = load_or_render(config, args.cache)
     args.logdir.mkdir(parents=True, exist_ok=True)
     (args.logdir / COMPLETE_MARKER).unlink(missing_ok=True)
