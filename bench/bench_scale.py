@@ -210,7 +210,13 @@ def first_pixel(server: TensorBoardServer, steps: int) -> list[float]:
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.goto(server.url + "data/plugin_entry.html?name=exr")
         page.locator('.exr-tag[data-run="run"][data-tag="image0"]').click()
-        page.wait_for_selector('.exr-panel[data-tag="image0"][data-state="ready"]', timeout=300_000)
+        page.wait_for_selector(
+            ", ".join(f'.exr-panel[data-tag="image0"][data-state="{state}"]' for state in ("ready", "error")),
+            timeout=300_000,
+        )
+        panel = page.locator(".exr-panel")
+        if panel.get_attribute("data-state") == "error":
+            raise RuntimeError(f"the EXR panel failed: {panel.get_attribute('data-error')}")
         wait_idle(page)
         for step in picks:
             result = page.evaluate(STEP_TO_PIXEL_JS, step)
