@@ -86,6 +86,55 @@ export function bandRows(part: ExrPartInfo, index: number, count: number): [numb
 
 type HeaderJson = { parts: ExrPartInfo[] };
 
+/** Mirrors EXRW_MAX_CHANNELS in exr_shim.c. */
+export const MAX_CHANNELS_PER_PART = 1024;
+
+/**
+ * Refuses a file whose channel list is longer than `MAX_CHANNELS_PER_PART`, from its bytes.
+ * OpenEXRCore inserts channels one by one into a sorted list, so parsing n channels costs n²:
+ * 10 000 channels take seconds, 100 000 minutes, before the shim could refuse them. Anything this
+ * scan does not understand is left to OpenEXRCore, which reports it.
+ */
+export function checkChannelCounts(bytes: Uint8Array): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length < 8) return;
+  const multipart = (view.getUint32(4, true) & 0x1000) !== 0;
+  const nameEnd = (at: number): number => {
+    const end = bytes.indexOf(0, at);
+    return end < 0 || end - at > 255 ? -1 : end;
+  };
+  let pos = 8;
+  for (let part = 0; ; part++) {
+    let attributes = 0;
+    while (pos < bytes.length && bytes[pos] !== 0) {
+      const nameStop = nameEnd(pos);
+      const typeStop = nameStop < 0 ? -1 : nameEnd(nameStop + 1);
+      if (typeStop < 0 || typeStop + 5 > bytes.length) return;
+      const size = view.getInt32(typeStop + 1, true);
+      const start = typeStop + 5;
+      if (size < 0 || start + size > bytes.length) return;
+      const type = String.fromCharCode(...bytes.subarray(nameStop + 1, typeStop));
+      if (type === "chlist") {
+        let count = 0;
+        for (let at = start; at < start + size && bytes[at] !== 0; count++) {
+          const end = bytes.indexOf(0, at);
+          if (end < 0 || end >= start + size) break;
+          at = end + 17; // name, then pixel type, pLinear, 3 reserved bytes, x/y sampling
+        }
+        if (count > MAX_CHANNELS_PER_PART) {
+          throw new Error(
+            `invalid OpenEXR file: part ${part} has ${count} channels (at most ${MAX_CHANNELS_PER_PART} are supported)`,
+          );
+        }
+      }
+      attributes++;
+      pos = start + size;
+    }
+    pos++;
+    if (!multipart || attributes === 0 || pos >= bytes.length || bytes[pos] === 0) return;
+  }
+}
+
 /** One EXR file opened in a module instance. Call close() when done (frees the wasm memory). */
 export class ExrCoreFile {
   private handle: number;
@@ -95,6 +144,7 @@ export class ExrCoreFile {
     private readonly core: ExrCoreModule,
     bytes: Uint8Array,
   ) {
+    checkChannelCounts(bytes);
     const ptr = core._malloc(Math.max(1, bytes.byteLength));
     if (!ptr) throw new Error(`out of memory: cannot hold a ${formatBytes(bytes.byteLength)} file`);
     core.HEAPU8.set(bytes, ptr);
