@@ -1,4 +1,4 @@
-"""Packaging hook: `pip install .` builds the frontend (TypeScript bundle + OpenEXRCore WebAssembly) from source.
+"""Packaging hook: `pip install .` builds the frontend (TypeScript + OpenEXRCore WebAssembly) from source.
 
 Metadata lives in pyproject.toml; this file only adds the build step, because the built artefacts
 (tensorboard_exr/static/) are never committed. Set TENSORBOARD_EXR_SKIP_FRONTEND=1 to package an

@@ -6,7 +6,7 @@ bash scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"
 status=0
 echo "== lint: ruff, tsc"
-ruff check tensorboard_exr tests bench demo || status=1
+ruff check . || status=1
 (cd frontend && npx tsc --noEmit -p .) || status=1
 echo "== frontend (node --test)"
 (cd frontend && node --test --test-reporter=spec test/) || status=1
