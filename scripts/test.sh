@@ -9,7 +9,7 @@ echo "== lint: ruff, tsc"
 ruff check . || status=1
 (cd frontend && npx tsc --noEmit -p .) || status=1
 echo "== frontend (node --test)"
-(cd frontend && node --test --test-reporter=spec test/) || status=1
+(cd frontend && node --test --test-reporter=spec test/*.test.mjs) || status=1
 echo "== python (pytest)"
 python -m pytest -q "$@" || status=1
 exit $status
