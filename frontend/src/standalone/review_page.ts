@@ -3,14 +3,25 @@
 // map; number keys toggle the leaves of a group; the URL fragment holds the view (view_hash.ts).
 
 import type { ExrImage } from "../decoder/types.js";
-import { METRICS, TONEMAPS, type Metric, type Tonemap } from "../render/pipeline.js";
+import { METRICS, type Metric } from "../render/pipeline.js";
 import { h } from "../ui/dom.js";
 import { DecodedImageCache, DEFAULT_CACHE_BYTES } from "../ui/image_cache.js";
 import { FalseColourLegend } from "../ui/legend.js";
 import css from "../ui/panel.css";
+import { showReadout } from "../ui/readout.js";
 import { SHORTCUTS } from "../ui/shortcuts.js";
+import {
+  bindViewControls,
+  buildHelp,
+  createViewControls,
+  labelled,
+  syncLayerSelect,
+  syncViewControls,
+  type ViewControls,
+  viewChecks,
+} from "../ui/toolbar.js";
 import { DEFAULT_VIEW, type ViewState } from "../viewer/state.js";
-import { type ExrDecoder, type HoverInfo, Viewer } from "../viewer/viewer.js";
+import { type ExrDecoder, Viewer } from "../viewer/viewer.js";
 import {
   fetchFile,
   fetchTree,
@@ -65,20 +76,7 @@ export class ReviewPage {
   private readonly readout: HTMLElement;
   private readonly help: HTMLElement;
   private readonly legend = new FalseColourLegend();
-  private readonly controls: {
-    layer: HTMLSelectElement;
-    tonemap: HTMLSelectElement;
-    metric: HTMLSelectElement;
-    reference: HTMLSelectElement;
-    exposure: HTMLInputElement;
-    exposureValue: HTMLOutputElement;
-    offset: HTMLInputElement;
-    offsetValue: HTMLOutputElement;
-    gamma: HTMLInputElement;
-    gammaValue: HTMLOutputElement;
-    nonFinite: HTMLInputElement;
-    windows: HTMLInputElement;
-  };
+  private readonly controls: ViewControls;
   private tree: ReviewTree | null = null;
   private placed: Placed[] = [];
   private current: Placed | null = null;
@@ -100,27 +98,9 @@ export class ReviewPage {
     this.status = h("div", { class: "exr-status", role: "status", hidden: true });
     this.info = h("div", { class: "exr-scrubber exr-review-info" });
     this.readout = h("div", { class: "exr-readout", "aria-live": "off" });
-    this.controls = {
-      layer: h("select", { class: "exr-layer", title: "Layer ([ / ])", "aria-label": "Layer" }),
-      tonemap: h("select", { class: "exr-tonemap", title: "Tonemap (T)", "aria-label": "Tonemap" }),
-      metric: h("select", { class: "exr-metric", title: "Error metric against the reference", "aria-label": "Metric" }),
-      reference: h("select", { class: "exr-reference", title: "Image B of the metric and of Shift", "aria-label": "Reference" }),
-      exposure: h("input", { class: "exr-exposure", type: "range", min: -10, max: 10, step: 0.5, value: 0, "aria-label": "Exposure" }),
-      exposureValue: h("output", { class: "exr-value" }),
-      offset: h("input", { class: "exr-offset", type: "range", min: -1, max: 1, step: 0.1, value: 0, "aria-label": "Offset" }),
-      offsetValue: h("output", { class: "exr-value" }),
-      gamma: h("input", { class: "exr-gamma", type: "range", min: 0.1, max: 5, step: 0.1, value: 2.2, "aria-label": "Gamma" }),
-      gammaValue: h("output", { class: "exr-value" }),
-      nonFinite: h("input", { class: "exr-nonfinite", type: "checkbox", checked: true }),
-      windows: h("input", { class: "exr-windows", type: "checkbox" }),
-    };
+    this.controls = createViewControls("Image B of the metric and of Shift");
     const c = this.controls;
-    for (const t of TONEMAPS) c.tonemap.append(h("option", { value: t.id, text: t.label }));
-    for (const m of METRICS) c.metric.append(h("option", { value: m.id, text: m.label, title: m.formula }));
-    const fit = h("button", { class: "exr-button exr-fit", type: "button", title: "Fit (F)", text: "Fit" });
-    const actual = h("button", { class: "exr-button exr-actual", type: "button", title: "Actual pixels (Ctrl+0)", text: "1:1" });
     const reload = h("button", { class: "exr-button exr-reload", type: "button", title: "Reload the list of images", text: "Reload" });
-    const helpButton = h("button", { class: "exr-button exr-help-button", type: "button", title: "Shortcuts (?)", text: "?" });
     const toolbar = h(
       "div",
       { class: "exr-toolbar" },
@@ -133,14 +113,13 @@ export class ReviewPage {
       labelled("Exposure", c.exposure, c.exposureValue),
       labelled("Offset", c.offset, c.offsetValue),
       labelled("Gamma", c.gamma, c.gammaValue),
-      h("label", { class: "exr-check", title: "NaN / Inf markers (N)" }, c.nonFinite, "NaN/Inf"),
-      h("label", { class: "exr-check", title: "Data / display window outlines (B)" }, c.windows, "Windows"),
-      fit,
-      actual,
+      ...viewChecks(c),
+      c.fit,
+      c.actual,
       reload,
-      helpButton,
+      c.help,
     );
-    this.help = buildHelp();
+    this.help = buildHelp(REVIEW_SHORTCUTS);
     const stage = h("div", { class: "exr-stage" }, this.status, this.legend.element);
     const main = h("main", { class: "exr-main" }, toolbar, stage, this.info, this.readout);
     this.element = h(
@@ -155,24 +134,16 @@ export class ReviewPage {
     this.viewer = new Viewer(stage, { keyboardTarget: document, decoder });
     stage.prepend(this.viewer.element);
 
-    c.layer.addEventListener("change", () => this.viewer.setState({ layer: c.layer.value }));
-    c.tonemap.addEventListener("change", () => this.viewer.setState({ tonemap: c.tonemap.value as Tonemap }));
+    bindViewControls(c, this.viewer);
     c.metric.addEventListener("change", () => this.setMetric(c.metric.value as Metric));
     c.reference.addEventListener("change", () => this.setReference(c.reference.value));
-    c.exposure.addEventListener("input", () => this.viewer.setState({ exposure: Number(c.exposure.value) }));
-    c.offset.addEventListener("input", () => this.viewer.setState({ offset: Number(c.offset.value) }));
-    c.gamma.addEventListener("input", () => this.viewer.setState({ gamma: Number(c.gamma.value) }));
-    c.nonFinite.addEventListener("change", () => this.viewer.setState({ showNonFinite: c.nonFinite.checked }));
-    c.windows.addEventListener("change", () => this.viewer.setState({ showWindows: c.windows.checked }));
-    fit.addEventListener("click", () => this.viewer.fit());
-    actual.addEventListener("click", () => this.viewer.actualSize());
     reload.addEventListener("click", () => void this.loadTree(parseViewHash(location.hash)));
-    helpButton.addEventListener("click", () => (this.help.hidden = !this.help.hidden));
+    c.help.addEventListener("click", () => (this.help.hidden = !this.help.hidden));
     this.viewer.on("state", () => {
       this.syncControls();
       this.scheduleHash();
     });
-    this.viewer.on("hover", (info) => this.showReadout(info));
+    this.viewer.on("hover", (info) => showReadout(this.readout, info));
     document.addEventListener("keydown", (event) => this.onKey(event));
     window.addEventListener("hashchange", () => this.onHashChange());
     this.syncControls();
@@ -421,33 +392,12 @@ export class ReviewPage {
   // ---- controls --------------------------------------------------------------------------
 
   private syncLayers(): void {
-    const names = this.viewer.layers();
-    const select = this.controls.layer;
-    const same = names.length === select.options.length && names.every((n, i) => select.options[i]!.value === n);
-    if (!same) select.replaceChildren(...names.map((name) => h("option", { value: name, text: name })));
-    select.value = this.viewer.activeLayer() ?? "";
-    select.disabled = names.length < 2;
+    syncLayerSelect(this.controls.layer, this.viewer);
   }
 
   private syncControls(): void {
-    const s = this.viewer.state;
-    const c = this.controls;
-    c.tonemap.value = s.tonemap;
-    c.metric.value = s.metric;
-    c.metric.disabled = this.viewer.referenceImage === null;
-    c.exposure.value = String(s.exposure);
-    c.exposureValue.textContent = signed(s.exposure, 1);
-    c.offset.value = String(s.offset);
-    c.offsetValue.textContent = signed(s.offset, 2);
-    c.gamma.value = String(s.gamma);
-    c.gammaValue.textContent = s.gamma.toFixed(2);
-    c.gamma.disabled = s.tonemap !== "gamma";
-    c.nonFinite.checked = s.showNonFinite;
-    c.windows.checked = s.showWindows;
-    const layer = this.viewer.activeLayer();
-    if (layer) c.layer.value = layer;
-    this.legend.element.hidden = s.tonemap !== "falsecolour";
-    this.legend.update(s.exposure, s.offset);
+    syncViewControls(this.controls, this.viewer, this.legend);
+    this.controls.metric.disabled = this.viewer.referenceImage === null;
   }
 
   /** Links to the original files, as JERI's footer has them. */
@@ -466,56 +416,6 @@ export class ReviewPage {
     if (b) parts.push(link(placed.leaf.type === "lossMap" ? "B" : "Reference", b));
     if (placed.leaf.type === "lossMap") parts.push(h("span", { class: "exr-label", text: `error map: ${placed.leaf.metric}` }));
     this.info.replaceChildren(...parts);
-  }
-
-  private showReadout(info: HoverInfo | null): void {
-    if (!info) {
-      this.readout.replaceChildren();
-      return;
-    }
-    this.readout.dataset["x"] = String(info.x);
-    this.readout.dataset["y"] = String(info.y);
-    const readings = info.inside
-      ? info.readings.map((r) =>
-          h(
-            "span",
-            { class: "exr-reading", "data-channel": r.channel, "data-value": r.text, title: `${r.channel} (${r.pixelType})` },
-            h("span", { class: "exr-reading-name", text: r.channel }),
-            h("span", { class: "exr-reading-value", text: r.text }),
-          ),
-        )
-      : [h("span", { class: "exr-reading-outside", text: "outside the data window" })];
-    const comparison: HTMLElement[] = [];
-    if (info.referenceReadings.length > 0) {
-      const texts = info.referenceReadings.map((x) => x.text).join(" ");
-      comparison.push(
-        h("span", { class: "exr-reference-readings", "data-values": texts }, h("span", { class: "exr-reading-name", text: "B" }), texts),
-      );
-    }
-    if (info.metricValue) {
-      const label = METRICS.find((m) => m.id === info.metric)?.label ?? info.metric;
-      const texts = info.metricValue.map((v) => (Number.isFinite(v) ? String(Number(v.toPrecision(5))) : String(v)));
-      comparison.push(
-        h(
-          "span",
-          { class: "exr-error-value", "data-metric": info.metric, "data-values": info.metricValue.map(String).join(" ") },
-          h("span", { class: "exr-reading-name", text: label }),
-          texts.join(" "),
-        ),
-      );
-    }
-    const [r, g, b] = info.displayed;
-    this.readout.replaceChildren(
-      h("span", { class: "exr-readout-position", text: `${info.x}, ${info.y}` }),
-      ...readings,
-      ...comparison,
-      h(
-        "span",
-        { class: "exr-displayed", "data-srgb": `${r},${g},${b}`, title: "Displayed sRGB (8-bit)" },
-        h("span", { class: "exr-swatch", style: `background:rgb(${r},${g},${b})` }),
-        `sRGB ${r} ${g} ${b}`,
-      ),
-    );
   }
 
   private onKey(event: KeyboardEvent): void {
@@ -554,29 +454,4 @@ function viewPatch(linked: LinkedView): Partial<ViewState> {
     patch.panY = linked.panY;
   }
   return patch;
-}
-
-function buildHelp(): HTMLElement {
-  const rows = REVIEW_SHORTCUTS.map((s) =>
-    h("tr", {}, h("th", { scope: "row" }, h("kbd", { text: s.keys })), h("td", { text: s.action })),
-  );
-  const close = h("button", { class: "exr-button", type: "button", text: "Close" });
-  const help = h(
-    "div",
-    { class: "exr-help", role: "dialog", "aria-label": "Keyboard shortcuts", hidden: true },
-    h("div", { class: "exr-help-card" }, h("h2", { text: "Keyboard shortcuts" }), h("table", {}, h("tbody", {}, ...rows)), close),
-  );
-  close.addEventListener("click", () => (help.hidden = true));
-  help.addEventListener("click", (event) => {
-    if (event.target === help) help.hidden = true;
-  });
-  return help;
-}
-
-function labelled(text: string, ...controls: HTMLElement[]): HTMLElement {
-  return h("label", { class: "exr-control" }, h("span", { class: "exr-label", text }), ...controls);
-}
-
-function signed(x: number, digits: number): string {
-  return (x > 0 ? "+" : x < 0 ? "−" : "") + Math.abs(x).toFixed(digits);
 }

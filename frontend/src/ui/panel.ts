@@ -4,11 +4,11 @@
 
 import { type PluginApi, type StepErrors, type StepInfo, type TagInfo, type TagsByRun } from "../api.js";
 import type { ExrImage } from "../decoder/types.js";
-import { METRICS, TONEMAPS, type Metric, type Tonemap } from "../render/pipeline.js";
+import type { Metric } from "../render/pipeline.js";
 import type { TensorBoardHost } from "../tb.js";
 import type { ImageStatistics } from "../viewer/statistics.js";
 import type { ViewState } from "../viewer/state.js";
-import { type ExrDecoder, type HoverInfo, Viewer } from "../viewer/viewer.js";
+import { type ExrDecoder, Viewer } from "../viewer/viewer.js";
 import { RunTagBrowser, type Selection } from "./browser.js";
 import { h } from "./dom.js";
 import { DecodedImageCache, DEFAULT_CACHE_BYTES } from "./image_cache.js";
@@ -19,6 +19,17 @@ import { StepScrubber } from "./scrubber.js";
 import { type LoadPhase, type StepKey, stepKeyId, StepLoader } from "./step_loader.js";
 import { ErrorStrip } from "./error_strip.js";
 import { StatisticsBox } from "./statistics_box.js";
+import { showReadout } from "./readout.js";
+import {
+  bindViewControls,
+  buildHelp,
+  createViewControls,
+  labelled,
+  syncLayerSelect,
+  syncViewControls,
+  type ViewControls,
+  viewChecks,
+} from "./toolbar.js";
 
 export interface PanelOptions {
   api: PluginApi;
@@ -43,22 +54,7 @@ export class Panel {
   private readonly readout: HTMLElement;
   private readonly help: HTMLElement;
   private readonly legend = new FalseColourLegend();
-  private readonly controls: {
-    layer: HTMLSelectElement;
-    tonemap: HTMLSelectElement;
-    metric: HTMLSelectElement;
-    reference: HTMLSelectElement;
-    exposure: HTMLInputElement;
-    exposureValue: HTMLOutputElement;
-    offset: HTMLInputElement;
-    offsetValue: HTMLOutputElement;
-    gamma: HTMLInputElement;
-    gammaValue: HTMLOutputElement;
-    nonFinite: HTMLInputElement;
-    windows: HTMLInputElement;
-    stats: HTMLInputElement;
-    panes: HTMLSelectElement;
-  };
+  private readonly controls: ViewControls & { stats: HTMLInputElement; panes: HTMLSelectElement };
   private readonly stage: HTMLElement;
   /** Side-by-side panes after the main one: their viewer, what they show, and its load. */
   private panes: Array<{ element: HTMLElement; viewer: Viewer; label: HTMLElement; key: string | null; controller: AbortController | null }> = [];
@@ -90,29 +86,13 @@ export class Panel {
     this.status = h("div", { class: "exr-status", role: "status", hidden: true });
     this.readout = h("div", { class: "exr-readout", "aria-live": "off" });
     this.controls = {
-      layer: h("select", { class: "exr-layer", title: "Layer ([ / ])", "aria-label": "Layer" }),
-      tonemap: h("select", { class: "exr-tonemap", title: "Tonemap (T)", "aria-label": "Tonemap" }),
-      metric: h("select", { class: "exr-metric", title: "Error metric against the reference", "aria-label": "Metric" }),
-      reference: h("select", { class: "exr-reference", title: "Reference image B (hold Shift to show it)", "aria-label": "Reference" }),
-      exposure: h("input", { class: "exr-exposure", type: "range", min: -10, max: 10, step: 0.5, value: 0, "aria-label": "Exposure" }),
-      exposureValue: h("output", { class: "exr-value" }),
-      offset: h("input", { class: "exr-offset", type: "range", min: -1, max: 1, step: 0.1, value: 0, "aria-label": "Offset" }),
-      offsetValue: h("output", { class: "exr-value" }),
-      gamma: h("input", { class: "exr-gamma", type: "range", min: 0.1, max: 5, step: 0.1, value: 2.2, "aria-label": "Gamma" }),
-      gammaValue: h("output", { class: "exr-value" }),
-      nonFinite: h("input", { class: "exr-nonfinite", type: "checkbox", checked: true }),
-      windows: h("input", { class: "exr-windows", type: "checkbox" }),
+      ...createViewControls("Reference image B (hold Shift to show it)"),
       stats: h("input", { class: "exr-stats-toggle", type: "checkbox" }),
       panes: h("select", { class: "exr-panes", title: "Side-by-side panes sharing zoom, pan, exposure and step", "aria-label": "Panes" }),
     };
     for (const n of [1, 2, 3, 4]) this.controls.panes.append(h("option", { value: n, text: String(n) }));
-    for (const t of TONEMAPS) this.controls.tonemap.append(h("option", { value: t.id, text: t.label }));
-    for (const m of METRICS) this.controls.metric.append(h("option", { value: m.id, text: m.label, title: m.formula }));
     this.controls.metric.hidden = true;
 
-    const fit = h("button", { class: "exr-button exr-fit", type: "button", title: "Fit (F)", text: "Fit" });
-    const actual = h("button", { class: "exr-button exr-actual", type: "button", title: "Actual pixels (Ctrl+0)", text: "1:1" });
-    const helpButton = h("button", { class: "exr-button exr-help-button", type: "button", title: "Shortcuts (?)", text: "?" });
     const c = this.controls;
     const toolbar = h(
       "div",
@@ -127,14 +107,13 @@ export class Panel {
       labelled("Exposure", c.exposure, c.exposureValue),
       labelled("Offset", c.offset, c.offsetValue),
       labelled("Gamma", c.gamma, c.gammaValue),
-      h("label", { class: "exr-check", title: "NaN / Inf markers (N)" }, c.nonFinite, "NaN/Inf"),
-      h("label", { class: "exr-check", title: "Data / display window outlines (B)" }, c.windows, "Windows"),
+      ...viewChecks(c),
       h("label", { class: "exr-check", title: "Statistics and histogram (Ctrl+drag: a rectangle)" }, c.stats, "Stats"),
-      fit,
-      actual,
-      helpButton,
+      c.fit,
+      c.actual,
+      c.help,
     );
-    this.help = buildHelp();
+    this.help = buildHelp(SHORTCUTS);
     const stage = h("div", { class: "exr-stage" }, this.status, this.legend.element);
     this.stage = stage;
     this.errorStrip = new ErrorStrip(options.api, (step) => {
@@ -163,8 +142,7 @@ export class Panel {
       },
     );
 
-    c.layer.addEventListener("change", () => this.viewer.setState({ layer: c.layer.value }));
-    c.tonemap.addEventListener("change", () => this.viewer.setState({ tonemap: c.tonemap.value as Tonemap }));
+    bindViewControls(c, this.viewer);
     c.metric.addEventListener("change", () => {
       this.viewer.setState({ metric: c.metric.value as Metric });
       this.syncMetricMap();
@@ -175,19 +153,12 @@ export class Panel {
       this.referenceByContext.set(this.contextId(this.selection), chosen);
       this.syncReference();
     });
-    c.exposure.addEventListener("input", () => this.viewer.setState({ exposure: Number(c.exposure.value) }));
-    c.offset.addEventListener("input", () => this.viewer.setState({ offset: Number(c.offset.value) }));
-    c.gamma.addEventListener("input", () => this.viewer.setState({ gamma: Number(c.gamma.value) }));
-    c.nonFinite.addEventListener("change", () => this.viewer.setState({ showNonFinite: c.nonFinite.checked }));
-    c.windows.addEventListener("change", () => this.viewer.setState({ showWindows: c.windows.checked }));
     c.stats.addEventListener("change", () => this.statisticsBox.setEnabled(c.stats.checked));
     c.panes.addEventListener("change", () => this.setPaneCount(Number(c.panes.value)));
     this.viewer.on("state", (state) => this.syncPaneViews(state, this.viewer));
-    fit.addEventListener("click", () => this.viewer.fit());
-    actual.addEventListener("click", () => this.viewer.actualSize());
-    helpButton.addEventListener("click", () => this.toggleHelp());
+    c.help.addEventListener("click", () => this.toggleHelp());
     this.viewer.on("state", () => this.syncControls());
-    this.viewer.on("hover", (info) => this.showReadout(info));
+    this.viewer.on("hover", (info) => showReadout(this.readout, info));
     // Rendering failures (e.g. a plane larger than the GPU allows) get the same context as load errors.
     this.viewer.on("error", (reason) => {
       const step = Number(this.element.dataset["step"]);
@@ -685,85 +656,12 @@ export class Panel {
   // ---- UI state --------------------------------------------------------------------------
 
   private syncLayers(): void {
-    const names = this.viewer.layers();
-    const select = this.controls.layer;
-    const same = names.length === select.options.length && names.every((n, i) => select.options[i]!.value === n);
-    if (!same) select.replaceChildren(...names.map((name) => h("option", { value: name, text: name })));
-    select.value = this.viewer.activeLayer() ?? "";
-    select.disabled = names.length < 2;
+    syncLayerSelect(this.controls.layer, this.viewer);
   }
 
   private syncControls(): void {
-    const s = this.viewer.state;
-    const c = this.controls;
-    c.tonemap.value = s.tonemap;
-    c.metric.value = s.metric;
-    c.metric.hidden = this.viewer.referenceImage === null;
-    c.exposure.value = String(s.exposure);
-    c.exposureValue.textContent = signed(s.exposure, 1);
-    c.offset.value = String(s.offset);
-    c.offsetValue.textContent = signed(s.offset, 2);
-    c.gamma.value = String(s.gamma);
-    c.gammaValue.textContent = s.gamma.toFixed(2);
-    c.gamma.disabled = s.tonemap !== "gamma";
-    c.nonFinite.checked = s.showNonFinite;
-    c.windows.checked = s.showWindows;
-    if (this.viewer.activeLayer()) c.layer.value = this.viewer.activeLayer()!;
-    this.legend.element.hidden = s.tonemap !== "falsecolour";
-    this.legend.update(s.exposure, s.offset);
-  }
-
-  private showReadout(info: HoverInfo | null): void {
-    if (!info) {
-      this.readout.replaceChildren();
-      delete this.readout.dataset["x"];
-      delete this.readout.dataset["y"];
-      return;
-    }
-    this.readout.dataset["x"] = String(info.x);
-    this.readout.dataset["y"] = String(info.y);
-    const position = h("span", { class: "exr-readout-position", text: `${info.x}, ${info.y}` });
-    const readings = info.inside
-      ? info.readings.map((r) =>
-          h(
-            "span",
-            { class: "exr-reading", "data-channel": r.channel, "data-value": r.text, title: `${r.channel} (${r.pixelType})` },
-            h("span", { class: "exr-reading-name", text: r.channel }),
-            h("span", { class: "exr-reading-value", text: r.text }),
-          ),
-        )
-      : [h("span", { class: "exr-reading-outside", text: "outside the data window" })];
-    const [r, g, b] = info.displayed;
-    const swatch = h("span", { class: "exr-swatch", style: `background:rgb(${r},${g},${b})` });
-    const displayed = h(
-      "span",
-      { class: "exr-displayed", "data-srgb": `${r},${g},${b}`, title: "Displayed sRGB (8-bit)" },
-      swatch,
-      `sRGB ${r} ${g} ${b}`,
-    );
-    const comparison: HTMLElement[] = [];
-    if (info.referenceReadings.length > 0) {
-      comparison.push(
-        h(
-          "span",
-          { class: "exr-reference-readings", "data-values": info.referenceReadings.map((x) => x.text).join(" ") },
-          h("span", { class: "exr-reading-name", text: "B" }),
-          info.referenceReadings.map((x) => x.text).join(" "),
-        ),
-      );
-    }
-    if (info.metricValue) {
-      const text = info.metricValue.map((v) => formatError(v)).join(" ");
-      comparison.push(
-        h(
-          "span",
-          { class: "exr-error-value", "data-metric": info.metric, "data-values": info.metricValue.map(String).join(" ") },
-          h("span", { class: "exr-reading-name", text: METRICS.find((m) => m.id === info.metric)?.label ?? info.metric }),
-          text,
-        ),
-      );
-    }
-    this.readout.replaceChildren(position, ...readings, ...comparison, displayed);
+    syncViewControls(this.controls, this.viewer, this.legend);
+    this.controls.metric.hidden = this.viewer.referenceImage === null;
   }
 
   private onKey(event: KeyboardEvent): void {
@@ -787,36 +685,8 @@ export class Panel {
   }
 }
 
-function buildHelp(): HTMLElement {
-  const rows = SHORTCUTS.map((s) => h("tr", {}, h("th", { scope: "row" }, h("kbd", { text: s.keys })), h("td", { text: s.action })));
-  const close = h("button", { class: "exr-button", type: "button", text: "Close" });
-  const help = h(
-    "div",
-    { class: "exr-help", role: "dialog", "aria-label": "Keyboard shortcuts", hidden: true },
-    h("div", { class: "exr-help-card" }, h("h2", { text: "Keyboard shortcuts" }), h("table", {}, h("tbody", {}, ...rows)), close),
-  );
-  close.addEventListener("click", () => (help.hidden = true));
-  help.addEventListener("click", (event) => {
-    if (event.target === help) help.hidden = true;
-  });
-  return help;
-}
-
-function labelled(text: string, ...controls: HTMLElement[]): HTMLElement {
-  return h("label", { class: "exr-control" }, h("span", { class: "exr-label", text }), ...controls);
-}
-
 function selectionId(selection: Selection): string {
   return JSON.stringify([selection.run, selection.tag]);
-}
-
-function signed(x: number, digits: number): string {
-  return (x > 0 ? "+" : x < 0 ? "−" : "") + Math.abs(x).toFixed(digits);
-}
-
-/** An error value in the readout: 5 significant digits (the exact float is in data-values). */
-function formatError(v: number): string {
-  return Number.isFinite(v) ? String(Number(v.toPrecision(5))) : String(v);
 }
 
 const imageIds = new WeakMap<object, number>();
