@@ -69,7 +69,7 @@ class Config:
 
 
 FULL = Config(val_size=256, input_spp=4, val_reference_spp=96, train_views=12, train_size=128,
-              train_reference_spp=32, steps=400, log_every=50, crop=64, batch=8)
+              train_reference_spp=32, steps=320, log_every=40, crop=64, batch=8)
 QUICK = Config(val_size=64, input_spp=4, val_reference_spp=32, train_views=4, train_size=64,
                train_reference_spp=16, steps=40, log_every=20, crop=32, batch=4)
 
