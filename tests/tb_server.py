@@ -24,9 +24,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
-
-_SERVING = re.compile(r"TensorBoard \S+ at (http://127\.0\.0\.1:(\d+)/)")
+from typing import Any, Self
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,7 +40,108 @@ class Response:
         return json.loads(self.body)
 
 
-class TensorBoardServer:
+class ServerProcess:
+    """A server subprocess on 127.0.0.1 that prints the URL it listens on (port 0 → a free port).
+
+    Subclasses give the command, the pattern of the line that names the URL and port, and a name
+    for error messages; this class starts the process, waits for that line, queries and stops it.
+    """
+
+    name = "server"
+    serving: re.Pattern[str]
+    http_timeout = 60.0
+    stop_timeout = 15.0
+
+    def __init__(self, *, env: Mapping[str, str] | None = None, start_timeout: float = 60.0) -> None:
+        self._env = dict(env or {})
+        self._start_timeout = start_timeout
+        self._process: subprocess.Popen[bytes] | None = None
+        self._output: list[str] = []
+        self._ready = threading.Event()
+        self.url = ""
+        self.port = 0
+
+    def command(self) -> list[str]:
+        """The command line that starts the server."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Starts the server and returns once it serves HTTP; raises `RuntimeError` if it doesn't."""
+        command = self.command()
+        environment = {**os.environ, "PYTHONUNBUFFERED": "1", **self._env}
+        self._process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=environment
+        )
+        threading.Thread(target=self._read_output, daemon=True).start()
+        deadline = time.monotonic() + self._start_timeout
+        while not self._ready.wait(0.05):
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                time.sleep(0.2)  # let the reader thread collect the last lines
+                output = self.output()
+                self.stop()
+                raise RuntimeError(f"{self.name} did not start ({' '.join(command)}):\n{output}")
+
+    def stop(self) -> None:
+        """Stops the process (and whatever it started); safe to call twice."""
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=self.stop_timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=self.stop_timeout)
+
+    def output(self) -> str:
+        """Everything the server printed so far (stdout and stderr)."""
+        return "".join(self._output)
+
+    def request(
+        self, method: str, path: str, headers: Mapping[str, str] | None = None, timeout: float | None = None
+    ) -> Response:
+        """Sends `path` byte for byte (http.client does not resolve `..`) on a fresh connection."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout or self.http_timeout)
+        try:
+            connection.request(method, path, headers=dict(headers or {}))
+            raw = connection.getresponse()
+            body = raw.read()
+            return Response(raw.status, {k.lower(): v for k, v in raw.getheaders()}, body)
+        finally:
+            connection.close()
+
+    def get(
+        self, path: str, headers: Mapping[str, str] | None = None, timeout: float | None = None
+    ) -> Response:
+        """GET `path` (e.g. "/data/plugin/exr/tags")."""
+        return self.request("GET", path, headers, timeout)
+
+    def get_json(self, path: str) -> Any:
+        """GET `path`, require 200, return the parsed JSON."""
+        response = self.get(path)
+        if response.status != 200:
+            raise AssertionError(f"GET {path}: HTTP {response.status}: {response.body[:500]!r}")
+        return response.json()
+
+    def _read_output(self) -> None:
+        assert self._process is not None and self._process.stdout is not None
+        for raw_line in self._process.stdout:
+            line = raw_line.decode("utf-8", "replace")
+            self._output.append(line)
+            match = self.serving.search(line)
+            if match and not self._ready.is_set():
+                self.url, self.port = match.group(1), int(match.group(2))
+                self._ready.set()
+
+
+class TensorBoardServer(ServerProcess):
     """A `tensorboard --logdir LOGDIR --host 127.0.0.1 --port 0` subprocess.
 
     Args:
@@ -53,6 +152,9 @@ class TensorBoardServer:
       start_timeout: Seconds to wait for TensorBoard to report its URL.
     """
 
+    name = "TensorBoard"
+    serving = re.compile(r"TensorBoard \S+ at (http://127\.0\.0\.1:(\d+)/)")
+
     def __init__(
         self,
         logdir: str | os.PathLike[str],
@@ -62,26 +164,13 @@ class TensorBoardServer:
         env: Mapping[str, str] | None = None,
         start_timeout: float = 60.0,
     ) -> None:
+        super().__init__(env=env, start_timeout=start_timeout)
         self.logdir = os.fspath(logdir)
         self.load_fast = load_fast
         self._extra_args = list(extra_args)
-        self._env = dict(env or {})
-        self._start_timeout = start_timeout
-        self._process: subprocess.Popen[bytes] | None = None
-        self._output: list[str] = []
-        self._ready = threading.Event()
-        self.url = ""
-        self.port = 0
 
-    def __enter__(self) -> TensorBoardServer:
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    def start(self) -> None:
-        """Starts TensorBoard and returns once it serves HTTP; raises `RuntimeError` if it doesn't."""
+    def command(self) -> list[str]:
+        """The venv's `tensorboard` with port 0, the chosen loader and a 1 s reload interval."""
         command = [
             _tensorboard_command(),
             "--logdir",
@@ -98,51 +187,7 @@ class TensorBoardServer:
         ]
         if command[0] == sys.executable:
             command[1:1] = ["-m", "tensorboard.main"]
-        environment = {**os.environ, "PYTHONUNBUFFERED": "1", **self._env}
-        self._process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=environment
-        )
-        threading.Thread(target=self._read_output, daemon=True).start()
-        deadline = time.monotonic() + self._start_timeout
-        while not self._ready.wait(0.1):
-            if self._process.poll() is not None or time.monotonic() > deadline:
-                output = self.output()
-                self.stop()
-                raise RuntimeError(f"TensorBoard did not start ({' '.join(command)}):\n{output}")
-
-    def stop(self) -> None:
-        """Stops the process (and with it the Rust data server); safe to call twice."""
-        process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
-
-    def output(self) -> str:
-        """Everything TensorBoard printed so far (stdout and stderr)."""
-        return "".join(self._output)
-
-    def get(self, path: str, headers: Mapping[str, str] | None = None, timeout: float = 60.0) -> Response:
-        """GET `path` (e.g. "/data/plugin/exr/tags") on a fresh connection."""
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            connection.request("GET", path, headers=dict(headers or {}))
-            raw = connection.getresponse()
-            body = raw.read()
-            return Response(raw.status, {k.lower(): v for k, v in raw.getheaders()}, body)
-        finally:
-            connection.close()
-
-    def get_json(self, path: str) -> Any:
-        """GET `path`, require 200, return the parsed JSON."""
-        response = self.get(path)
-        if response.status != 200:
-            raise AssertionError(f"GET {path}: HTTP {response.status}: {response.body[:500]!r}")
-        return response.json()
+        return command
 
     def wait_for_json(self, path: str, ready: Callable[[Any], bool], timeout: float = 60.0) -> Any:
         """Polls `path` until `ready(json)` is true (the loaders ingest in the background)."""
@@ -159,16 +204,6 @@ class TensorBoardServer:
                     f"TensorBoard output:\n{self.output()[-3000:]}"
                 )
             time.sleep(0.2)
-
-    def _read_output(self) -> None:
-        assert self._process is not None and self._process.stdout is not None
-        for raw_line in self._process.stdout:
-            line = raw_line.decode("utf-8", "replace")
-            self._output.append(line)
-            match = _SERVING.search(line)
-            if match and not self._ready.is_set():
-                self.url, self.port = match.group(1), int(match.group(2))
-                self._ready.set()
 
 
 def _tensorboard_command() -> str:
