@@ -21,6 +21,7 @@ from tensorboard_exr import metrics
 from tensorboard_exr import summary as exr_summary
 from tests.tb_server import TensorBoardServer
 
+from .panel_page import open_panel, read_pixels, select_tag
 from .pixel_model import assert_close, displayed, srgb_encode
 
 W, H = 48, 40
@@ -71,18 +72,11 @@ def tensorboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TensorBoar
 
 @pytest.fixture
 def panel(page: Page, tensorboard: TensorBoardServer) -> Page:
-    page.goto(tensorboard.url + "data/plugin_entry.html?name=exr")
-    expect(page.locator(".exr-panel")).to_have_attribute("data-state", re.compile("ready|error"))
-    return page
+    return open_panel(page, tensorboard)
 
 
 def select(page: Page, run: str, tag: str, step: int = STEPS[-1]) -> None:
-    page.locator(f'.exr-tag[data-run="{run}"][data-tag="{tag}"]').click()
-    root = page.locator(".exr-panel")
-    expect(root).to_have_attribute("data-tag", tag)
-    expect(root).to_have_attribute("data-run", run)
-    expect(root).to_have_attribute("data-step", str(step))
-    expect(root).to_have_attribute("data-state", "ready")
+    select_tag(page, run, tag, step)
 
 
 def expect_reference(page: Page, run: str, tag: str, step: int = STEPS[-1]) -> None:
@@ -93,19 +87,9 @@ def expect_reference(page: Page, run: str, tag: str, step: int = STEPS[-1]) -> N
     expect(root).to_have_attribute("data-reference-step", str(step))
 
 
-def read(page: Page, points: list[tuple[int, int]]) -> list[list[int]]:
-    return page.evaluate(
-        """pts => pts.map(([x, y]) => {
-             const v = window.__exrPanel.viewer, p = v.canvasPointOf(x, y);
-             return v.readPixel(p.x, p.y);
-           })""",
-        [list(p) for p in points],
-    )
-
-
 def check(page: Page, values: np.ndarray, points: list[tuple[int, int]] = POINTS, **view: object) -> None:
     """Rendered pixels equal the display model of `values` (HxWx3 or HxW, already metric/half)."""
-    for (x, y), got in zip(points, read(page, points), strict=True):
+    for (x, y), got in zip(points, read_pixels(page, points), strict=True):
         want = displayed(tuple(float(v) for v in np.atleast_1d(values[y, x])), **view)  # type: ignore[arg-type]
         assert_close(got, want, where=f"pixel {x},{y} {view}")
 

@@ -4,7 +4,6 @@ process with the plugin's routes, the real wasm decoder, WebGL2 in headless Chro
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from tensorboard_exr import summary as exr_summary
 from tests.tb_server import TensorBoardServer
 
 from . import logdir as data
+from .panel_page import open_panel, read_pixels, select_tag
 from .pixel_model import NAN_MARKER, NEG_INF_MARKER, POS_INF_MARKER, assert_close, displayed, half
 
 POINTS = [(0, 0), (13, 40), (31, 31), (63, 5), (50, 63)]
@@ -32,34 +32,12 @@ def tensorboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TensorBoar
 
 @pytest.fixture
 def panel(page: Page, tensorboard: TensorBoardServer) -> Page:
-    page.goto(tensorboard.url + "data/plugin_entry.html?name=exr")
-    expect(page.locator(".exr-panel")).to_have_attribute("data-state", re.compile("ready|error"))
-    return page
-
-
-def select(page: Page, run: str, tag: str, step: int | None = None) -> None:
-    page.locator(f'.exr-tag[data-run="{run}"][data-tag="{tag}"]').click()
-    root = page.locator(".exr-panel")
-    expect(root).to_have_attribute("data-tag", tag)
-    expect(root).to_have_attribute("data-run", run)
-    if step is not None:
-        expect(root).to_have_attribute("data-step", str(step))
-    expect(root).to_have_attribute("data-state", "ready")
-
-
-def read(page: Page, points: list[tuple[int, int]]) -> list[list[int]]:
-    return page.evaluate(
-        """pts => pts.map(([x, y]) => {
-             const v = window.__exrPanel.viewer, p = v.canvasPointOf(x, y);
-             return v.readPixel(p.x, p.y);
-           })""",
-        [list(p) for p in points],
-    )
+    return open_panel(page, tensorboard)
 
 
 def check(page: Page, image: np.ndarray, points: list[tuple[int, int]] = POINTS, **view: object) -> None:
     """Rendered pixels equal the model of `image` (HxWxC floats, stored as half) under `view`."""
-    for (x, y), got in zip(points, read(page, points), strict=True):
+    for (x, y), got in zip(points, read_pixels(page, points), strict=True):
         want = displayed(tuple(half(float(v)) for v in np.atleast_1d(image[y, x])), **view)  # type: ignore[arg-type]
         assert_close(got, want, where=f"pixel {x},{y} {view}")
 
@@ -83,16 +61,16 @@ def test_lists_runs_groups_and_tags(panel: Page) -> None:
 
 
 def test_constant_and_gradient_render_expected_srgb(panel: Page) -> None:
-    select(panel, "train", "images/constant", step=0)
+    select_tag(panel, "train", "images/constant", step=0)
     check(panel, data.constant(data.CONSTANT))
-    select(panel, "eval", "images/constant", step=5)
+    select_tag(panel, "eval", "images/constant", step=5)
     check(panel, data.constant(data.EVAL_CONSTANT))
-    select(panel, "train", "images/gradient", step=20)
+    select_tag(panel, "train", "images/gradient", step=20)
     check(panel, data.gradient(20))
 
 
 def test_exposure_gamma_and_tonemap_changes(panel: Page) -> None:
-    select(panel, "train", "images/gradient", step=20)
+    select_tag(panel, "train", "images/gradient", step=20)
     viewer = panel.locator(".exr-viewer")
     focus_viewer(panel)
     panel.keyboard.press("e")
@@ -116,21 +94,21 @@ def test_exposure_gamma_and_tonemap_changes(panel: Page) -> None:
 
 
 def test_false_colour_and_non_finite_markers(panel: Page) -> None:
-    select(panel, "train", "images/special", step=0)
+    select_tag(panel, "train", "images/special", step=0)
     points = list(data.SPECIAL_POINTS.values()) + [(40, 40)]
-    got = read(panel, points)
+    got = read_pixels(panel, points)
     for g, want in zip(got, [NAN_MARKER, POS_INF_MARKER, NEG_INF_MARKER, displayed((0.5,))], strict=True):
         assert_close(g, want)
     panel.locator(".exr-tonemap").select_option("falsecolour")
-    assert_close(read(panel, [(40, 40)])[0], displayed((0.5,), tonemap="falsecolour"))
-    assert_close(read(panel, [(10, 10)])[0], NAN_MARKER)  # markers win over the tonemap
+    assert_close(read_pixels(panel, [(40, 40)])[0], displayed((0.5,), tonemap="falsecolour"))
+    assert_close(read_pixels(panel, [(10, 10)])[0], NAN_MARKER)  # markers win over the tonemap
     panel.locator(".exr-nonfinite").uncheck()
     expect(panel.locator(".exr-viewer")).to_have_attribute("data-non-finite", "0")
-    assert read(panel, [(10, 10)])[0][:3] != list(NAN_MARKER)
+    assert read_pixels(panel, [(10, 10)])[0][:3] != list(NAN_MARKER)
 
 
 def test_scrubbing_changes_pixels_to_that_steps_data(panel: Page) -> None:
-    select(panel, "train", "images/gradient", step=20)
+    select_tag(panel, "train", "images/gradient", step=20)
     root = panel.locator(".exr-panel")
     expect(panel.locator(".exr-step-tick")).to_have_count(3)
     panel.locator(".exr-step-slider").fill("10")
@@ -155,7 +133,7 @@ def test_scrubbing_changes_pixels_to_that_steps_data(panel: Page) -> None:
 
 
 def test_view_survives_step_changes(panel: Page) -> None:
-    select(panel, "train", "images/gradient", step=20)
+    select_tag(panel, "train", "images/gradient", step=20)
     focus_viewer(panel)
     panel.keyboard.press("Control+0")
     panel.keyboard.press("e")
@@ -169,7 +147,7 @@ def test_view_survives_step_changes(panel: Page) -> None:
 
 
 def test_actual_pixels_and_hover_report_exact_values(panel: Page) -> None:
-    select(panel, "train", "images/gradient", step=20)
+    select_tag(panel, "train", "images/gradient", step=20)
     focus_viewer(panel)
     panel.keyboard.press("Control+0")
     expect(panel.locator(".exr-viewer")).to_have_attribute("data-zoom", "1")
@@ -192,7 +170,7 @@ def test_actual_pixels_and_hover_report_exact_values(panel: Page) -> None:
 
 
 def test_layer_file_switches_layers(panel: Page) -> None:
-    select(panel, "train", "images/layers", step=0)
+    select_tag(panel, "train", "images/layers", step=0)
     layer = panel.locator(".exr-layer")
     expect(layer.locator("option")).to_have_text(["RGB", "albedo.RGB", "depth.Z"])
     check(panel, data.gradient(0))
@@ -203,10 +181,10 @@ def test_layer_file_switches_layers(panel: Page) -> None:
     panel.keyboard.press("]")
     expect(panel.locator(".exr-viewer")).to_have_attribute("data-layer", "depth.Z")
     depth = data.depth()
-    for (x, y), got in zip(POINTS, read(panel, POINTS), strict=True):
+    for (x, y), got in zip(POINTS, read_pixels(panel, POINTS), strict=True):
         assert_close(got, displayed((float(np.float32(depth[y, x])),)), where=f"depth {x},{y}")
     panel.locator(".exr-tonemap").select_option("falsecolour")
-    for (x, y), got in zip(POINTS, read(panel, POINTS), strict=True):
+    for (x, y), got in zip(POINTS, read_pixels(panel, POINTS), strict=True):
         want = displayed((float(np.float32(depth[y, x])),), tonemap="falsecolour")
         assert_close(got, want, tol=2, where=f"depth false colour {x},{y}")
 
@@ -225,7 +203,7 @@ def test_corrupt_blob_shows_its_error_and_the_panel_keeps_working(panel: Page) -
     expect(root).to_have_attribute("data-state", "ready")
     expect(message).to_be_hidden()
     check(panel, data.constant(data.CONSTANT))
-    select(panel, "train", "images/gradient", step=20)
+    select_tag(panel, "train", "images/gradient", step=20)
     check(panel, data.gradient(20))
 
 
@@ -236,7 +214,7 @@ def test_image_too_large_for_the_gpu_shows_a_readable_error(panel: Page) -> None
     message = panel.locator(".exr-viewer-message")
     expect(message).to_contain_text("broken / images/too_wide / step 0:")
     expect(message).to_contain_text("8200x2")
-    select(panel, "train", "images/constant", step=0)
+    select_tag(panel, "train", "images/constant", step=0)
     check(panel, data.constant(data.CONSTANT))
 
 
@@ -312,7 +290,7 @@ def data_writer(run: Path) -> exr_summary.Writer:
 
 
 def test_scrub_burst_latest_request_wins_and_neighbours_are_prefetched(panel: Page) -> None:
-    select(panel, "train", "images/gradient", step=20)
+    select_tag(panel, "train", "images/gradient", step=20)
     panel.wait_for_function("window.__exrPanel.loadCounts.prefetched >= 2")  # steps 10 and 0
     before = panel.evaluate("window.__exrPanel.loadCounts")
     # Forget everything, then five slider moves in one task: only the last may be fetched through.

@@ -20,6 +20,7 @@ from tensorboard_exr import summary as exr_summary
 from tests.tb_server import TensorBoardServer
 from tests.test_fuzz_plugin import GOOD_METADATA, _info, _strings, _value, bomb_exr
 
+from .panel_page import read_pixels
 from .pixel_model import assert_close, displayed, half
 
 COLOUR = (0.5, 0.25, 1.0)
@@ -63,8 +64,5 @@ def test_bomb_is_refused_with_a_readable_error_and_the_panel_stays_usable(
     page.locator('.exr-tag[data-run="run"][data-tag="good"]').click()
     expect(root).to_have_attribute("data-tag", "good")
     expect(root).to_have_attribute("data-state", "ready")
-    got = page.evaluate(
-        "() => { const v = window.__exrPanel.viewer, p = v.canvasPointOf(5, 6);"
-        " return v.readPixel(p.x, p.y); }"
-    )
+    got = read_pixels(page, [(5, 6)])[0]
     assert_close(got, displayed(tuple(half(v) for v in COLOUR)), where="good image after the bomb")

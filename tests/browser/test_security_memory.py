@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 from tensorboard_exr import summary as exr_summary
 from tests.tb_server import TensorBoardServer
 
+from .panel_page import read_pixels
 from .pixel_model import assert_close, displayed, half
 
 STEPS = list(range(0, 120, 10))
@@ -66,10 +67,7 @@ def test_cache_stays_within_its_budget_and_evicts_oldest(
         page.wait_for_timeout(30)  # let prefetches land
         state = _cache(page)
         assert state["bytes"] <= BUDGET and state["size"] <= 3, (step, state)
-        got = page.evaluate(
-            "() => { const v = window.__exrPanel.viewer, p = v.canvasPointOf(7, 9);"
-            " return v.readPixel(p.x, p.y); }"
-        )
+        got = read_pixels(page, [(7, 9)])[0]
         assert_close(got, displayed(tuple(half(v) for v in colour(step)[:3])), where=f"step {step}")
     # Larger than the whole budget: shown, not kept, and the cache is no larger.
     page.evaluate(f"window.__exrPanel.cache.budgetBytes = {IMAGE_BYTES - 1}")
@@ -77,9 +75,6 @@ def test_cache_stays_within_its_budget_and_evicts_oldest(
     page.locator('.exr-tag[data-run="run"][data-tag="big"]').click()
     expect(root).to_have_attribute("data-tag", "big")
     expect(root).to_have_attribute("data-state", "ready")
-    got = page.evaluate(
-        "() => { const v = window.__exrPanel.viewer, p = v.canvasPointOf(3, 3);"
-        " return v.readPixel(p.x, p.y); }"
-    )
+    got = read_pixels(page, [(3, 3)])[0]
     assert_close(got, displayed((0.25, 0.25, 0.25)), where="big image")
     assert _cache(page) == {"bytes": 0, "size": 0, "budget": IMAGE_BYTES - 1}

@@ -23,6 +23,7 @@ from tensorboard_exr import summary as exr_summary
 from tests.tb_server import TensorBoardServer
 
 from .conftest import STATIC
+from .panel_page import read_pixels
 from .pixel_model import assert_close, displayed, half
 
 RUN = "<img src=x class=xss-injected onerror=window.__xss=1>"
@@ -87,10 +88,7 @@ def test_panel_shows_hostile_names_as_text(page: Page, hostile_tensorboard: Tens
     assert TAG in text or DISPLAY_NAME in text
     assert tag.get_attribute("title") == DESCRIPTION
     # The image itself decodes and renders: the page is whole, not broken by its metadata.
-    got = page.evaluate(
-        "() => { const v = window.__exrPanel.viewer, p = v.canvasPointOf(3, 4);"
-        " return v.readPixel(p.x, p.y); }"
-    )
+    got = read_pixels(page, [(3, 4)])[0]
     assert_close(got, displayed(tuple(half(v) for v in COLOUR)), where="hostile tag pixel 3,4")
     _assert_nothing_injected(page)
     assert dialogs == []

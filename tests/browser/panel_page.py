@@ -1,0 +1,38 @@
+"""Driving the EXR dashboard in a real TensorBoard: open it, pick a tag, read rendered pixels."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.tb_server import TensorBoardServer
+
+
+def open_panel(page: Page, tensorboard: TensorBoardServer) -> Page:
+    """Opens the plugin's page and waits until the dashboard has loaded its first image (or failed)."""
+    page.goto(tensorboard.url + "data/plugin_entry.html?name=exr")
+    expect(page.locator(".exr-panel")).to_have_attribute("data-state", re.compile("ready|error"))
+    return page
+
+
+def select_tag(page: Page, run: str, tag: str, step: int | None = None) -> None:
+    """Clicks a tag in the browser and waits until it is shown (at `step`, when given)."""
+    page.locator(f'.exr-tag[data-run="{run}"][data-tag="{tag}"]').click()
+    root = page.locator(".exr-panel")
+    expect(root).to_have_attribute("data-tag", tag)
+    expect(root).to_have_attribute("data-run", run)
+    if step is not None:
+        expect(root).to_have_attribute("data-step", str(step))
+    expect(root).to_have_attribute("data-state", "ready")
+
+
+def read_pixels(page: Page, points: list[tuple[int, int]]) -> list[list[int]]:
+    """The displayed RGBA of the main viewer's canvas at these image pixels."""
+    return page.evaluate(
+        """pts => pts.map(([x, y]) => {
+             const v = window.__exrPanel.viewer, p = v.canvasPointOf(x, y);
+             return v.readPixel(p.x, p.y);
+           })""",
+        [list(p) for p in points],
+    )
