@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import struct
 import time
 import urllib.parse
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import LOADERS
+from exr_bomb import bomb_exr
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2, tensor_shape_pb2, types_pb2
@@ -110,18 +110,6 @@ def _info(**fields) -> bytes:
     for name, value in fields.items():
         setattr(info, name, value)
     return info.SerializeToString()
-
-
-def bomb_exr() -> bytes:
-    """A 10 KB EXR that declares 20000x20000 float RGB (4.8 GB of pixels)."""
-    exr = bytearray(
-        exr_summary.pb("b", np.zeros((16, 16, 3), np.float32), pixel_type="float")
-        .value[0]
-        .tensor.string_val[1]
-    )
-    key = b"dataWindow\x00box2i\x00"
-    struct.pack_into("<iiii", exr, exr.index(key) + len(key) + 4, 0, 0, 19_999, 19_999)
-    return bytes(exr + bytes(1250 * 8 + 64))
 
 
 def write_malformed_logdir(root: Path) -> dict[str, int]:

@@ -5,7 +5,6 @@ exactly, or raises `ValueError`/`TypeError` at the call naming the tag. Never an
 from __future__ import annotations
 
 import io
-import struct
 import tempfile
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import numpy as np
 import OpenEXR
 import pytest
 from conftest import logged_exrs
+from exr_bomb import bomb_exr
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -129,20 +129,8 @@ def test_any_step_is_logged_or_refused_naming_the_tag(step) -> None:
         assert [s for (_, s) in logged_exrs(logdir)] == [int(step)]
 
 
-def bomb(width: int = 20_000, height: int = 20_000) -> bytes:
-    """A ~10 KB EXR whose header declares width x height float RGB."""
-    exr = bytearray(
-        exr_summary.pb("b", np.zeros((16, 16, 3), np.float32), pixel_type="float")
-        .value[0]
-        .tensor.string_val[1]
-    )
-    key = b"dataWindow\x00box2i\x00"
-    struct.pack_into("<iiii", exr, exr.index(key) + len(key) + 4, 0, 0, width - 1, height - 1)
-    return bytes(exr + bytes((height + 15) // 16 * 8 + 64))
-
-
 def test_a_decompression_bomb_is_refused_from_its_header_before_decoding(tmp_path: Path) -> None:
-    data = bomb()
+    data = bomb_exr()
     assert len(data) < 20_000
     path = tmp_path / "bomb.exr"
     path.write_bytes(data)
@@ -157,7 +145,7 @@ def test_a_decompression_bomb_is_refused_from_its_header_before_decoding(tmp_pat
     ):
         exr_summary.image(TAG, data, 0, writer=writer)
     # Just under the limit the header check lets OpenEXR decide (here: the chunks are missing).
-    small = bomb(64, 64)
+    small = bomb_exr(64, 64)
     assert encode.declared_pixel_bytes(small) == 64 * 64 * 12
     with pytest.raises(ValueError, match="do not parse"):
         exr_summary.pb(TAG, small)

@@ -17,8 +17,9 @@ from tensorboard.compat.proto import event_pb2
 
 from tensorboard_exr import event_writer
 from tensorboard_exr import summary as exr_summary
+from tests.exr_bomb import bomb_exr
 from tests.tb_server import TensorBoardServer
-from tests.test_fuzz_plugin import GOOD_METADATA, _info, _strings, _value, bomb_exr
+from tests.test_fuzz_plugin import GOOD_METADATA, _info, _strings, _value
 
 from .panel_page import read_pixels
 from .pixel_model import assert_close, displayed, half
