@@ -112,8 +112,12 @@ def exr_event_parts(
 
 
 def event_file_name(filename_suffix: str = "") -> str:
-    """A name TensorBoard recognises (`events.out.tfevents.` prefix), unique within the host."""
-    unique = f"{socket.gethostname()}.{os.getpid()}.{next(_file_counter)}"
+    """A name TensorBoard recognises (`events.out.tfevents.` prefix), unique within the host.
+
+    The `.exr` component keeps it apart from PyTorch's `SummaryWriter`, which uses the same
+    `<time>.<host>.<pid>.<counter>` pattern and truncates an existing file of that name.
+    """
+    unique = f"{socket.gethostname()}.{os.getpid()}.{next(_file_counter)}.exr"
     return f"events.out.tfevents.{int(time.time()):010d}.{unique}{filename_suffix}"
 
 

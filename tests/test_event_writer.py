@@ -69,3 +69,22 @@ def test_writing_after_close_raises(tmp_path):
         assert "closed" in str(e)
     else:
         raise AssertionError("write after close did not raise")
+
+
+def test_a_torch_summary_writer_in_the_same_run_and_second_does_not_overwrite_our_events(tmp_path):
+    # Torch names its files events.out.tfevents.<time>.<host>.<pid>.<counter> and opens them with
+    # "wb": with the same pattern, both writers in one process and one second chose the same name
+    # and torch's file replaced ours.
+    import numpy as np
+    from torch.utils.tensorboard import SummaryWriter
+
+    from tensorboard_exr import summary as exr_summary
+    from tests.conftest import logged_exrs
+
+    with exr_summary.Writer(tmp_path, background=False) as writer:
+        exr_summary.image("img", np.ones((4, 4, 3), np.float32), 0, writer=writer)
+        torch_writer = SummaryWriter(str(tmp_path))
+        torch_writer.add_scalar("loss", 1.0, 0)
+        torch_writer.close()
+    assert ("img", 0) in logged_exrs(tmp_path)
+    assert len(os.listdir(tmp_path)) == 2
