@@ -71,6 +71,7 @@ export class ErrorStrip {
     const controller = new AbortController();
     this.controller = controller;
     this.element.dataset["state"] = "loading";
+    this.updateCaption();
     this.api.errorSteps(a.run, a.tag, b.run, b.tag, controller.signal).then(
       (entries) => {
         if (controller.signal.aborted) return;
@@ -147,7 +148,10 @@ export class ErrorStrip {
 
   private updateCaption(): void {
     const entry = this.entries.find((e) => e.step === this.current);
-    if (!entry) this.caption.textContent = this.entries.length ? "" : "no common steps";
+    // The server decodes every step of both tags on the first request: say so rather than
+    // showing an empty result while it works.
+    if (this.element.dataset["state"] === "loading") this.caption.textContent = "computing error over steps…";
+    else if (!entry) this.caption.textContent = this.entries.length ? "" : "no common steps";
     else if (entry.error) this.caption.textContent = entry.error;
     else {
       this.caption.textContent = SERIES.filter((s) => entry[s.key] !== undefined)
