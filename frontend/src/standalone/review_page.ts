@@ -21,7 +21,7 @@ import {
   viewChecks,
 } from "../ui/toolbar.js";
 import { DEFAULT_VIEW, type ViewState } from "../viewer/state.js";
-import { type ExrDecoder, Viewer } from "../viewer/viewer.js";
+import { type ExrDecoder, isTextInput, Viewer } from "../viewer/viewer.js";
 import {
   fetchFile,
   fetchTree,
@@ -419,9 +419,7 @@ export class ReviewPage {
   }
 
   private onKey(event: KeyboardEvent): void {
-    const target = event.target;
-    if (target instanceof HTMLInputElement && target.type !== "range" && target.type !== "checkbox") return;
-    if (target instanceof HTMLSelectElement || target instanceof HTMLTextAreaElement) return;
+    if (isTextInput(event.target)) return;
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (/^[0-9]$/.test(event.key)) {
       this.toggle((Number(event.key) + 9) % 10);

@@ -8,7 +8,7 @@ import type { Metric } from "../render/pipeline.js";
 import type { TensorBoardHost } from "../tb.js";
 import type { ImageStatistics } from "../viewer/statistics.js";
 import type { ViewState } from "../viewer/state.js";
-import { type ExrDecoder, Viewer } from "../viewer/viewer.js";
+import { type ExrDecoder, isTextInput, Viewer } from "../viewer/viewer.js";
 import { RunTagBrowser, type Selection } from "./browser.js";
 import { h } from "./dom.js";
 import { DecodedImageCache, DEFAULT_CACHE_BYTES } from "./image_cache.js";
@@ -665,9 +665,7 @@ export class Panel {
   }
 
   private onKey(event: KeyboardEvent): void {
-    const target = event.target;
-    if (target instanceof HTMLInputElement && target.type !== "range" && target.type !== "checkbox") return;
-    if (target instanceof HTMLSelectElement || target instanceof HTMLTextAreaElement) return;
+    if (isTextInput(event.target)) return;
     if (event.key === "?") {
       this.toggleHelp();
       event.preventDefault();

@@ -834,7 +834,8 @@ function sameGeometry(a: ExrImage, b: ExrImage): boolean {
   return eq(pa.dataWindow, pb.dataWindow) && eq(pa.displayWindow, pb.displayWindow);
 }
 
-function isTextInput(target: EventTarget | null): boolean {
+/** Whether keys typed at `target` are text for it (not shortcuts): sliders and check boxes are not. */
+export function isTextInput(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
   if (target instanceof HTMLInputElement) return target.type !== "range" && target.type !== "checkbox";
   return target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement || target.isContentEditable;
