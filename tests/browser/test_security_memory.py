@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 from tensorboard_exr import summary as exr_summary
 from tests.tb_server import TensorBoardServer
 
-from .panel_page import read_pixels
+from .panel_page import open_panel, read_pixels
 from .pixel_model import assert_close, displayed, half
 
 STEPS = list(range(0, 120, 10))
@@ -56,7 +56,7 @@ def _cache(page: Page) -> dict:
 def test_cache_stays_within_its_budget_and_evicts_oldest(
     page: Page, scrub_tensorboard: TensorBoardServer
 ) -> None:
-    page.goto(scrub_tensorboard.url + "data/plugin_entry.html?name=exr")
+    open_panel(page, scrub_tensorboard)  # window.__exrPanel exists once the panel has loaded
     page.evaluate(f"window.__exrPanel.cache.budgetBytes = {BUDGET}")
     page.locator('.exr-tag[data-run="run"][data-tag="scrub"]').click()
     root = page.locator(".exr-panel")
