@@ -22,7 +22,7 @@ from tensorboard_exr import summary as exr_summary
 from tests.tb_server import TensorBoardServer
 
 from .panel_page import open_panel, read_pixels, select_tag
-from .pixel_model import assert_close, displayed, srgb_encode
+from .pixel_model import assert_close, assert_statistics, displayed, srgb_encode
 
 W, H = 48, 40
 STEPS = (0, 10, 20)
@@ -345,26 +345,6 @@ def test_flip_map_is_shown_like_any_error_map(panel: Page) -> None:
     check(panel, want_map)
     panel.locator(".exr-tonemap").select_option("falsecolour")
     check(panel, want_map, tonemap="falsecolour")
-
-
-def assert_statistics(stats: dict, values: np.ndarray, names: list[str]) -> None:
-    """Panel statistics equal numpy's on `values` (H x W x C), histogram included (log-spaced)."""
-    assert [c["channel"] for c in stats["channels"]] == names
-    edges = np.asarray(stats["edges"])
-    lo, hi = np.log10(edges[0]), np.log10(edges[-1])
-    for c, channel in enumerate(stats["channels"]):
-        v = values[..., c].ravel().astype(np.float32).astype(np.float64)  # the GPU's float32 values
-        finite = v[np.isfinite(v)]
-        assert channel["count"] == finite.size and channel["nan"] == int(np.isnan(v).sum())
-        assert channel["min"] == pytest.approx(finite.min(), rel=1e-5, abs=1e-6)
-        assert channel["max"] == pytest.approx(finite.max(), rel=1e-5, abs=1e-6)
-        assert channel["mean"] == pytest.approx(finite.mean(), rel=1e-4, abs=1e-6)
-        m = np.abs(finite)
-        with np.errstate(divide="ignore"):
-            bins = np.where(m <= edges[0], 0, np.floor((np.log10(m) - lo) / (hi - lo) * (len(edges) - 1)))
-        want = np.bincount(np.clip(bins, 0, len(edges) - 2).astype(int), minlength=len(edges) - 1)
-        assert sum(channel["histogram"]) == finite.size
-        assert np.abs(np.asarray(channel["histogram"]) - want).sum() <= 2  # bin-edge rounding only
 
 
 def test_statistics_of_image_error_map_and_rectangle(panel: Page) -> None:

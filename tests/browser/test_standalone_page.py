@@ -21,7 +21,7 @@ from review_server import ReviewServer, constant_rgb, write_exr
 from tensorboard_exr import metrics
 
 from .conftest import STATIC
-from .pixel_model import assert_close, displayed
+from .pixel_model import assert_close, assert_statistics, displayed
 
 pytestmark = pytest.mark.skipif(
     not STATIC.joinpath("standalone.js").is_file(), reason="frontend not built (no static/standalone.js)"
@@ -135,6 +135,20 @@ def test_jeri_config_renders_its_images_and_an_l1_map(page: Page, jeri_server: R
     # The map stays in HDR: exposure scales the error like any image.
     page.evaluate("window.__exrReview.viewer.setState({exposure: 2})")
     check_pixels(page, l1, "L1 map at +2 stops", exposure=2.0)
+
+
+def test_statistics_and_histogram_of_an_image_and_an_error_map(page: Page, jeri_server: ReviewServer) -> None:
+    page.goto(jeri_server.url)
+    wait_ready(page, "Scene/Denoised")
+    page.locator(".exr-stats-toggle").check()
+    box = page.locator(".exr-stats")
+    expect(box).to_have_attribute("data-source", "image")
+    assert_statistics(page.evaluate("window.__exrReview.statistics"), gradient(0.8, 0.1), ["R", "G", "B"])
+    page.locator('.exr-tag[data-leaf="Scene/L1"]').click()
+    wait_ready(page, "Scene/L1")
+    expect(box).to_have_attribute("data-source", "l1")
+    l1 = np.abs(gradient(0.8, 0.1) - gradient(0.5, 0.4))
+    assert_statistics(page.evaluate("window.__exrReview.statistics"), l1, ["R", "G", "B"])
 
 
 def test_a_jeri_ssim_map_equals_the_python_reference(page: Page, jeri_server: ReviewServer) -> None:

@@ -20,6 +20,8 @@ import {
   type ViewControls,
   viewChecks,
 } from "../ui/toolbar.js";
+import { StatisticsBox } from "../ui/statistics_box.js";
+import type { ImageStatistics } from "../viewer/statistics.js";
 import { DEFAULT_VIEW, type ViewState } from "../viewer/state.js";
 import { type ExrDecoder, isTextInput, Viewer } from "../viewer/viewer.js";
 import {
@@ -77,6 +79,8 @@ export class ReviewPage {
   private readonly help: HTMLElement;
   private readonly legend = new FalseColourLegend();
   private readonly controls: ViewControls;
+  private readonly statisticsBox: StatisticsBox;
+  private readonly statsToggle = h("input", { class: "exr-stats-toggle", type: "checkbox" });
   private tree: ReviewTree | null = null;
   private placed: Placed[] = [];
   private current: Placed | null = null;
@@ -114,6 +118,7 @@ export class ReviewPage {
       labelled("Offset", c.offset, c.offsetValue),
       labelled("Gamma", c.gamma, c.gammaValue),
       ...viewChecks(c),
+      h("label", { class: "exr-check", title: "Statistics and histogram (Ctrl+drag: a rectangle)" }, this.statsToggle, "Stats"),
       c.fit,
       c.actual,
       reload,
@@ -133,6 +138,9 @@ export class ReviewPage {
     container.append(this.element);
     this.viewer = new Viewer(stage, { keyboardTarget: document, decoder });
     stage.prepend(this.viewer.element);
+    this.statisticsBox = new StatisticsBox(this.viewer);
+    stage.append(this.statisticsBox.element);
+    this.statsToggle.addEventListener("change", () => this.statisticsBox.setEnabled(this.statsToggle.checked));
 
     bindViewControls(c, this.viewer);
     c.metric.addEventListener("change", () => this.setMetric(c.metric.value as Metric));
@@ -152,6 +160,11 @@ export class ReviewPage {
   /** Loads the tree and shows what the URL fragment names (or the first image). */
   async start(): Promise<void> {
     await this.loadTree(parseViewHash(location.hash));
+  }
+
+  /** The statistics shown in the Stats box (null when off or nothing to measure). */
+  get statistics(): ImageStatistics | null {
+    return this.statisticsBox.current;
   }
 
   /** The leaf on screen (or being loaded). */

@@ -126,10 +126,7 @@ export class Panel {
 
     this.viewer = new Viewer(stage, { keyboardTarget: document, decoder: options.decoder });
     stage.prepend(this.viewer.element);
-    this.statisticsBox = new StatisticsBox(this.viewer, () => {
-      const v = this.viewer;
-      return [v.image, v.referenceImage, v.metricMapImage].map((i) => (i ? imageId(i) : 0)).join(",");
-    });
+    this.statisticsBox = new StatisticsBox(this.viewer);
     stage.append(this.statisticsBox.element);
     this.loader = new StepLoader(
       options.api,
@@ -687,14 +684,6 @@ function selectionId(selection: Selection): string {
   return JSON.stringify([selection.run, selection.tag]);
 }
 
-const imageIds = new WeakMap<object, number>();
-let nextImageId = 1;
-/** A stable number per decoded image object (what the statistics measured). */
-function imageId(image: object): number {
-  let id = imageIds.get(image);
-  if (id === undefined) imageIds.set(image, (id = nextImageId++));
-  return id;
-}
 
 function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;

@@ -19,7 +19,11 @@ export class StatisticsBox {
   current: ImageStatistics | null = null;
   private enabled = false;
 
-  constructor(private readonly viewer: Viewer, private readonly inputsKey: () => string) {
+  /** `inputsKey` names what is measured; by default the viewer's image, reference and metric map. */
+  constructor(
+    private readonly viewer: Viewer,
+    private readonly inputsKey: () => string = () => viewerInputsKey(viewer),
+  ) {
     this.table = h("tbody");
     this.histogram = h("canvas", { class: "exr-histogram", width: 256, height: 64 });
     this.caption = h("div", { class: "exr-stats-caption" });
@@ -98,4 +102,18 @@ export class StatisticsBox {
     });
     context.globalCompositeOperation = "source-over";
   }
+}
+
+const imageIds = new WeakMap<object, number>();
+let nextImageId = 1;
+/** A stable number per decoded image object (what the statistics measured). */
+function imageId(image: object): number {
+  let id = imageIds.get(image);
+  if (id === undefined) imageIds.set(image, (id = nextImageId++));
+  return id;
+}
+
+/** Identifies the images a viewer shows, so statistics are recomputed only when they change. */
+export function viewerInputsKey(viewer: Viewer): string {
+  return [viewer.image, viewer.referenceImage, viewer.metricMapImage].map((i) => (i ? imageId(i) : 0)).join(",");
 }
