@@ -10,9 +10,11 @@ MODE=${1:-release}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
 CACHE=$REPO/frontend/.cache/exr-wasm
-SRC=$CACHE/src-3.5.3
+# The sources the last wasm build extracted and patched (its patches change nothing on 64-bit x86).
+SRC=$(ls -td "$CACHE"/src-3.5.3-*/ 2>/dev/null | head -1)
+SRC=${SRC%/}
 CONF=$CACHE/config
-[ -f "$SRC/.complete" ] || { echo "build_native.sh: run the wasm build first (it fetches the sdist)" >&2; exit 1; }
+[ -n "$SRC" ] && [ -f "$SRC/.complete" ] || { echo "build_native.sh: run the wasm build first (it fetches the sdist)" >&2; exit 1; }
 OUT=$REPO/frontend/.cache/native-$MODE
 mkdir -p "$OUT/obj"
 

@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: emscripten builds OpenEXRCore to WebAssembly, libimath-dev gives the Imath
-# headers OpenEXR's C++ HTJ2K glue includes, chromium runs the browser tests.
-apt_packages=(emscripten libimath-dev chromium)
+# headers OpenEXR's C++ HTJ2K glue includes, patch applies frontend/src/decoder/patches/ to the
+# OpenEXR sources, chromium runs the browser tests.
+apt_packages=(emscripten libimath-dev patch chromium)
 missing=()
 for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -27,6 +27,7 @@ SDIST=$SDIST_DIR/openexr-$OPENEXR_VERSION.tar.gz
 # which this node does not search by default.
 export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
 command -v emcc >/dev/null || { echo "build_wasm.sh: emcc not found (apt-get install emscripten)" >&2; exit 1; }
+command -v patch >/dev/null || { echo "build_wasm.sh: patch not found (apt-get install patch)" >&2; exit 1; }
 [ -f /usr/include/Imath/half.h ] || { echo "build_wasm.sh: Imath headers missing (apt-get install libimath-dev)" >&2; exit 1; }
 
 # Compile flags shared by every object. Changing them invalidates the object cache.
@@ -61,9 +62,12 @@ LINK_FLAGS=("${OPT_FLAGS[@]}" -fwasm-exceptions
   -sEXPORTED_RUNTIME_METHODS=UTF8ToString)
 
 hash_of() { sha256sum | cut -c1-16; }
-FLAGS_KEY=$(printf '%s\n' "$OPENEXR_SHA256" "${COMMON_FLAGS[*]}" "${C_FLAGS[*]}" "${CXX_FLAGS[*]}" "${CORE_SIMD_FLAGS[*]}" "$E2K_FILES" "file-prefix-map: src, decoder" \
+# Small build-time patches to the pinned sources (each file says why); they are part of every key.
+PATCHES=("$HERE"/patches/*.patch)
+PATCH_KEY=$(cat "${PATCHES[@]}" | hash_of)
+FLAGS_KEY=$(printf '%s\n' "$OPENEXR_SHA256" "$PATCH_KEY" "${COMMON_FLAGS[*]}" "${C_FLAGS[*]}" "${CXX_FLAGS[*]}" "${CORE_SIMD_FLAGS[*]}" "$E2K_FILES" "file-prefix-map: src, decoder" \
   "$(emcc --version | head -1)" | hash_of)
-INPUT_KEY=$( { printf '%s\n' "$FLAGS_KEY" "${LINK_FLAGS[*]}"; cat "$HERE/build_wasm.sh" "$HERE/exr_shim.c" "$HERE/ojph_quiet.cpp"; } | hash_of)
+INPUT_KEY=$( { printf '%s\n' "$FLAGS_KEY" "${LINK_FLAGS[*]}"; cat "$HERE/build_wasm.sh" "$HERE/exr_shim.c" "$HERE/ojph_quiet.cpp" "${PATCHES[@]}"; } | hash_of)
 STAMP=$CACHE/out-$INPUT_KEY
 
 if [ -z "${EXR_WASM_FORCE:-}" ] && [ -f "$STAMP/exr_core.wasm" ] && [ -f "$STAMP/exr_core.js" ]; then
@@ -89,10 +93,13 @@ if ! verify; then
     exit 1
   fi
 fi
-SRC=$CACHE/src-$OPENEXR_VERSION
+SRC=$CACHE/src-$OPENEXR_VERSION-$PATCH_KEY
 if [ ! -f "$SRC/.complete" ]; then
   rm -rf "$SRC" && mkdir -p "$SRC"
   tar xzf "$SDIST" -C "$SRC" --strip-components=1
+  for p in "${PATCHES[@]}"; do
+    patch -d "$SRC" -p1 --forward --quiet <"$p" || { echo "build_wasm.sh: $p does not apply" >&2; exit 1; }
+  done
   touch "$SRC/.complete"
 fi
 
