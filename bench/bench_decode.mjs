@@ -3,7 +3,7 @@
 //
 // Usage (from the repo root, after `node frontend/build.mjs`):
 //   node bench/bench_decode.mjs [--sizes 1920x1080,3840x2160] [--compressions ZIP,PIZ,...]
-//                               [--repeats 5] [--workers N]
+//                               [--repeats 5] [--workers N] [--idle-ms 150]
 //
 // Prints one table per image size (RGBA half, render-like content): best-of-N ms of
 //   wasm 1w    ExrDecoderPool with one worker (node worker_threads; the browser uses the same
@@ -16,7 +16,9 @@
 //   three      three.js EXRLoader (HalfFloatType), main thread
 // followed by ratios measured in the same run. Every figure is the best of --repeats runs: on a
 // shared machine the minimum is the least disturbed measurement (medians swing by 2x under
-// load from other processes); the wasm pools are measured round-robin.
+// load from other processes); the wasm pools are measured round-robin, each decode after
+// --idle-ms of idle time (0: back to back, which leaves the workers no time to prepare the
+// output buffers they reuse when scrubbing; see frontend/src/decoder/spare_buffers.ts).
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -32,13 +34,14 @@ const ALL = ["NONE", "RLE", "ZIPS", "ZIP", "PIZ", "PXR24", "B44", "B44A", "DWAA"
 const THREE_SUPPORTS = new Set(["NONE", "RLE", "ZIPS", "ZIP", "PIZ", "PXR24", "B44", "B44A", "DWAA", "DWAB"]);
 
 function parseArgs(argv) {
-  const args = { sizes: ["1920x1080", "3840x2160"], compressions: ALL, repeats: 5, workers: Math.min(4, availableParallelism()) };
+  const args = { sizes: ["1920x1080", "3840x2160"], compressions: ALL, repeats: 5, workers: Math.min(4, availableParallelism()), idleMs: 150 };
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
     if (argv[i] === "--sizes") args.sizes = value.split(",");
     else if (argv[i] === "--compressions") args.compressions = value.split(",");
     else if (argv[i] === "--repeats") args.repeats = Number(value);
     else if (argv[i] === "--workers") args.workers = Number(value);
+    else if (argv[i] === "--idle-ms") args.idleMs = Number(value);
     else continue;
     i++;
   }
@@ -111,14 +114,19 @@ async function main() {
     }
     const t1 = contents.map(() => []);
     const tN = contents.map(() => []);
-    // As in the panel: the fetched bytes are handed to the decoder (transfer: true).
+    // As in the panel: the fetched bytes are handed to the decoder (transfer: true), and each
+    // decode starts after some idle time (a scrubbed step is fetched and uploaded between
+    // decodes), in which the workers prepare their next output buffers (spare_buffers.ts).
+    const idle = () => new Promise((resolve) => setTimeout(resolve, args.idleMs));
     for (let r = 0; r < args.repeats; r++) {
       for (const [k, bytes] of contents.entries()) {
         let input = buffer(bytes);
+        await idle();
         let start = performance.now();
         await pool1.decode(input, { transfer: true });
         t1[k].push(performance.now() - start);
         input = buffer(bytes);
+        await idle();
         start = performance.now();
         await poolN.decode(input, { transfer: true });
         tN[k].push(performance.now() - start);

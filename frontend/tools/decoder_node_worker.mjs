@@ -8,4 +8,5 @@ const service = new api.DecoderService(() => loadCore(workerData.staticDir));
 parentPort.on("message", async (request) => {
   const { response, transfer } = await service.handle(request);
   parentPort.postMessage(response, transfer);
+  service.idle();
 });

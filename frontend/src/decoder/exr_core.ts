@@ -54,7 +54,27 @@ export interface DecodedBand {
   buffer: ArrayBuffer;
   /** Byte offset of each channel's plane in `buffer` (16-byte aligned). */
   offsets: number[];
+  /**
+   * The planes in `buffer` span the whole part (every row), of which this band filled
+   * [rowBegin, rowEnd): the other bands are copied into it (see assembleImage).
+   */
+  wholePart?: boolean;
 }
+
+/** Offsets of full-height planes of a part in one buffer, and the buffer's size. */
+function wholePartLayout(part: ExrPartInfo): { offsets: number[]; size: number } {
+  let size = 0;
+  const offsets = part.channels.map((c) => {
+    size = Math.ceil(size / PLANE_ALIGN) * PLANE_ALIGN;
+    const offset = size;
+    size += part.width * part.height * bytesPerSample(c.pixelType);
+    return offset;
+  });
+  return { offsets, size };
+}
+
+/** Mirrors EXRW_PLANE_ALIGN in exr_shim.c. */
+const PLANE_ALIGN = 16;
 
 export function bytesPerSample(type: PixelType): number {
   return type === "half" ? 2 : 4;
@@ -135,6 +155,11 @@ export function checkChannelCounts(bytes: Uint8Array): void {
   }
 }
 
+/** Gives the buffer a decoded band is copied into; it must be exactly `size` bytes long. */
+export type BufferAllocator = (size: number) => ArrayBuffer;
+
+const newBuffer: BufferAllocator = (size) => new ArrayBuffer(size);
+
 /** One EXR file opened in a module instance. Call close() when done (frees the wasm memory). */
 export class ExrCoreFile {
   private handle: number;
@@ -161,8 +186,18 @@ export class ExrCoreFile {
     this.header = { parts: parsed.parts, byteLength: bytes.byteLength };
   }
 
-  /** Decodes rows [rowBegin, rowEnd) of a part (widened to whole chunks by the core). */
-  decodeBand(part: number, rowBegin: number, rowEnd: number, maxBytes: number): DecodedBand {
+  /**
+   * Decodes rows [rowBegin, rowEnd) of a part (widened to whole chunks by the core). The planes
+   * are copied out of the wasm heap into `allocate(size)` (default: a new buffer).
+   */
+  decodeBand(
+    part: number,
+    rowBegin: number,
+    rowEnd: number,
+    maxBytes: number,
+    allocate: BufferAllocator = newBuffer,
+    wholePart = false,
+  ): DecodedBand {
     const core = this.core;
     const info = this.header.parts[part];
     if (!info) throw new Error(`part ${part} does not exist (the file has ${this.header.parts.length})`);
@@ -176,16 +211,24 @@ export class ExrCoreFile {
     try {
       const out = core._exrw_output(this.handle) >>> 0;
       const size = core._exrw_output_size(this.handle);
-      // One copy out of the wasm heap into a buffer the worker can transfer.
-      const buffer = core.HEAPU8.slice(out, out + size).buffer;
       const offsets = info.channels.map((_, c) => core._exrw_plane_offset(this.handle, c) >>> 0);
-      return {
-        part,
-        rowBegin: core._exrw_band_row_begin(this.handle),
-        rowEnd: core._exrw_band_row_end(this.handle),
-        buffer,
-        offsets,
-      };
+      const band = { part, rowBegin: core._exrw_band_row_begin(this.handle), rowEnd: core._exrw_band_row_end(this.handle) };
+      const rows = band.rowEnd - band.rowBegin;
+      // One copy out of the wasm heap into a buffer the worker can transfer.
+      if (!wholePart || rows === info.height) {
+        const buffer = allocate(size);
+        new Uint8Array(buffer).set(core.HEAPU8.subarray(out, out + size));
+        return { ...band, buffer, offsets };
+      }
+      const layout = wholePartLayout(info);
+      const buffer = allocate(layout.size);
+      const target = new Uint8Array(buffer);
+      info.channels.forEach((c, i) => {
+        const rowBytes = info.width * bytesPerSample(c.pixelType);
+        const from = out + offsets[i];
+        target.set(core.HEAPU8.subarray(from, from + rows * rowBytes), layout.offsets[i] + band.rowBegin * rowBytes);
+      });
+      return { ...band, buffer, offsets: layout.offsets, wholePart: true };
     } finally {
       core._exrw_release_output(this.handle);
     }
@@ -245,6 +288,7 @@ export function assembleImage(header: ExrHeader, parts: readonly number[], bands
     const mine = bands.filter((b) => b.part === p && b.rowEnd > b.rowBegin);
     const pixels = info.width * info.height;
     let channels: ExrChannel[];
+    const whole = mine.find((b) => b.wholePart);
     if (mine.length === 1 && mine[0].rowBegin === 0 && mine[0].rowEnd === info.height) {
       const band = mine[0];
       channels = info.channels.map((c: ExrChannelInfo, i) => ({
@@ -257,9 +301,14 @@ export function assembleImage(header: ExrHeader, parts: readonly number[], bands
       if (covered !== info.height) {
         throw new Error(`internal error: ${describePart(info, p)} decoded ${covered} of ${info.height} rows`);
       }
+      // The other bands go into the band that already spans the whole part (a buffer the worker
+      // prepared while idle), else into new planes.
       channels = info.channels.map((c: ExrChannelInfo, i) => {
-        const plane = allocatePlane(c.pixelType, pixels);
+        const plane = whole
+          ? planeView(c.pixelType, whole.buffer, whole.offsets[i], pixels)
+          : allocatePlane(c.pixelType, pixels);
         for (const b of mine) {
+          if (b === whole) continue;
           const rows = b.rowEnd - b.rowBegin;
           plane.set(planeView(c.pixelType, b.buffer, b.offsets[i], rows * info.width), b.rowBegin * info.width);
         }
@@ -295,6 +344,7 @@ export function resolveParts(header: ExrHeader, requested: readonly number[] | n
 /**
  * Decodes band `index` of `count` of every requested part: the work one worker does for one
  * file. Checks the whole-file size cap first so that every worker rejects a bomb the same way.
+ * With `wholePart`, each band's buffer holds full-height planes (see DecodedBand.wholePart).
  */
 export function decodeBands(
   file: ExrCoreFile,
@@ -302,6 +352,8 @@ export function decodeBands(
   index: number,
   count: number,
   maxDecodedBytes: number,
+  allocate?: BufferAllocator,
+  wholePart = false,
 ): DecodedBand[] {
   const header = file.header;
   for (const p of parts) {
@@ -321,7 +373,7 @@ export function decodeBands(
   for (const p of parts) {
     const [begin, end] = bandRows(header.parts[p], index, count);
     if (end <= begin) continue;
-    bands.push(file.decodeBand(p, begin, end, cap));
+    bands.push(file.decodeBand(p, begin, end, cap, allocate, wholePart));
   }
   return bands;
 }

@@ -13,5 +13,6 @@ export {
 } from "./exr_core";
 export type { DecodedBand, ExrCoreFactory, ExrCoreFactoryOptions, ExrCoreModule } from "./exr_core";
 export { DecoderService } from "./worker_service";
+export { SpareBuffers, SPARE_MAX_BYTES } from "./spare_buffers";
 export type { WorkerRequest, WorkerResponse } from "./worker_service";
 export type * from "./types";

@@ -19,4 +19,5 @@ const service = new DecoderService(loadCore);
 self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
   const { response, transfer } = await service.handle(event.data);
   self.postMessage(response, transfer);
+  service.idle();
 };

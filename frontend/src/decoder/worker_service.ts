@@ -10,6 +10,7 @@ import {
   decodeBands,
   resolveParts,
 } from "./exr_core";
+import { SpareBuffers } from "./spare_buffers";
 import type { ExrHeader } from "./types";
 
 export interface DecodeRequest {
@@ -21,6 +22,8 @@ export interface DecodeRequest {
   /** This worker decodes band `bandIndex` of `bandCount` of every part. */
   bandIndex: number;
   bandCount: number;
+  /** Return full-height planes with this band filled in (the others are copied into them). */
+  wholePart: boolean;
   maxDecodedBytes: number;
 }
 
@@ -33,7 +36,16 @@ export interface HeaderRequest {
 export type WorkerRequest = DecodeRequest | HeaderRequest;
 
 export type WorkerResponse =
-  | { id: number; ok: true; header: ExrHeader; parts: number[]; bands: DecodedBand[]; decodeMs: number }
+  | {
+      id: number;
+      ok: true;
+      header: ExrHeader;
+      parts: number[];
+      bands: DecodedBand[];
+      decodeMs: number;
+      /** The request's file buffer, handed back for reuse once its bytes are in the wasm heap. */
+      input?: ArrayBuffer;
+    }
   | { id: number; ok: false; error: string };
 
 /** Heap size above which the instance is dropped after a request (memory never shrinks). */
@@ -41,10 +53,18 @@ const RECYCLE_HEAP_BYTES = 768 * 1024 * 1024;
 
 export class DecoderService {
   private core: Promise<ExrCoreModule> | null = null;
+  private readonly spares = new SpareBuffers();
+  private lastSizes: number[] = [];
 
   constructor(private readonly loadCore: () => Promise<ExrCoreModule>) {}
 
+  /** Call once the response is posted: the worker prepares output buffers while idle. */
+  idle(): void {
+    this.spares.prepare(this.lastSizes);
+  }
+
   async handle(request: WorkerRequest): Promise<{ response: WorkerResponse; transfer: ArrayBuffer[] }> {
+    this.spares.pause();
     let core: ExrCoreModule;
     try {
       core = await (this.core ??= this.loadCore());
@@ -60,11 +80,21 @@ export class DecoderService {
         return { response: { id: request.id, ok: true, header: file.header, parts: [], bands: [], decodeMs: 0 }, transfer: [] };
       }
       const parts = resolveParts(file.header, request.parts);
-      const bands = decodeBands(file, parts, request.bandIndex, request.bandCount, request.maxDecodedBytes);
+      const bands = decodeBands(
+        file,
+        parts,
+        request.bandIndex,
+        request.bandCount,
+        request.maxDecodedBytes,
+        (size) => this.spares.take(size),
+        request.wholePart,
+      );
+      this.lastSizes = bands.map((b) => b.buffer.byteLength);
       const decodeMs = now() - start;
+      const input = request.bytes;
       return {
-        response: { id: request.id, ok: true, header: file.header, parts, bands, decodeMs },
-        transfer: bands.map((b) => b.buffer),
+        response: { id: request.id, ok: true, header: file.header, parts, bands, decodeMs, input },
+        transfer: [...bands.map((b) => b.buffer), input],
       };
     } catch (e) {
       // A trap (RuntimeError) may leave the instance inconsistent: start a fresh one next time.
