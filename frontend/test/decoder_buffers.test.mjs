@@ -50,6 +50,17 @@ describe("SpareBuffers", () => {
     spares.clear();
   });
 
+  test("asking again for the sizes being prepared does not prepare them twice", async () => {
+    const spares = new api.SpareBuffers();
+    spares.prepare([32 * MiB]);
+    await sleep(1);
+    spares.prepare([32 * MiB]);
+    await until(() => spares.heldBytes >= 32 * MiB);
+    await sleep(50);
+    assert.equal(spares.heldBytes, 32 * MiB);
+    spares.clear();
+  });
+
   test("never holds more than its cap", async () => {
     const spares = new api.SpareBuffers(5 * MiB);
     spares.prepare([4 * MiB, 4 * MiB, 1 * MiB]);

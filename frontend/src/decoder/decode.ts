@@ -313,7 +313,7 @@ class InputBuffers {
     if (this.spares.length > keep) this.spares.shift();
     if (this.dropTimer) clearTimeout(this.dropTimer);
     // Memory is not held for nothing: an idle pool lets its spares go.
-    this.dropTimer = setTimeout(() => this.clear(), 30_000);
+    this.dropTimer = setTimeout(() => this.clear(), 10_000);
     // Under node, a pending timer must not keep the process alive.
     (this.dropTimer as { unref?: () => void }).unref?.();
   }

@@ -12,10 +12,10 @@
 /** Bytes touched per slice (about 2 ms of page faults on the development VM). */
 const SLICE_BYTES = 4 * 1024 * 1024;
 const PAGE_BYTES = 4096;
-/** Never hold more than this in prepared buffers. */
-export const SPARE_MAX_BYTES = 512 * 1024 * 1024;
+/** Never hold more than this in prepared buffers (per worker). */
+export const SPARE_MAX_BYTES = 256 * 1024 * 1024;
 /** Prepared buffers nobody took within this time are dropped (memory is not kept for nothing). */
-const SPARE_IDLE_MS = 30_000;
+const SPARE_IDLE_MS = 10_000;
 
 export class SpareBuffers {
   constructor(private readonly maxBytes: number = SPARE_MAX_BYTES) {}
@@ -64,9 +64,16 @@ export class SpareBuffers {
       else this.todo.push(size);
     }
     this.ready = keep;
-    if (this.current && !this.todo.includes(this.current.buffer.byteLength)) this.current = null;
+    if (this.current) {
+      // A buffer still being prepared counts for one of the sizes wanted, or is dropped.
+      const i = this.todo.indexOf(this.current.buffer.byteLength);
+      if (i >= 0) this.todo.splice(i, 1);
+      else this.current = null;
+    }
     if (this.dropTimer) clearTimeout(this.dropTimer);
     this.dropTimer = setTimeout(() => this.clear(), SPARE_IDLE_MS);
+    // Under node, a pending timer must not keep the process alive.
+    (this.dropTimer as { unref?: () => void }).unref?.();
     this.scheduleSlice();
   }
 
