@@ -312,7 +312,7 @@ export class ReviewPage {
       pending = (async () => {
         const bytes = await fetchFile(file);
         try {
-          return await this.decoder.decode(bytes);
+          return await this.decoder.decode(bytes, { transfer: true });
         } catch (error) {
           throw new Error(`${file.path}: ${(error as Error).message}`);
         }

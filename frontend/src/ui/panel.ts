@@ -422,7 +422,7 @@ export class Panel {
       void (async () => {
         try {
           const bytes = await this.options.api.exr(key.run, key.tag, key.step, { signal: controller.signal });
-          const image = await this.options.decoder.decode(bytes, { signal: controller.signal });
+          const image = await this.options.decoder.decode(bytes, { signal: controller.signal, transfer: true });
           this.loader.cache.set(id, image);
           if (pane.key === id) shown(image);
         } catch (error) {
@@ -562,7 +562,7 @@ export class Panel {
     void (async () => {
       try {
         const bytes = await this.options.api.exr(key.run, key.tag, key.step, { signal: controller.signal });
-        const image = await this.options.decoder.decode(bytes, { signal: controller.signal });
+        const image = await this.options.decoder.decode(bytes, { signal: controller.signal, transfer: true });
         this.loader.cache.set(id, image);
         if (this.referenceKey === id) this.setReferenceImage(key, image);
       } catch (error) {
@@ -634,7 +634,7 @@ export class Panel {
     void (async () => {
       try {
         const { bytes, mean } = await this.options.api.flip(pair, mode, controller.signal);
-        const image = await this.options.decoder.decode(bytes, { signal: controller.signal });
+        const image = await this.options.decoder.decode(bytes, { signal: controller.signal, transfer: true });
         if (this.metricMapKey !== id) return;
         this.viewer.setMetricImage(image);
         d["metricMap"] = "ready";

@@ -172,7 +172,8 @@ export class StepLoader {
     });
     signal.throwIfAborted();
     onPhase({ kind: "decode", bytes: bytes.byteLength });
-    return this.decoder.decode(bytes, { signal });
+    // The fetched bytes are not needed afterwards: hand them over instead of copying them.
+    return this.decoder.decode(bytes, { signal, transfer: true });
   }
 }
 
