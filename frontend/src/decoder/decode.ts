@@ -115,6 +115,7 @@ export class ExrDecoderPool {
           kind: "decode",
           id: nextId++,
           bytes: data,
+          byteLength: bytes.byteLength,
           parts: options.parts ? [...options.parts] : null,
           bandIndex,
           bandCount: parallel,
@@ -292,17 +293,23 @@ export class ExrDecoderPool {
 
 /**
  * Copies of the file for the workers of a parallel decode, made into buffers that earlier
- * decodes handed back: scrubbing decodes files of the same size again and again, and copying into
- * memory that is already mapped avoids a page fault per 4 KiB (half the cost of a fresh copy).
+ * decodes handed back: copying into memory that is already mapped avoids a page fault per 4 KiB
+ * (half the cost of a fresh copy). Files of one tag differ in size from step to step, so a spare
+ * serves any file up to its length (the request says how many bytes are the file).
  */
 class InputBuffers {
   private spares: ArrayBuffer[] = [];
   private dropTimer: ReturnType<typeof setTimeout> | null = null;
 
   copy(bytes: ArrayBuffer): ArrayBuffer {
-    const i = this.spares.findIndex((b) => b.byteLength === bytes.byteLength);
-    if (i < 0) return bytes.slice(0);
-    const spare = this.spares.splice(i, 1)[0];
+    // The smallest spare that holds the file, if it is not wastefully large.
+    let best = -1;
+    this.spares.forEach((b, i) => {
+      const fits = b.byteLength >= bytes.byteLength && b.byteLength <= 2 * bytes.byteLength + 65536;
+      if (fits && (best < 0 || b.byteLength < this.spares[best].byteLength)) best = i;
+    });
+    if (best < 0) return bytes.slice(0);
+    const spare = this.spares.splice(best, 1)[0];
     new Uint8Array(spare).set(new Uint8Array(bytes));
     return spare;
   }

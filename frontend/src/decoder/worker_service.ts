@@ -16,7 +16,9 @@ import type { ExrHeader } from "./types";
 export interface DecodeRequest {
   kind: "decode";
   id: number;
+  /** The file is the first `byteLength` bytes (a reused buffer may be longer). */
   bytes: ArrayBuffer;
+  byteLength: number;
   /** Parts to decode; null: all. */
   parts: number[] | null;
   /** This worker decodes band `bandIndex` of `bandCount` of every part. */
@@ -75,7 +77,8 @@ export class DecoderService {
     let file: ExrCoreFile | null = null;
     try {
       const start = now();
-      file = new ExrCoreFile(core, new Uint8Array(request.bytes));
+      const length = request.kind === "decode" ? request.byteLength : request.bytes.byteLength;
+      file = new ExrCoreFile(core, new Uint8Array(request.bytes, 0, length));
       if (request.kind === "header") {
         return { response: { id: request.id, ok: true, header: file.header, parts: [], bands: [], decodeMs: 0 }, transfer: [] };
       }
