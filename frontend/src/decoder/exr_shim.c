@@ -638,8 +638,26 @@ static int64_t floor_div (int64_t a, int64_t b)
 /* The whole file is already in memory, so a compressed chunk is decompressed from where it lies
  * instead of being copied into a packed buffer first (OpenEXRCore's reader would memcpy every
  * chunk: 5-7 % of a 4K ZIP/PIZ/B44 decode). The decompressors take the packed data as const.
+ * Chunks lie at any byte offset, so only codecs that read their packed data bytewise or through
+ * memcpy qualify (reads_packed_bytewise); DWA, for one, casts it to uint16_t and uint64_t, which
+ * needs OpenEXRCore's aligned copy (UBSan in bench/build_native.sh asan found it).
  * Anything unusual (a chunk reaching past the end of the file, a buffer the pipeline already
  * owns) goes to OpenEXRCore's reader, which reports or pads it exactly as before. */
+static int reads_packed_bytewise (uint8_t compression)
+{
+    switch (compression)
+    {
+        case EXR_COMPRESSION_RLE:
+        case EXR_COMPRESSION_ZIPS:
+        case EXR_COMPRESSION_ZIP:
+        case EXR_COMPRESSION_PIZ:
+        case EXR_COMPRESSION_PXR24:
+        case EXR_COMPRESSION_B44:
+        case EXR_COMPRESSION_B44A: return 1;
+        default: return 0;
+    }
+}
+
 static exr_result_t read_in_place (exr_decode_pipeline_t* dec)
 {
     exrw_file*              f = (exrw_file*) dec->decoding_user_data;
@@ -745,7 +763,7 @@ static int decode_chunk (
     if (rv != EXR_ERR_SUCCESS) return fail_core (f, rv, "choosing a decoder");
     /* Uncompressed chunks keep OpenEXRCore's reader: it reads straight into the planes, or
      * zero-pads a short last chunk. */
-    if (cinfo->compression != EXR_COMPRESSION_NONE && dec->read_fn && dec->read_fn != read_in_place)
+    if (reads_packed_bytewise (cinfo->compression) && dec->read_fn && dec->read_fn != read_in_place)
     {
         f->copying_read         = dec->read_fn;
         dec->read_fn            = read_in_place;
