@@ -10,6 +10,7 @@ import json
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +57,18 @@ def pixel_at(page: Page, ix: int, iy: int) -> list[int]:
         }""",
         [ix, iy],
     )
+
+
+@contextmanager
+def colleague_opens(browser: Browser, url: str, image: str) -> Iterator[Page]:
+    """A fresh browser (no state shared with `page`) opening a copied link, once it shows `image`."""
+    colleague = browser.new_context(viewport={"width": 1000, "height": 700}, device_scale_factor=1).new_page()
+    try:
+        colleague.goto(url)
+        wait_ready(colleague, image)
+        yield colleague
+    finally:
+        colleague.context.close()
 
 
 def check_pixels(page: Page, image: np.ndarray, where: str, **view: object) -> None:
@@ -290,18 +303,13 @@ def test_a_shared_url_restores_image_exposure_zoom_and_metric(
     assert shared.endswith("#image=x.exr/noisy&exposure=1.5&metric=l2&zoom=24&x=5.5&y=2.25")
     seen = page.evaluate("window.__exrReview.viewer.readPixel(500, 300)")
 
-    colleague = browser.new_context(viewport={"width": 1000, "height": 700}, device_scale_factor=1).new_page()
-    try:
-        colleague.goto(shared)
-        wait_ready(colleague, "x.exr/noisy")
+    with colleague_opens(browser, shared, "x.exr/noisy") as colleague:
         state = colleague.evaluate("window.__exrReview.viewer.state")
         assert (state["exposure"], state["metric"], state["zoom"]) == (1.5, "l2", 24)
         assert (state["panX"], state["panY"]) == (5.5, 2.25)
         assert colleague.evaluate("window.__exrReview.viewer.readPixel(500, 300)") == seen
         want = tuple((a - b) ** 2 for a, b in zip(MEMBERS["noisy"], MEMBERS["reference"], strict=True))
         assert_close(pixel_at(colleague, 3, 3), displayed(want, exposure=1.5), where="restored L2")
-    finally:
-        colleague.context.close()
 
 
 # ---- layers -----------------------------------------------------------------------------
@@ -335,14 +343,9 @@ def test_layers_are_selectable_and_kept_in_the_link(
     page.select_option(".exr-layer", "albedo.RGB")
     assert_close(pixel_at(page, 3, 3), displayed((0.5, 0.25, 0.125)), where="albedo layer")
     expect(review(page)).to_have_attribute("data-hash", re.compile(r"layer=albedo\.RGB"))
-    colleague = browser.new_context(viewport={"width": 1000, "height": 700}, device_scale_factor=1).new_page()
-    try:
-        colleague.goto(page.url)
-        wait_ready(colleague, "render.exr")
+    with colleague_opens(browser, page.url, "render.exr") as colleague:
         assert colleague.evaluate("window.__exrReview.viewer.activeLayer()") == "albedo.RGB"
         assert_close(pixel_at(colleague, 3, 3), displayed((0.5, 0.25, 0.125)), where="restored albedo")
-    finally:
-        colleague.context.close()
 
 
 # ---- choosing the reference -------------------------------------------------------------
@@ -379,14 +382,9 @@ def test_any_member_can_be_made_the_reference_and_the_link_keeps_it(
     assert_close(pixel_at(page, 2, 2), displayed(want), where="b - c")
     expect(review(page)).to_have_attribute("data-hash", re.compile(r"^image=x\.exr/b&ref=c&metric=signed&"))
 
-    colleague = browser.new_context(viewport={"width": 1000, "height": 700}, device_scale_factor=1).new_page()
-    try:
-        colleague.goto(page.url)
-        wait_ready(colleague, "x.exr/b")
+    with colleague_opens(browser, page.url, "x.exr/b") as colleague:
         assert colleague.locator(".exr-reference").input_value() == "c"
         assert_close(pixel_at(colleague, 2, 2), displayed(want), where="restored b - c")
-    finally:
-        colleague.context.close()
 
 
 def test_wipe_and_error_readout_work_here_and_the_link_keeps_the_wipe(
@@ -415,11 +413,6 @@ def test_wipe_and_error_readout_work_here_and_the_link_keeps_the_wipe(
     assert [round(float(v), 5) for v in values.split()] == [round(e, 5) for e in error]
     expect(review(page)).to_have_attribute("data-hash", re.compile(r"&wipe=0\.\d+&"))
 
-    colleague = browser.new_context(viewport={"width": 1000, "height": 700}, device_scale_factor=1).new_page()
-    try:
-        colleague.goto(page.url)
-        wait_ready(colleague, "x.exr/denoised")
+    with colleague_opens(browser, page.url, "x.exr/denoised") as colleague:
         assert colleague.evaluate("window.__exrReview.viewer.state.wipe") == pytest.approx(wipe, abs=1e-4)
         assert_close(pixel_at(colleague, right, 3), displayed(error), where="restored wipe")
-    finally:
-        colleague.context.close()
