@@ -37,6 +37,15 @@ def constant_rgb(width: int, height: int, rgb: Sequence[float]) -> np.ndarray:
     return np.broadcast_to(np.asarray(rgb, dtype=np.float32), (height, width, 3)).copy()
 
 
+def loss_map(title: str, function: str, image_a: str, image_b: str) -> dict[str, object]:
+    """A JERI config entry showing `function` of two images (tonemap group "other", as JERI's have)."""
+    return {
+        "title": title,
+        "tonemapGroup": "other",
+        "lossMap": {"function": function, "imageA": image_a, "imageB": image_b},
+    }
+
+
 class ReviewServer(ServerProcess):
     """A `python -m tensorboard_exr serve PATH --host 127.0.0.1 --port 0` subprocess."""
 

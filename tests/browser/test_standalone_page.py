@@ -17,7 +17,7 @@ import numpy as np
 import OpenEXR
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from review_server import ReviewServer, constant_rgb, write_exr
+from review_server import ReviewServer, constant_rgb, loss_map, write_exr
 
 from tensorboard_exr import metrics
 
@@ -94,24 +94,8 @@ def jeri_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 "children": [
                     {"title": "Denoised", "image": "images/denoised.exr"},
                     {"title": "Reference", "image": "images/reference.exr"},
-                    {
-                        "title": "L1",
-                        "tonemapGroup": "other",
-                        "lossMap": {
-                            "function": "L1",
-                            "imageA": "images/denoised.exr",
-                            "imageB": "images/reference.exr",
-                        },
-                    },
-                    {
-                        "title": "1-SSIM",
-                        "tonemapGroup": "other",
-                        "lossMap": {
-                            "function": "SSIM",
-                            "imageA": "images/denoised.exr",
-                            "imageB": "images/reference.exr",
-                        },
-                    },
+                    loss_map("L1", "L1", "images/denoised.exr", "images/reference.exr"),
+                    loss_map("1-SSIM", "SSIM", "images/denoised.exr", "images/reference.exr"),
                     {"title": "Outside", "image": f"../{folder.name}-secret.exr"},
                 ],
             },

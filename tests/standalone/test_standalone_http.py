@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from review_server import ReviewServer, constant_rgb, write_exr
+from review_server import ReviewServer, constant_rgb, loss_map, write_exr
 
 
 @pytest.fixture(scope="module")
@@ -169,15 +169,7 @@ def config_folder(tmp_path: Path) -> Path:
                 "children": [
                     {"title": "Denoised", "image": "images/denoised.exr"},
                     {"title": "Reference", "image": "images/reference.exr"},
-                    {
-                        "title": "L1",
-                        "tonemapGroup": "other",
-                        "lossMap": {
-                            "function": "L1",
-                            "imageA": "images/denoised.exr",
-                            "imageB": "images/reference.exr",
-                        },
-                    },
+                    loss_map("L1", "L1", "images/denoised.exr", "images/reference.exr"),
                     {"title": "Elsewhere", "image": "../outside.exr"},
                 ],
             }
