@@ -12,7 +12,6 @@ import collections
 import functools
 import hashlib
 import logging
-import mimetypes
 import os
 import threading
 import time
@@ -27,12 +26,12 @@ from tensorboard.plugins import base_plugin
 from werkzeug import wrappers
 
 from tensorboard_exr import compare_routes, metadata
+from tensorboard_exr.static_files import STATIC_DIR, asset_mime_type
 
 logger = logging.getLogger(__name__)
 
-STATIC_DIR: Final = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
 STATIC_DIR_VARIABLE: Final = "TENSORBOARD_EXR_STATIC_DIR"
-"""Environment variable naming another frontend build folder to serve instead of `STATIC_DIR`."""
+"""Environment variable naming another frontend build folder to serve instead of `static_files.STATIC_DIR`."""
 
 EXR_MIME_TYPE: Final = "image/x-exr"
 IMMUTABLE_CACHE_CONTROL: Final = "private, max-age=31536000, immutable"
@@ -44,20 +43,6 @@ _READ_ALL: Final = 10**9
 _STEP_INFO_CACHE_SIZE: Final = 100_000
 # How long a run/tag's step listing answers `exr` requests (a reload every 5 s is TensorBoard's default).
 _STEPS_CACHE_SECONDS: Final = 2.0
-
-_STATIC_MIME_TYPES: Final = {
-    ".js": "text/javascript",
-    ".mjs": "text/javascript",
-    ".wasm": "application/wasm",  # WebAssembly.instantiateStreaming requires it
-    ".map": "application/json",
-    ".json": "application/json",
-    ".css": "text/css",
-    ".html": "text/html",
-    ".svg": "image/svg+xml",
-    ".png": "image/png",
-    ".woff2": "font/woff2",
-    ".txt": "text/plain",
-}
 
 FRONTEND_NOT_BUILT_JS: Final = """\
 // Served because tensorboard_exr/static/index.js does not exist.
@@ -114,7 +99,7 @@ class ExrPlugin(base_plugin.TBPlugin):
     def __init__(self, context: base_plugin.TBContext) -> None:
         """Keeps the data provider; the plugin reads nothing else from the context."""
         self._data_provider = context.data_provider
-        self._static_dir = os.environ.get(STATIC_DIR_VARIABLE) or STATIC_DIR
+        self._static_dir = os.environ.get(STATIC_DIR_VARIABLE) or str(STATIC_DIR)
         self._logdir = context.logdir or ""
         self._step_info_cache: collections.OrderedDict[tuple, Any] = collections.OrderedDict()
         self._steps_cache: dict[tuple, tuple[float, dict[int, provider.BlobSequenceDatum]]] = {}
@@ -369,13 +354,9 @@ class ExrPlugin(base_plugin.TBPlugin):
         path = os.path.join(self._static_dir, name)
         if not os.path.isfile(path):
             raise _NotFound(f"no static file {name!r}")
-        extension = os.path.splitext(name)[1].lower()
-        mime_type = (
-            _STATIC_MIME_TYPES.get(extension) or mimetypes.guess_type(name)[0] or "application/octet-stream"
-        )
         with open(path, "rb") as f:
             content = f.read()
-        return http_util.Respond(request, content, mime_type)
+        return http_util.Respond(request, content, asset_mime_type(name))
 
 
 def _image_json(image: Any) -> dict[str, Any]:

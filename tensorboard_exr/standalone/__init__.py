@@ -4,7 +4,7 @@
 docs/standalone.md. Modules, one job each: `tree` (the node types and metric names), `config`
 (reads a config), `folder_tree` (groups a folder), `sources` (where the tree comes from),
 `served_files` (which files may be sent), `tree_json` (the `/api/tree` body), `page` (the HTML
-and its CSP), `static_assets` (the frontend build), `app` (the WSGI routes), `server` (running it).
+and its CSP), `app` (the WSGI routes; the frontend build comes from `..static_files`), `server` (running it).
 """
 
 from .app import ReviewApp

@@ -23,11 +23,11 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import wrap_file
 
+from ..static_files import STATIC_DIR, asset_mime_type, is_asset_name
 from .config import ConfigError
 from .page import CONTENT_SECURITY_POLICY, VIEWER_SCRIPT, index_html
 from .served_files import RefusedPath, open_served_file
 from .sources import TreeSource
-from .static_assets import STATIC_DIR, asset_mime_type, is_asset_name
 from .tree_json import FILES_PREFIX, snapshot_json
 
 logger = logging.getLogger(__name__)

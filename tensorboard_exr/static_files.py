@@ -1,8 +1,9 @@
-"""The frontend build (tensorboard_exr/static/, git-ignored) as the review server sends it.
+"""The frontend build (tensorboard_exr/static/, git-ignored): where it is, what may be served from
+it, and with which Content-Type.
 
-The TensorBoard plugin serves the same folder through TensorBoard's own response helpers (its CSP,
-its gzip); this server needs ETags and its own CSP, so it reads the folder directly, by exact
-file name only, with the same path checks as every other file it sends.
+Both servers send this folder: the TensorBoard plugin through TensorBoard's response helpers (its
+CSP, its gzip), the review server directly (ETags, its own CSP). Either sends only files named
+exactly, from the flat folder.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import mimetypes
 import re
 from pathlib import Path
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 _MIME_TYPES = {
     ".js": "text/javascript",
@@ -20,6 +21,8 @@ _MIME_TYPES = {
     ".map": "application/json",
     ".json": "application/json",
     ".css": "text/css",
+    ".html": "text/html",
+    ".txt": "text/plain",
     ".svg": "image/svg+xml",
     ".png": "image/png",
     ".woff2": "font/woff2",
