@@ -4,6 +4,7 @@
 // every worker gets its own copy of the file and returns its band by transfer.
 
 import { DEFAULT_MAX_DECODED_BYTES, type DecodedBand, assembleImage } from "./exr_core";
+import { FileCopies } from "./spare_buffers";
 import type { DecodeOptions, ExrHeader, ExrImage } from "./types";
 import type { DecodeRequest, HeaderRequest, WorkerRequest, WorkerResponse } from "./worker_service";
 
@@ -88,7 +89,7 @@ export class ExrDecoderPool {
   private readonly timeoutMs: number;
   private disposed = false;
   /** File buffers the workers handed back, reused for the copies a parallel decode sends. */
-  private readonly inputs = new InputBuffers();
+  private readonly inputs = new FileCopies();
   /** Statistics of the most recent successful decode. */
   lastStats: DecodeStats | null = null;
 
@@ -288,47 +289,6 @@ export class ExrDecoderPool {
     }
     if (this.slots[index] !== slot) slot.worker.terminate();
     this.pump();
-  }
-}
-
-/**
- * Copies of the file for the workers of a parallel decode, made into buffers that earlier
- * decodes handed back: copying into memory that is already mapped avoids a page fault per 4 KiB
- * (half the cost of a fresh copy). Files of one tag differ in size from step to step, so a spare
- * serves any file up to its length (the request says how many bytes are the file).
- */
-class InputBuffers {
-  private spares: ArrayBuffer[] = [];
-  private dropTimer: ReturnType<typeof setTimeout> | null = null;
-
-  copy(bytes: ArrayBuffer): ArrayBuffer {
-    // The smallest spare that holds the file, if it is not wastefully large.
-    let best = -1;
-    this.spares.forEach((b, i) => {
-      const fits = b.byteLength >= bytes.byteLength && b.byteLength <= 2 * bytes.byteLength + 65536;
-      if (fits && (best < 0 || b.byteLength < this.spares[best].byteLength)) best = i;
-    });
-    if (best < 0) return bytes.slice(0);
-    const spare = this.spares.splice(best, 1)[0];
-    new Uint8Array(spare).set(new Uint8Array(bytes));
-    return spare;
-  }
-
-  give(buffer: ArrayBuffer, keep: number): void {
-    if (buffer.byteLength === 0) return;
-    this.spares.push(buffer);
-    if (this.spares.length > keep) this.spares.shift();
-    if (this.dropTimer) clearTimeout(this.dropTimer);
-    // Memory is not held for nothing: an idle pool lets its spares go.
-    this.dropTimer = setTimeout(() => this.clear(), 10_000);
-    // Under node, a pending timer must not keep the process alive.
-    (this.dropTimer as { unref?: () => void }).unref?.();
-  }
-
-  clear(): void {
-    if (this.dropTimer) clearTimeout(this.dropTimer);
-    this.dropTimer = null;
-    this.spares = [];
   }
 }
 

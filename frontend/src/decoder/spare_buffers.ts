@@ -1,4 +1,5 @@
-// Output buffers a decoder worker prepares while it is idle.
+// Buffers the decoder reuses instead of allocating: the output buffers a worker prepares while it
+// is idle (SpareBuffers), and the file copies the pool sends to the workers (FileCopies).
 //
 // The planes of a decoded band leave the wasm heap by a copy into a fresh ArrayBuffer, which is
 // then transferred away. Writing into fresh memory costs a page fault per 4 KiB page: for a 4K
@@ -17,6 +18,25 @@ export const SPARE_MAX_BYTES = 256 * 1024 * 1024;
 /** Prepared buffers nobody took within this time are dropped (memory is not kept for nothing). */
 const SPARE_IDLE_MS = 10_000;
 
+/** Calls `drop` once nothing has called restart() for SPARE_IDLE_MS. */
+class IdleDrop {
+  private timer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(private readonly drop: () => void) {}
+
+  restart(): void {
+    this.cancel();
+    this.timer = setTimeout(this.drop, SPARE_IDLE_MS);
+    // Under node, a pending timer must not keep the process alive.
+    (this.timer as { unref?: () => void }).unref?.();
+  }
+
+  cancel(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}
+
 export class SpareBuffers {
   constructor(private readonly maxBytes: number = SPARE_MAX_BYTES) {}
 
@@ -24,7 +44,7 @@ export class SpareBuffers {
   private todo: number[] = [];
   private current: { buffer: ArrayBuffer; view: Uint8Array; offset: number } | null = null;
   private sliceTimer: ReturnType<typeof setTimeout> | null = null;
-  private dropTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly idleDrop = new IdleDrop(() => this.clear());
 
   /** A buffer of exactly `size` bytes: a prepared one if there is one, else a new one. */
   take(size: number): ArrayBuffer {
@@ -70,18 +90,14 @@ export class SpareBuffers {
       if (i >= 0) this.todo.splice(i, 1);
       else this.current = null;
     }
-    if (this.dropTimer) clearTimeout(this.dropTimer);
-    this.dropTimer = setTimeout(() => this.clear(), SPARE_IDLE_MS);
-    // Under node, a pending timer must not keep the process alive.
-    (this.dropTimer as { unref?: () => void }).unref?.();
+    this.idleDrop.restart();
     this.scheduleSlice();
   }
 
   /** Drops every prepared buffer. */
   clear(): void {
     this.pause();
-    if (this.dropTimer) clearTimeout(this.dropTimer);
-    this.dropTimer = null;
+    this.idleDrop.cancel();
     this.ready = [];
     this.todo = [];
     this.current = null;
@@ -117,5 +133,41 @@ export class SpareBuffers {
       this.ready.push(this.current.buffer);
       this.current = null;
     }
+  }
+}
+
+/**
+ * Copies of the file for the workers of a parallel decode, made into buffers that earlier
+ * decodes handed back: copying into memory that is already mapped avoids a page fault per 4 KiB
+ * (half the cost of a fresh copy). Files of one tag differ in size from step to step, so a spare
+ * serves any file up to its length (the request says how many bytes are the file).
+ */
+export class FileCopies {
+  private spares: ArrayBuffer[] = [];
+  private readonly idleDrop = new IdleDrop(() => this.clear());
+
+  copy(bytes: ArrayBuffer): ArrayBuffer {
+    // The smallest spare that holds the file, if it is not wastefully large.
+    let best = -1;
+    this.spares.forEach((b, i) => {
+      const fits = b.byteLength >= bytes.byteLength && b.byteLength <= 2 * bytes.byteLength + 65536;
+      if (fits && (best < 0 || b.byteLength < this.spares[best].byteLength)) best = i;
+    });
+    if (best < 0) return bytes.slice(0);
+    const spare = this.spares.splice(best, 1)[0];
+    new Uint8Array(spare).set(new Uint8Array(bytes));
+    return spare;
+  }
+
+  give(buffer: ArrayBuffer, keep: number): void {
+    if (buffer.byteLength === 0) return;
+    this.spares.push(buffer);
+    if (this.spares.length > keep) this.spares.shift();
+    this.idleDrop.restart();
+  }
+
+  clear(): void {
+    this.idleDrop.cancel();
+    this.spares = [];
   }
 }
