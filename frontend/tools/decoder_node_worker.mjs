@@ -6,7 +6,8 @@ import { loadCore } from "./decoder_node.mjs";
 const api = await import(pathToFileURL(workerData.bundle).href);
 const service = new api.DecoderService(() => loadCore(workerData.staticDir));
 parentPort.on("message", async (request) => {
-  const { response, transfer } = await service.handle(request);
-  parentPort.postMessage(response, transfer);
+  const answer = await service.handle(request);
+  if (!answer) return;
+  parentPort.postMessage(answer.response, answer.transfer);
   service.idle();
 });

@@ -1,12 +1,15 @@
 // The public decoding API: a pool of decoder workers, each with its own OpenEXRCore wasm
 // instance. Large files are split into row bands decoded in parallel (OpenEXR chunks are
 // independent); there is no SharedArrayBuffer (TensorBoard is not cross-origin isolated), so
-// every worker gets its own copy of the file and returns its band by transfer.
+// every worker gets its own copy of the file. The first band's worker returns whole-part planes
+// with its rows filled in; the pool passes them on (by transfer) to the next band's worker, which
+// has decoded its rows meanwhile and copies them in, and so on: the page's thread never copies
+// pixels, and the last worker's answer is the image.
 
 import { DEFAULT_MAX_DECODED_BYTES, type DecodedBand, assembleImage } from "./exr_core";
 import { FileCopies } from "./spare_buffers";
 import type { DecodeOptions, ExrHeader, ExrImage } from "./types";
-import type { DecodeRequest, HeaderRequest, WorkerRequest, WorkerResponse } from "./worker_service";
+import type { DecodeRequest, FillMessage, HeaderRequest, WorkerRequest, WorkerResponse } from "./worker_service";
 
 /** The part of the Worker API the pool uses; node tools adapt worker_threads to it. */
 export interface DecoderWorkerLike {
@@ -45,7 +48,9 @@ interface JobResult {
 }
 
 interface Job {
-  bands: DecodedBand[];
+  /** Whole-part planes waiting for the next band's worker, and that band's index. */
+  planes: DecodedBand[] | null;
+  nextFill: number;
   header: ExrHeader | null;
   parts: number[];
   remaining: number;
@@ -103,14 +108,19 @@ export class ExrDecoderPool {
       options.createWorker ?? (() => new Worker(url, { type: "module" }) as unknown as DecoderWorkerLike);
   }
 
+  /** Workers running a request now (waiting for another band's planes included). */
+  get busyWorkers(): number {
+    return this.slots.filter((slot) => slot?.task).length;
+  }
+
   /** Decodes every part (or `options.parts`) of an EXR file into planes. */
   async decode(bytes: ArrayBuffer, options: DecodeOptions = {}): Promise<ExrImage> {
     const started = now();
     const parallel = bytes.byteLength >= this.parallelMinBytes ? this.size : 1;
     const result = await this.run(options.signal, (job) =>
       Array.from({ length: parallel }, (_, bandIndex) => {
-        // The last band may take the caller's buffer if allowed; the others get copies.
-        const own = options.transfer === true && bandIndex === parallel - 1;
+        // The first band may take the caller's buffer (copies for the others are made first).
+        const own = options.transfer === true && bandIndex === 0;
         const data = own ? bytes : this.inputs.copy(bytes);
         const request: DecodeRequest = {
           kind: "decode",
@@ -120,8 +130,8 @@ export class ExrDecoderPool {
           parts: options.parts ? [...options.parts] : null,
           bandIndex,
           bandCount: parallel,
-          // The first band's worker returns whole planes that the other bands are copied into.
           wholePart: parallel > 1 && bandIndex === 0,
+          fill: bandIndex > 0,
           maxDecodedBytes: options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES,
         };
         return { job, request, transfer: [data] };
@@ -164,7 +174,8 @@ export class ExrDecoderPool {
     if (signal?.aborted) return Promise.reject(abortError());
     return new Promise((resolve, reject) => {
       const job: Job = {
-        bands: [],
+        planes: null,
+        nextFill: 1,
         header: null,
         parts: [],
         remaining: 0,
@@ -202,7 +213,37 @@ export class ExrDecoderPool {
   private fail(job: Job, error: Error): void {
     if (job.settled) return;
     job.settled = true;
+    job.planes = null;
+    // Workers of this job that wait for planes give up and become free.
+    for (const slot of this.slots) {
+      const request = slot?.task?.job === job ? slot.task.request : null;
+      if (slot && request?.kind === "decode" && request.fill) this.sendPlanes(slot, request.id, null);
+    }
     job.reject(error);
+  }
+
+  /** Passes the job's whole-part planes to the worker of the band whose turn it is, if it runs. */
+  private passPlanes(job: Job): void {
+    if (!job.planes) return;
+    for (const slot of this.slots) {
+      const request = slot?.task?.job === job ? slot.task.request : null;
+      if (slot && request?.kind === "decode" && request.bandIndex === job.nextFill) {
+        const planes = job.planes;
+        job.planes = null;
+        this.sendPlanes(slot, request.id, planes);
+        return;
+      }
+    }
+    // Not started yet (all workers busy): dispatch() passes them on.
+  }
+
+  private sendPlanes(slot: Slot, id: number, targets: DecodedBand[] | null): void {
+    const message: FillMessage = { kind: "fill", id, targets };
+    try {
+      slot.worker.postMessage(message, targets ? targets.map((t) => t.buffer) : []);
+    } catch {
+      // A worker that cannot take messages fails by its timeout; nothing else waits on it.
+    }
   }
 
   private pump(): void {
@@ -255,6 +296,7 @@ export class ExrDecoderPool {
     }, this.timeoutMs);
     try {
       slot.worker.postMessage(task.request, task.transfer);
+      this.passPlanes(task.job);
     } catch (e) {
       this.retire(index, slot);
       this.fail(task.job, new Error(`cannot send the file to the decoder: ${e instanceof Error ? e.message : e}`));
@@ -278,16 +320,20 @@ export class ExrDecoderPool {
         } else {
           job.header = response.header;
           job.parts = response.parts;
-          job.bands.push(...response.bands);
           job.workerMs.push(response.decodeMs);
           if (--job.remaining === 0) {
             job.settled = true;
-            job.resolve({ header: response.header, parts: job.parts, bands: job.bands, workerMs: job.workerMs });
+            job.resolve({ header: response.header, parts: job.parts, bands: response.bands, workerMs: job.workerMs });
+          } else {
+            // Whole-part planes with this band's rows in: on to the next band's worker.
+            job.planes = response.bands;
+            job.nextFill = task.request.kind === "decode" ? task.request.bandIndex + 1 : job.nextFill;
           }
         }
       }
     }
     if (this.slots[index] !== slot) slot.worker.terminate();
+    if (task && !task.job.settled) this.passPlanes(task.job);
     this.pump();
   }
 }

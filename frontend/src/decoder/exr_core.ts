@@ -73,6 +73,53 @@ function wholePartLayout(part: ExrPartInfo): { offsets: number[]; size: number }
   return { offsets, size };
 }
 
+/** A band decoded into the wasm heap and not yet copied out (ExrCoreFile.decodeToHeap). */
+export interface HeldBand {
+  part: number;
+  rowBegin: number;
+  rowEnd: number;
+  /** Heap address and size of the band's planes, and each plane's offset from `out`. */
+  out: number;
+  size: number;
+  offsets: number[];
+}
+
+/** Whole-part planes of which no row is filled yet. */
+function emptyWholePart(info: ExrPartInfo, part: number, allocate: BufferAllocator): DecodedBand {
+  const layout = wholePartLayout(info);
+  return { part, rowBegin: 0, rowEnd: 0, buffer: allocate(layout.size), offsets: layout.offsets, wholePart: true };
+}
+
+/**
+ * Copies the rows of a band (planes at `base + offsets[i]` in `source`) into whole-part planes
+ * and widens the rows the target says it holds. Bands are filled in row order, so the filled
+ * rows stay one contiguous range.
+ */
+function copyRows(
+  info: ExrPartInfo,
+  source: Uint8Array,
+  base: number,
+  offsets: readonly number[],
+  band: { rowBegin: number; rowEnd: number },
+  target: DecodedBand,
+): void {
+  const rows = band.rowEnd - band.rowBegin;
+  if (rows <= 0) return;
+  const view = new Uint8Array(target.buffer);
+  info.channels.forEach((c, i) => {
+    const rowBytes = info.width * bytesPerSample(c.pixelType);
+    const from = base + offsets[i];
+    view.set(source.subarray(from, from + rows * rowBytes), target.offsets[i] + band.rowBegin * rowBytes);
+  });
+  if (target.rowEnd <= target.rowBegin) {
+    target.rowBegin = band.rowBegin;
+    target.rowEnd = band.rowEnd;
+  } else {
+    target.rowBegin = Math.min(target.rowBegin, band.rowBegin);
+    target.rowEnd = Math.max(target.rowEnd, band.rowEnd);
+  }
+}
+
 /** Mirrors EXRW_PLANE_ALIGN in exr_shim.c. */
 const PLANE_ALIGN = 16;
 
@@ -198,6 +245,30 @@ export class ExrCoreFile {
     allocate: BufferAllocator = newBuffer,
     wholePart = false,
   ): DecodedBand {
+    const held = this.decodeToHeap(part, rowBegin, rowEnd, maxBytes);
+    try {
+      const info = this.header.parts[part];
+      const rows = held.rowEnd - held.rowBegin;
+      const heap = this.core.HEAPU8;
+      // One copy out of the wasm heap into a buffer the worker can transfer.
+      if (!wholePart || rows === info.height) {
+        const buffer = allocate(held.size);
+        new Uint8Array(buffer).set(heap.subarray(held.out, held.out + held.size));
+        return { part, rowBegin: held.rowBegin, rowEnd: held.rowEnd, buffer, offsets: held.offsets };
+      }
+      const target = emptyWholePart(info, part, allocate);
+      copyRows(info, heap, held.out, held.offsets, held, target);
+      return target;
+    } finally {
+      this.releaseHeld();
+    }
+  }
+
+  /**
+   * Decodes rows into the wasm heap and leaves them there (one band per file at a time): copy
+   * them with copyHeldInto, then call releaseHeld.
+   */
+  decodeToHeap(part: number, rowBegin: number, rowEnd: number, maxBytes: number): HeldBand {
     const core = this.core;
     const info = this.header.parts[part];
     if (!info) throw new Error(`part ${part} does not exist (the file has ${this.header.parts.length})`);
@@ -208,30 +279,23 @@ export class ExrCoreFile {
     if (status !== 0) {
       throw new Error(`cannot decode ${describePart(info, part)}: ${this.lastError() || `error ${status}`}`);
     }
-    try {
-      const out = core._exrw_output(this.handle) >>> 0;
-      const size = core._exrw_output_size(this.handle);
-      const offsets = info.channels.map((_, c) => core._exrw_plane_offset(this.handle, c) >>> 0);
-      const band = { part, rowBegin: core._exrw_band_row_begin(this.handle), rowEnd: core._exrw_band_row_end(this.handle) };
-      const rows = band.rowEnd - band.rowBegin;
-      // One copy out of the wasm heap into a buffer the worker can transfer.
-      if (!wholePart || rows === info.height) {
-        const buffer = allocate(size);
-        new Uint8Array(buffer).set(core.HEAPU8.subarray(out, out + size));
-        return { ...band, buffer, offsets };
-      }
-      const layout = wholePartLayout(info);
-      const buffer = allocate(layout.size);
-      const target = new Uint8Array(buffer);
-      info.channels.forEach((c, i) => {
-        const rowBytes = info.width * bytesPerSample(c.pixelType);
-        const from = out + offsets[i];
-        target.set(core.HEAPU8.subarray(from, from + rows * rowBytes), layout.offsets[i] + band.rowBegin * rowBytes);
-      });
-      return { ...band, buffer, offsets: layout.offsets, wholePart: true };
-    } finally {
-      core._exrw_release_output(this.handle);
-    }
+    return {
+      part,
+      rowBegin: core._exrw_band_row_begin(this.handle),
+      rowEnd: core._exrw_band_row_end(this.handle),
+      out: core._exrw_output(this.handle) >>> 0,
+      size: core._exrw_output_size(this.handle),
+      offsets: info.channels.map((_, c) => core._exrw_plane_offset(this.handle, c) >>> 0),
+    };
+  }
+
+  /** Copies a held band into whole-part planes (see BandFiller). */
+  copyHeldInto(held: HeldBand, target: DecodedBand): void {
+    copyRows(this.header.parts[held.part], this.core.HEAPU8, held.out, held.offsets, held, target);
+  }
+
+  releaseHeld(): void {
+    if (this.handle) this.core._exrw_release_output(this.handle);
   }
 
   close(): void {
@@ -352,10 +416,26 @@ export function decodeBands(
   index: number,
   count: number,
   maxDecodedBytes: number,
-  allocate?: BufferAllocator,
+  allocate: BufferAllocator = newBuffer,
   wholePart = false,
 ): DecodedBand[] {
-  const header = file.header;
+  const cap = checkDecodable(file.header, parts, maxDecodedBytes);
+  const bands: DecodedBand[] = [];
+  for (const p of parts) {
+    const info = file.header.parts[p];
+    const [begin, end] = bandRows(info, index, count);
+    // Whole-part planes exist for every part, also one this band has no rows of.
+    if (end <= begin) {
+      if (wholePart) bands.push(emptyWholePart(info, p, allocate));
+      continue;
+    }
+    bands.push(file.decodeBand(p, begin, end, cap, allocate, wholePart));
+  }
+  return bands;
+}
+
+/** Refuses deep parts and files over the size cap; returns the cap to decode with. */
+function checkDecodable(header: ExrHeader, parts: readonly number[], maxDecodedBytes: number): number {
   for (const p of parts) {
     const info = header.parts[p];
     if (info.storage === "deep_scanline" || info.storage === "deep_tiled") {
@@ -369,13 +449,64 @@ export function decodeBands(
       `image too large: decoding needs ${formatBytes(total)}, more than the ${formatBytes(cap)} limit`,
     );
   }
-  const bands: DecodedBand[] = [];
-  for (const p of parts) {
-    const [begin, end] = bandRows(header.parts[p], index, count);
-    if (end <= begin) continue;
-    bands.push(file.decodeBand(p, begin, end, cap, allocate, wholePart));
+  return cap;
+}
+
+/**
+ * The work of a worker whose band goes into whole-part planes another worker returns (see
+ * ExrDecoderPool): it decodes its band as soon as it has the file, and copies it into the planes
+ * once they arrive, so the page's thread never copies pixels. The last part's band waits in the
+ * wasm heap (one copy, straight into the planes); earlier parts, if several are decoded, wait in
+ * buffers from `allocate`, handed back by spentBuffers() for reuse.
+ */
+export class BandFiller {
+  private readonly waiting: DecodedBand[] = [];
+  private held: HeldBand | null = null;
+
+  constructor(
+    private readonly file: ExrCoreFile,
+    parts: readonly number[],
+    index: number,
+    count: number,
+    maxDecodedBytes: number,
+    allocate: BufferAllocator = newBuffer,
+  ) {
+    const cap = checkDecodable(file.header, parts, maxDecodedBytes);
+    const mine = parts
+      .map((p) => [p, ...bandRows(file.header.parts[p], index, count)])
+      .filter(([, begin, end]) => end > begin);
+    mine.forEach(([p, begin, end], i) => {
+      if (i === mine.length - 1) this.held = file.decodeToHeap(p, begin, end, cap);
+      else this.waiting.push(file.decodeBand(p, begin, end, cap, allocate));
+    });
   }
-  return bands;
+
+  /** Copies this band into `targets` (whole-part planes, one per decoded part) and returns them. */
+  fill(targets: DecodedBand[]): DecodedBand[] {
+    const targetOf = (part: number) => {
+      const target = targets.find((t) => t.part === part && t.wholePart);
+      if (!target) throw new Error(`internal error: no planes to fill for part ${part}`);
+      return target;
+    };
+    for (const band of this.waiting) {
+      const info = this.file.header.parts[band.part];
+      copyRows(info, new Uint8Array(band.buffer), 0, band.offsets, band, targetOf(band.part));
+    }
+    if (this.held) this.file.copyHeldInto(this.held, targetOf(this.held.part));
+    this.release();
+    return targets;
+  }
+
+  /** Frees the band held in the wasm heap (also when the planes never come). */
+  release(): void {
+    if (this.held) this.file.releaseHeld();
+    this.held = null;
+  }
+
+  /** The buffers earlier parts waited in, free once fill() has copied them. */
+  spentBuffers(): ArrayBuffer[] {
+    return this.waiting.map((b) => b.buffer);
+  }
 }
 
 /** Decodes a whole file in this thread (node tools, tests, and the one-worker path). */

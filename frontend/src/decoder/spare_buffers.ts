@@ -59,6 +59,11 @@ export class SpareBuffers {
     return new ArrayBuffer(size);
   }
 
+  /** A buffer the worker used and still owns: ready for the next take() of its size. */
+  reuse(buffer: ArrayBuffer): void {
+    if (buffer.byteLength > 0 && this.heldBytes + buffer.byteLength <= this.maxBytes) this.ready.push(buffer);
+  }
+
   /** A request starts: stop preparing (what is ready stays ready). */
   pause(): void {
     if (this.sliceTimer) clearTimeout(this.sliceTimer);

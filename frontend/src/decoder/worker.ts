@@ -17,7 +17,8 @@ async function loadCore(): Promise<ExrCoreModule> {
 const service = new DecoderService(loadCore);
 
 self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
-  const { response, transfer } = await service.handle(event.data);
-  self.postMessage(response, transfer);
+  const answer = await service.handle(event.data);
+  if (!answer) return;
+  self.postMessage(answer.response, answer.transfer);
   service.idle();
 };

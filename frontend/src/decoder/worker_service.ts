@@ -4,6 +4,7 @@
 // wasm memory never shrinks.
 
 import {
+  BandFiller,
   type DecodedBand,
   type ExrCoreModule,
   ExrCoreFile,
@@ -26,7 +27,20 @@ export interface DecodeRequest {
   bandCount: number;
   /** Return full-height planes with this band filled in (the others are copied into them). */
   wholePart: boolean;
+  /**
+   * Decode, then wait for a FillMessage with another band's whole-part planes, copy this band
+   * into them and return them.
+   */
+  fill: boolean;
   maxDecodedBytes: number;
+}
+
+/** The whole-part planes a `fill` request waits for; null: give up (the file failed elsewhere). */
+export interface FillMessage {
+  kind: "fill";
+  /** The id of the decode request that waits. */
+  id: number;
+  targets: DecodedBand[] | null;
 }
 
 export interface HeaderRequest {
@@ -35,7 +49,7 @@ export interface HeaderRequest {
   bytes: ArrayBuffer;
 }
 
-export type WorkerRequest = DecodeRequest | HeaderRequest;
+export type WorkerRequest = DecodeRequest | HeaderRequest | FillMessage;
 
 export type WorkerResponse =
   | {
@@ -57,6 +71,10 @@ export class DecoderService {
   private core: Promise<ExrCoreModule> | null = null;
   private readonly spares = new SpareBuffers();
   private lastSizes: number[] = [];
+  /** The request being handled, and what arrived for it or who waits for its planes. */
+  private activeId = 0;
+  private arrived: DecodedBand[] | null | undefined = undefined;
+  private waiter: ((targets: DecodedBand[] | null) => void) | null = null;
 
   constructor(private readonly loadCore: () => Promise<ExrCoreModule>) {}
 
@@ -65,7 +83,14 @@ export class DecoderService {
     this.spares.prepare(this.lastSizes);
   }
 
-  async handle(request: WorkerRequest): Promise<{ response: WorkerResponse; transfer: ArrayBuffer[] }> {
+  /** Handles a message; null: there is nothing to answer (a FillMessage feeds a waiting request). */
+  async handle(request: WorkerRequest): Promise<{ response: WorkerResponse; transfer: ArrayBuffer[] } | null> {
+    if (request.kind === "fill") {
+      this.receivePlanes(request);
+      return null;
+    }
+    this.activeId = request.id;
+    this.arrived = undefined;
     this.spares.pause();
     let core: ExrCoreModule;
     try {
@@ -83,6 +108,7 @@ export class DecoderService {
         return { response: { id: request.id, ok: true, header: file.header, parts: [], bands: [], decodeMs: 0 }, transfer: [] };
       }
       const parts = resolveParts(file.header, request.parts);
+      if (request.fill) return await this.decodeAndFill(request, file, parts, start);
       const bands = decodeBands(
         file,
         parts,
@@ -111,6 +137,49 @@ export class DecoderService {
       }
       if (this.core && core.HEAPU8.byteLength > RECYCLE_HEAP_BYTES) this.core = null;
     }
+  }
+
+  private async decodeAndFill(
+    request: DecodeRequest,
+    file: ExrCoreFile,
+    parts: number[],
+    start: number,
+  ): Promise<{ response: WorkerResponse; transfer: ArrayBuffer[] }> {
+    const filler = new BandFiller(file, parts, request.bandIndex, request.bandCount, request.maxDecodedBytes, (size) =>
+      this.spares.take(size),
+    );
+    try {
+      const decodeMs = now() - start;
+      const targets = await this.planes();
+      if (!targets) return failure(request.id, "decoding was cancelled");
+      const bands = filler.fill(targets);
+      const input = request.bytes;
+      this.lastSizes = filler.spentBuffers().map((b) => b.byteLength);
+      return {
+        response: { id: request.id, ok: true, header: file.header, parts, bands, decodeMs, input },
+        transfer: [...bands.map((b) => b.buffer), input],
+      };
+    } finally {
+      filler.release();
+      for (const buffer of filler.spentBuffers()) this.spares.reuse(buffer);
+    }
+  }
+
+  /** The planes a fill request waits for (they may have arrived while the core was loading). */
+  private planes(): Promise<DecodedBand[] | null> {
+    if (this.arrived !== undefined) return Promise.resolve(this.arrived);
+    return new Promise((resolve) => {
+      this.waiter = resolve;
+    });
+  }
+
+  private receivePlanes(message: FillMessage): void {
+    // Messages arrive in order: planes for anything but the active request are stale.
+    if (message.id !== this.activeId) return;
+    const waiter = this.waiter;
+    this.waiter = null;
+    if (waiter) waiter(message.targets);
+    else this.arrived = message.targets;
   }
 }
 

@@ -1,0 +1,126 @@
+// A parallel decode passes the first band's whole-part planes from worker to worker (each copies
+// its rows in): every band count must give the single-thread result, and a band that fails or a
+// cancelled decode must never leave a worker waiting for planes that will not come.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { createNodePool, loadCore, loadDecoderApi } from "../tools/decoder_node.mjs";
+import { arrayBufferOf, makeFixtures, planeBytes } from "./fixtures/fixtures.mjs";
+
+let api;
+let core;
+let fx;
+before(async () => {
+  api = await loadDecoderApi();
+  core = await loadCore();
+  fx = makeFixtures();
+});
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until no worker of the pool runs a request (a worker left waiting never gets there). */
+async function allIdle(pool, ms = 10_000) {
+  const end = Date.now() + ms;
+  while (pool.busyWorkers > 0) {
+    if (Date.now() > end) throw new Error(`${pool.busyWorkers} workers still busy after ${ms} ms`);
+    await sleep(5);
+  }
+}
+
+function assertSameImage(got, expected, label) {
+  assert.equal(got.parts.length, expected.parts.length, label);
+  got.parts.forEach((part, p) => {
+    assert.equal(part.channels.length, expected.parts[p].channels.length, label);
+    part.channels.forEach((c, i) =>
+      assert.ok(planeBytes(c.data).equals(planeBytes(expected.parts[p].channels[i].data)), `${label} part ${p} ${c.name}`),
+    );
+  });
+}
+
+/**
+ * The file with the chunk holding `row` of its single scanline part overwritten: the chunk table
+ * directly follows the header, so the first offset says where the table ends.
+ */
+function corruptRow(bytes, row, linesPerChunk) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = 8;
+  while (bytes[at] !== 0) {
+    at = bytes.indexOf(0, at) + 1; // name
+    at = bytes.indexOf(0, at) + 1; // type
+    at += 4 + view.getInt32(at, true);
+  }
+  const table = at + 1;
+  const chunk = Number(view.getBigUint64(table + 8 * Math.floor(row / linesPerChunk), true));
+  const out = bytes.slice();
+  out.fill(0x5a, chunk + 8 + 4, chunk + 8 + 64);
+  return out;
+}
+
+describe("planes passed between workers", () => {
+  const pools = [];
+  after(() => pools.forEach((p) => p.dispose()));
+  const newPool = async (options) => {
+    const pool = await createNodePool({ parallelMinBytes: 0, ...options });
+    pools.push(pool);
+    return pool;
+  };
+
+  test("2, 3 and 4 workers give the single-thread decode (empty bands and several parts included)", async () => {
+    const names = ["bands_ZIP.exr", "multipart.exr", "subsampled_PIZ.exr", "tiled_ZIP.exr", "tiny_1x1_ZIP.exr", "tiny_9x1_PIZ.exr", "decreasing_ZIP.exr"];
+    for (const workers of [2, 3, 4]) {
+      const pool = await newPool({ workers });
+      for (const name of names) {
+        const expected = api.decodeInProcess(core, fx.read(name));
+        for (const transfer of [false, true]) {
+          const image = await pool.decode(arrayBufferOf(fx.read(name)), { transfer });
+          assert.equal(pool.lastStats.workers, workers);
+          assertSameImage(image, expected, `${name} on ${workers} workers`);
+        }
+      }
+    }
+  });
+
+  test("two files at once: bands queued behind the other file still get their planes", async () => {
+    const pool = await newPool({ workers: 2 });
+    const names = ["bands_ZIP.exr", "multipart.exr", "scan_PIZ.exr", "bands_ZIP.exr"];
+    const images = await Promise.all(names.map((name) => pool.decode(arrayBufferOf(fx.read(name)))));
+    images.forEach((image, i) => assertSameImage(image, api.decodeInProcess(core, fx.read(names[i])), names[i]));
+  });
+
+  test("a failing band fails the file at once and no worker is left waiting", async () => {
+    // A long timeout: a worker left waiting for planes would hold the next decode for a minute.
+    const pool = await newPool({ workers: 2, timeoutMs: 60_000 });
+    const good = fx.read("bands_ZIP.exr");
+    const height = 256;
+    const linesPerChunk = 16;
+    for (const row of [0, height - 1]) {
+      const started = performance.now();
+      await assert.rejects(pool.decode(arrayBufferOf(corruptRow(good, row, linesPerChunk))), /cannot decode part 0/);
+      await allIdle(pool);
+      const image = await pool.decode(arrayBufferOf(good));
+      assertSameImage(image, api.decodeInProcess(core, good), `after a bad chunk at row ${row}`);
+      assert.ok(performance.now() - started < 10_000, `recovered in ${(performance.now() - started).toFixed(0)} ms`);
+    }
+  });
+
+  test("cancelling releases the workers waiting for planes", async () => {
+    const pool = await newPool({ workers: 3, timeoutMs: 60_000 });
+    const bytes = fx.read("bands_ZIP.exr");
+    for (let i = 0; i < 8; i++) {
+      const controller = new AbortController();
+      const pending = pool.decode(arrayBufferOf(bytes), { signal: controller.signal });
+      if (i === 0) {
+        controller.abort(); // every band is sent and none has answered
+        await assert.rejects(pending, { name: "AbortError" });
+      } else {
+        // Later, at whatever stage the decode has reached: it finishes or rejects as cancelled.
+        setTimeout(() => controller.abort(), i - 1);
+        await pending.catch((e) => assert.equal(e.name, "AbortError"));
+      }
+      await allIdle(pool);
+    }
+    const started = performance.now();
+    const image = await pool.decode(arrayBufferOf(bytes));
+    assertSameImage(image, api.decodeInProcess(core, bytes), "after cancelled decodes");
+    assert.ok(performance.now() - started < 10_000);
+  });
+});
