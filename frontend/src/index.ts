@@ -20,6 +20,8 @@ declare global {
   interface Window {
     /** Test and debugging hook: the panel of this page. */
     __exrPanel?: Panel;
+    /** Test and debugging hook: the panel's decoder workers (`lastStats` of the last decode). */
+    __exrDecoderPool?: ExrDecoderPool;
   }
 }
 
@@ -43,6 +45,7 @@ function cacheBudget(): number {
 /** The wasm worker pool; the panel never reuses downloaded bytes, so they are handed over. */
 function createDecoder(): ExrDecoder {
   const pool = new ExrDecoderPool();
+  window.__exrDecoderPool = pool;
   return {
     decode: (bytes: ArrayBuffer, options: DecodeOptions = {}): Promise<ExrImage> =>
       pool.decode(bytes, { ...options, transfer: true }),

@@ -319,3 +319,21 @@ def test_scrub_burst_latest_request_wins_and_neighbours_are_prefetched(panel: Pa
     expect(root).to_have_attribute("data-step", "20")
     expect(root).to_have_attribute("data-cached", "1")
     check(panel, data.gradient(20))
+
+
+def test_a_file_over_a_mebibyte_is_decoded_by_all_workers_exactly(page: Page, tmp_path: Path) -> None:
+    """Large files are split into row bands over the panel's workers, which hand the planes on to
+    each other (MessageChannels between Web Workers); every band must land in its rows."""
+    noise = np.random.default_rng(3).uniform(0.0, 4.0, (512, 640, 3)).astype(np.float32)
+    with exr_summary.Writer(tmp_path / "big", background=False) as writer:
+        exr_summary.image("images/noise", noise, 0, writer=writer)  # half + ZIP: noise stays > 1 MiB
+    with TensorBoardServer(tmp_path, load_fast=True) as server:
+        server.wait_for_json("/data/plugin/exr/tags", lambda tags: "big" in tags)
+        open_panel(page, server)
+        select_tag(page, "big", "images/noise")
+        stats = page.evaluate("window.__exrDecoderPool.lastStats")
+        workers = page.evaluate("Math.max(1, Math.min(4, navigator.hardwareConcurrency || 2))")
+        assert workers >= 2, "this test needs a machine with two hardware threads"
+        assert stats["workers"] == workers
+        assert stats["relays"] == 0  # the planes went worker to worker, not through the page
+        check(page, noise, [(0, 0), (639, 0), (100, 255), (101, 256), (320, 400), (5, 511), (639, 511)])

@@ -1,15 +1,23 @@
 // The public decoding API: a pool of decoder workers, each with its own OpenEXRCore wasm
 // instance. Large files are split into row bands decoded in parallel (OpenEXR chunks are
 // independent); there is no SharedArrayBuffer (TensorBoard is not cross-origin isolated), so
-// every worker gets its own copy of the file. The first band's worker returns whole-part planes
-// with its rows filled in; the pool passes them on (by transfer) to the next band's worker, which
-// has decoded its rows meanwhile and copies them in, and so on: the page's thread never copies
-// pixels, and the last worker's answer is the image.
+// every worker gets its own copy of the file. The first band's worker makes whole-part planes
+// with its rows filled in and passes them (by transfer, through a MessageChannel between the two
+// workers) to the next band's worker, which has decoded its rows meanwhile and copies them in, and
+// so on: the page's thread neither copies pixels nor relays them, and the last worker's answer is
+// the image.
 
 import { DEFAULT_MAX_DECODED_BYTES, type DecodedBand, assembleImage } from "./exr_core";
 import { FileCopies } from "./spare_buffers";
 import type { DecodeOptions, ExrHeader, ExrImage } from "./types";
-import type { DecodeRequest, FillMessage, HeaderRequest, WorkerRequest, WorkerResponse } from "./worker_service";
+import type {
+  DecodeRequest,
+  FillMessage,
+  HeaderRequest,
+  PeerMessage,
+  WorkerRequest,
+  WorkerResponse,
+} from "./worker_service";
 
 /** The part of the Worker API the pool uses; node tools adapt worker_threads to it. */
 export interface DecoderWorkerLike {
@@ -38,9 +46,15 @@ export interface DecodeStats {
   workers: number;
   /** Wall time each worker spent inside the wasm decoder. */
   workerDecodeMs: number[];
+  /**
+   * Times the page's thread relayed planes between two bands' workers: 0 when every band started
+   * at once (the planes went worker to worker); more when some band had to wait for a worker.
+   */
+  relays: number;
 }
 
 interface JobResult {
+  relays: number;
   header: ExrHeader;
   parts: number[];
   bands: DecodedBand[];
@@ -48,9 +62,12 @@ interface JobResult {
 }
 
 interface Job {
-  /** Whole-part planes waiting for the next band's worker, and that band's index. */
+  /** The last band's planes: the image. */
+  result: DecodedBand[];
+  /** Whole-part planes the pool relays to the next band's worker (when they did not go direct). */
   planes: DecodedBand[] | null;
   nextFill: number;
+  relays: number;
   header: ExrHeader | null;
   parts: number[];
   remaining: number;
@@ -62,7 +79,7 @@ interface Job {
 
 interface Task {
   job: Job;
-  request: WorkerRequest;
+  request: DecodeRequest | HeaderRequest;
   transfer: Transferable[];
 }
 
@@ -132,13 +149,14 @@ export class ExrDecoderPool {
           bandCount: parallel,
           wholePart: parallel > 1 && bandIndex === 0,
           fill: bandIndex > 0,
+          passTo: null,
           maxDecodedBytes: options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES,
         };
         return { job, request, transfer: [data] };
       }),
     );
     const image = assembleImage(result.header, result.parts, result.bands);
-    this.lastStats = { totalMs: now() - started, workers: parallel, workerDecodeMs: result.workerMs };
+    this.lastStats = { totalMs: now() - started, workers: parallel, workerDecodeMs: result.workerMs, relays: result.relays };
     return image;
   }
 
@@ -174,8 +192,10 @@ export class ExrDecoderPool {
     if (signal?.aborted) return Promise.reject(abortError());
     return new Promise((resolve, reject) => {
       const job: Job = {
+        result: [],
         planes: null,
         nextFill: 1,
+        relays: 0,
         header: null,
         parts: [],
         remaining: 0,
@@ -222,19 +242,23 @@ export class ExrDecoderPool {
     job.reject(error);
   }
 
-  /** Passes the job's whole-part planes to the worker of the band whose turn it is, if it runs. */
-  private passPlanes(job: Job): void {
-    if (!job.planes) return;
+  /** The slot running band `bandIndex` of a job, if that band has started. */
+  private slotOfBand(job: Job, bandIndex: number): Slot | null {
     for (const slot of this.slots) {
       const request = slot?.task?.job === job ? slot.task.request : null;
-      if (slot && request?.kind === "decode" && request.bandIndex === job.nextFill) {
-        const planes = job.planes;
-        job.planes = null;
-        this.sendPlanes(slot, request.id, planes);
-        return;
-      }
+      if (slot && request?.kind === "decode" && request.bandIndex === bandIndex) return slot;
     }
-    // Not started yet (all workers busy): dispatch() passes them on.
+    return null;
+  }
+
+  /** Relays planes a worker answered with to the worker of the band whose turn it is, once it runs. */
+  private relayPlanes(job: Job): void {
+    const slot = job.planes ? this.slotOfBand(job, job.nextFill) : null;
+    if (!slot?.task || !job.planes) return; // not started yet: dispatch() calls again
+    const planes = job.planes;
+    job.planes = null;
+    job.relays++;
+    this.sendPlanes(slot, slot.task.request.id, planes);
   }
 
   private sendPlanes(slot: Slot, id: number, targets: DecodedBand[] | null): void {
@@ -247,6 +271,7 @@ export class ExrDecoderPool {
   }
 
   private pump(): void {
+    const started: [Slot, Task][] = [];
     for (let i = 0; i < this.slots.length && this.queue.length > 0; i++) {
       let slot = this.slots[i];
       if (slot?.task) continue;
@@ -260,12 +285,16 @@ export class ExrDecoderPool {
           continue;
         }
       }
-      this.dispatch(slot, task);
+      slot.task = task;
+      started.push([slot, task]);
     }
+    // Every started band has its worker before any is sent: a band knows where the next one runs.
+    for (const [slot, task] of started) this.dispatch(slot, task);
   }
 
   private spawn(index: number): Slot {
     const slot: Slot = { worker: this.createWorker(), task: null, timer: null };
+    this.connectPeers(index, slot);
     slot.worker.onmessage = (event) => this.onResult(index, slot, event.data);
     slot.worker.onerror = (event) => {
       // The worker script itself failed (load error, uncaught exception): replace it.
@@ -278,6 +307,23 @@ export class ExrDecoderPool {
     return slot;
   }
 
+  /** Gives a new worker and every other worker a MessageChannel to each other. */
+  private connectPeers(index: number, slot: Slot): void {
+    if (typeof MessageChannel === "undefined") return; // planes then go through the pool
+    this.slots.forEach((other, j) => {
+      if (!other || j === index) return;
+      const channel = new MessageChannel();
+      const toOther: PeerMessage = { kind: "peer", slot: j, port: channel.port1 };
+      const toNew: PeerMessage = { kind: "peer", slot: index, port: channel.port2 };
+      try {
+        slot.worker.postMessage(toOther, [channel.port1]);
+        other.worker.postMessage(toNew, [channel.port2]);
+      } catch {
+        // Without a port, planes for that worker go through the pool.
+      }
+    });
+  }
+
   private retire(index: number, slot: Slot): void {
     if (slot.timer) clearTimeout(slot.timer);
     slot.task = null;
@@ -288,6 +334,11 @@ export class ExrDecoderPool {
   private dispatch(slot: Slot, task: Task): void {
     slot.task = task;
     const index = this.slots.indexOf(slot);
+    const request = task.request;
+    if (request.kind === "decode" && request.bandIndex < request.bandCount - 1) {
+      const next = this.slotOfBand(task.job, request.bandIndex + 1);
+      request.passTo = next?.task ? { slot: this.slots.indexOf(next), id: next.task.request.id } : null;
+    }
     slot.timer = setTimeout(() => {
       // A hostile file must never wedge the page: kill the worker, fail the request.
       this.retire(index, slot);
@@ -296,7 +347,7 @@ export class ExrDecoderPool {
     }, this.timeoutMs);
     try {
       slot.worker.postMessage(task.request, task.transfer);
-      this.passPlanes(task.job);
+      this.relayPlanes(task.job);
     } catch (e) {
       this.retire(index, slot);
       this.fail(task.job, new Error(`cannot send the file to the decoder: ${e instanceof Error ? e.message : e}`));
@@ -318,22 +369,34 @@ export class ExrDecoderPool {
           for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i].job === job) this.queue.splice(i, 1);
           this.fail(job, new Error(response.error));
         } else {
+          const request = task.request;
+          const last = request.kind !== "decode" || request.bandIndex === request.bandCount - 1;
           job.header = response.header;
           job.parts = response.parts;
           job.workerMs.push(response.decodeMs);
+          if (last) {
+            job.result = response.bands;
+          } else if (!response.passed && request.kind === "decode") {
+            // Planes the worker could not pass on itself: relay them to the next band's worker.
+            job.planes = response.bands;
+            job.nextFill = request.bandIndex + 1;
+          }
+          // Answers of different workers may arrive in any order; the job ends with all of them.
           if (--job.remaining === 0) {
             job.settled = true;
-            job.resolve({ header: response.header, parts: job.parts, bands: response.bands, workerMs: job.workerMs });
-          } else {
-            // Whole-part planes with this band's rows in: on to the next band's worker.
-            job.planes = response.bands;
-            job.nextFill = task.request.kind === "decode" ? task.request.bandIndex + 1 : job.nextFill;
+            job.resolve({
+              header: response.header,
+              parts: job.parts,
+              bands: job.result,
+              workerMs: job.workerMs,
+              relays: job.relays,
+            });
           }
         }
       }
     }
     if (this.slots[index] !== slot) slot.worker.terminate();
-    if (task && !task.job.settled) this.passPlanes(task.job);
+    if (task && !task.job.settled) this.relayPlanes(task.job);
     this.pump();
   }
 }

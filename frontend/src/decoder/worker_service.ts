@@ -32,7 +32,20 @@ export interface DecodeRequest {
    * into them and return them.
    */
   fill: boolean;
+  /**
+   * Where the next band runs: the planes go straight to that worker (its peer port) with a
+   * FillMessage for request `id`, and the answer to the pool carries no planes. null: answer with
+   * the planes (the pool passes them on, or they are the image).
+   */
+  passTo: { slot: number; id: number } | null;
   maxDecodedBytes: number;
+}
+
+/** A port to the worker in pool slot `slot`, for passing planes without the page's thread. */
+export interface PeerMessage {
+  kind: "peer";
+  slot: number;
+  port: MessagePort;
 }
 
 /** The whole-part planes a `fill` request waits for; null: give up (the file failed elsewhere). */
@@ -49,7 +62,7 @@ export interface HeaderRequest {
   bytes: ArrayBuffer;
 }
 
-export type WorkerRequest = DecodeRequest | HeaderRequest | FillMessage;
+export type WorkerRequest = DecodeRequest | HeaderRequest | FillMessage | PeerMessage;
 
 export type WorkerResponse =
   | {
@@ -59,6 +72,8 @@ export type WorkerResponse =
       parts: number[];
       bands: DecodedBand[];
       decodeMs: number;
+      /** The planes went to the next band's worker (DecodeRequest.passTo); `bands` is empty. */
+      passed?: boolean;
       /** The request's file buffer, handed back for reuse once its bytes are in the wasm heap. */
       input?: ArrayBuffer;
     }
@@ -71,9 +86,17 @@ export class DecoderService {
   private core: Promise<ExrCoreModule> | null = null;
   private readonly spares = new SpareBuffers();
   private lastSizes: number[] = [];
-  /** The request being handled, and what arrived for it or who waits for its planes. */
+  /** Ports to the other workers of the pool, by slot. */
+  private readonly peers = new Map<number, MessagePort>();
+  /**
+   * The request being handled, and the planes that arrived for it or who waits for them. Planes
+   * come from the pool or from a peer, so they may overtake their request (`early`); planes for
+   * a request already answered (id ≤ finishedId) are dropped.
+   */
   private activeId = 0;
+  private finishedId = 0;
   private arrived: DecodedBand[] | null | undefined = undefined;
+  private early: FillMessage | null = null;
   private waiter: ((targets: DecodedBand[] | null) => void) | null = null;
 
   constructor(private readonly loadCore: () => Promise<ExrCoreModule>) {}
@@ -89,8 +112,25 @@ export class DecoderService {
       this.receivePlanes(request);
       return null;
     }
+    if (request.kind === "peer") {
+      this.peers.get(request.slot)?.close();
+      this.peers.set(request.slot, request.port);
+      request.port.onmessage = (event: MessageEvent<FillMessage>) => this.receivePlanes(event.data);
+      return null;
+    }
     this.activeId = request.id;
-    this.arrived = undefined;
+    this.arrived = this.early?.id === request.id ? this.early.targets : undefined;
+    this.early = null;
+    try {
+      return await this.answer(request);
+    } finally {
+      this.finishedId = Math.max(this.finishedId, request.id);
+      this.activeId = 0;
+      this.waiter = null;
+    }
+  }
+
+  private async answer(request: DecodeRequest | HeaderRequest): Promise<{ response: WorkerResponse; transfer: ArrayBuffer[] }> {
     this.spares.pause();
     let core: ExrCoreModule;
     try {
@@ -119,12 +159,7 @@ export class DecoderService {
         request.wholePart,
       );
       this.lastSizes = bands.map((b) => b.buffer.byteLength);
-      const decodeMs = now() - start;
-      const input = request.bytes;
-      return {
-        response: { id: request.id, ok: true, header: file.header, parts, bands, decodeMs, input },
-        transfer: [...bands.map((b) => b.buffer), input],
-      };
+      return this.deliver(request, file, parts, bands, now() - start);
     } catch (e) {
       // A trap (RuntimeError) may leave the instance inconsistent: start a fresh one next time.
       if (!(e instanceof Error) || e.constructor !== Error) this.core = null;
@@ -153,16 +188,38 @@ export class DecoderService {
       const targets = await this.planes();
       if (!targets) return failure(request.id, "decoding was cancelled");
       const bands = filler.fill(targets);
-      const input = request.bytes;
       this.lastSizes = filler.spentBuffers().map((b) => b.byteLength);
-      return {
-        response: { id: request.id, ok: true, header: file.header, parts, bands, decodeMs, input },
-        transfer: [...bands.map((b) => b.buffer), input],
-      };
+      return this.deliver(request, file, parts, bands, decodeMs);
     } finally {
       filler.release();
       for (const buffer of filler.spentBuffers()) this.spares.reuse(buffer);
     }
+  }
+
+  /** Passes the planes to the next band's worker if there is one to pass to, else answers with them. */
+  private deliver(
+    request: DecodeRequest,
+    file: ExrCoreFile,
+    parts: number[],
+    bands: DecodedBand[],
+    decodeMs: number,
+  ): { response: WorkerResponse; transfer: ArrayBuffer[] } {
+    const input = request.bytes;
+    const header = file.header;
+    const port = request.passTo ? this.peers.get(request.passTo.slot) : undefined;
+    if (request.passTo && port) {
+      const message: FillMessage = { kind: "fill", id: request.passTo.id, targets: bands };
+      try {
+        port.postMessage(message, bands.map((b) => b.buffer));
+        return { response: { id: request.id, ok: true, header, parts, bands: [], decodeMs, passed: true, input }, transfer: [input] };
+      } catch {
+        // Not sent (nothing was transferred): the pool passes them on.
+      }
+    }
+    return {
+      response: { id: request.id, ok: true, header, parts, bands, decodeMs, input },
+      transfer: [...bands.map((b) => b.buffer), input],
+    };
   }
 
   /** The planes a fill request waits for (they may have arrived while the core was loading). */
@@ -174,12 +231,14 @@ export class DecoderService {
   }
 
   private receivePlanes(message: FillMessage): void {
-    // Messages arrive in order: planes for anything but the active request are stale.
-    if (message.id !== this.activeId) return;
+    if (message.id !== this.activeId) {
+      if (message.id > this.finishedId) this.early = message;
+      return;
+    }
     const waiter = this.waiter;
     this.waiter = null;
     if (waiter) waiter(message.targets);
-    else this.arrived = message.targets;
+    else if (this.arrived === undefined) this.arrived = message.targets;
   }
 }
 
