@@ -156,7 +156,12 @@ export class ExrDecoderPool {
       }),
     );
     const image = assembleImage(result.header, result.parts, result.bands);
-    this.lastStats = { totalMs: now() - started, workers: parallel, workerDecodeMs: result.workerMs, relays: result.relays };
+    this.lastStats = {
+      totalMs: now() - started,
+      workers: parallel,
+      workerDecodeMs: result.workerMs,
+      relays: result.relays,
+    };
     return image;
   }
 

@@ -64,6 +64,9 @@ export interface HeaderRequest {
 
 export type WorkerRequest = DecodeRequest | HeaderRequest | FillMessage | PeerMessage;
 
+/** What the worker posts back for a request, and the buffers that go with it. */
+export type Answer = { response: WorkerResponse; transfer: ArrayBuffer[] };
+
 export type WorkerResponse =
   | {
       id: number;
@@ -107,7 +110,7 @@ export class DecoderService {
   }
 
   /** Handles a message; null: there is nothing to answer (a FillMessage feeds a waiting request). */
-  async handle(request: WorkerRequest): Promise<{ response: WorkerResponse; transfer: ArrayBuffer[] } | null> {
+  async handle(request: WorkerRequest): Promise<Answer | null> {
     if (request.kind === "fill") {
       this.receivePlanes(request);
       return null;
@@ -130,7 +133,7 @@ export class DecoderService {
     }
   }
 
-  private async answer(request: DecodeRequest | HeaderRequest): Promise<{ response: WorkerResponse; transfer: ArrayBuffer[] }> {
+  private async answer(request: DecodeRequest | HeaderRequest): Promise<Answer> {
     this.spares.pause();
     let core: ExrCoreModule;
     try {
@@ -145,7 +148,8 @@ export class DecoderService {
       const length = request.kind === "decode" ? request.byteLength : request.bytes.byteLength;
       file = new ExrCoreFile(core, new Uint8Array(request.bytes, 0, length));
       if (request.kind === "header") {
-        return { response: { id: request.id, ok: true, header: file.header, parts: [], bands: [], decodeMs: 0 }, transfer: [] };
+        const response: WorkerResponse = { id: request.id, ok: true, header: file.header, parts: [], bands: [], decodeMs: 0 };
+        return { response, transfer: [] };
       }
       const parts = resolveParts(file.header, request.parts);
       if (request.fill) return await this.decodeAndFill(request, file, parts, start);
@@ -179,7 +183,7 @@ export class DecoderService {
     file: ExrCoreFile,
     parts: number[],
     start: number,
-  ): Promise<{ response: WorkerResponse; transfer: ArrayBuffer[] }> {
+  ): Promise<Answer> {
     const filler = new BandFiller(file, parts, request.bandIndex, request.bandCount, request.maxDecodedBytes, (size) =>
       this.spares.take(size),
     );
@@ -203,7 +207,7 @@ export class DecoderService {
     parts: number[],
     bands: DecodedBand[],
     decodeMs: number,
-  ): { response: WorkerResponse; transfer: ArrayBuffer[] } {
+  ): Answer {
     const input = request.bytes;
     const header = file.header;
     const port = request.passTo ? this.peers.get(request.passTo.slot) : undefined;
@@ -211,7 +215,8 @@ export class DecoderService {
       const message: FillMessage = { kind: "fill", id: request.passTo.id, targets: bands };
       try {
         port.postMessage(message, bands.map((b) => b.buffer));
-        return { response: { id: request.id, ok: true, header, parts, bands: [], decodeMs, passed: true, input }, transfer: [input] };
+        const response: WorkerResponse = { id: request.id, ok: true, header, parts, bands: [], decodeMs, passed: true, input };
+        return { response, transfer: [input] };
       } catch {
         // Not sent (nothing was transferred): the pool passes them on.
       }
@@ -242,7 +247,7 @@ export class DecoderService {
   }
 }
 
-function failure(id: number, error: string): { response: WorkerResponse; transfer: ArrayBuffer[] } {
+function failure(id: number, error: string): Answer {
   return { response: { id, ok: false, error }, transfer: [] };
 }
 
