@@ -130,4 +130,37 @@ describe("planes passed between workers", () => {
     assertSameImage(image, api.decodeInProcess(core, bytes), "after cancelled decodes");
     assert.ok(performance.now() - started < 10_000);
   });
+
+  test("a worker keeps planes that overtake their request and drops planes that come too late", async () => {
+    const bytes = fx.read("bands_ZIP.exr");
+    const request = (id, bandIndex) => ({
+      kind: "decode",
+      id,
+      bytes: arrayBufferOf(bytes),
+      byteLength: bytes.length,
+      parts: null,
+      bandIndex,
+      bandCount: 2,
+      wholePart: bandIndex === 0,
+      fill: bandIndex > 0,
+      passTo: null,
+      maxDecodedBytes: 1 << 30,
+    });
+    const first = new api.DecoderService(() => loadCore());
+    const second = new api.DecoderService(() => loadCore());
+    const band0 = await first.handle(request(101, 0));
+    // The planes reach the second worker before its request does (two different ports).
+    assert.equal(await second.handle({ kind: "fill", id: 102, targets: band0.response.bands }), null);
+    const band1 = await second.handle(request(102, 1));
+    assert.ok(band1.response.ok, band1.response.error);
+    const { header, parts, bands } = band1.response;
+    assertSameImage(api.assembleImage(header, parts, bands), api.decodeInProcess(core, bytes), "planes before request");
+    // Planes for request 102, which is answered, must not feed the next request.
+    const late = (await first.handle(request(103, 0))).response.bands;
+    await second.handle({ kind: "fill", id: 102, targets: late });
+    const next = second.handle(request(104, 1));
+    await sleep(50);
+    await second.handle({ kind: "fill", id: 104, targets: null });
+    assert.equal((await next).response.error, "decoding was cancelled");
+  });
 });
