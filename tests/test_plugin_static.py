@@ -46,6 +46,22 @@ def test_every_static_file_is_served_with_its_mime_type(tb, name):
     assert response.body == content
 
 
+def test_static_files_revalidate_with_an_etag(tb):
+    """The browser may keep the files (and Chrome the compiled wasm, which it caches only for
+    responses it kept): a revalidation answers 304 while a file is unchanged."""
+    first = tb.get("/data/plugin/exr/exr_core.wasm")
+    etag = first.headers["etag"]
+    assert etag.startswith('"') and etag.endswith('"')
+    assert "no-cache" in first.headers["cache-control"]  # always revalidated: a rebuild shows at once
+    again = tb.get("/data/plugin/exr/exr_core.wasm", headers={"If-None-Match": etag})
+    assert again.status == 304
+    assert again.body == b""
+    assert again.headers["etag"] == etag
+    other = tb.get("/data/plugin/exr/index.js", headers={"If-None-Match": etag})
+    assert other.status == 200
+    assert other.headers["etag"] != etag
+
+
 @pytest.mark.parametrize(
     "path",
     [
