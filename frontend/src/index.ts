@@ -2,12 +2,11 @@
 // embeddable viewer so other pages (and tests) can use it from the same bundle.
 
 import { PluginApi } from "./api.js";
-import { ExrDecoderPool } from "./decoder/index.js";
-import type { DecodeOptions, ExrImage } from "./decoder/types.js";
+import type { ExrDecoderPool } from "./decoder/index.js";
+import { createPageDecoder } from "./page_decoder.js";
 import { TensorBoardHost } from "./tb.js";
 import { DEFAULT_CACHE_BYTES } from "./ui/image_cache.js";
 import { Panel } from "./ui/panel.js";
-import type { ExrDecoder } from "./viewer/viewer.js";
 
 export * from "./viewer/index.js";
 export { DEFAULT_CACHE_BYTES } from "./ui/image_cache.js";
@@ -27,9 +26,11 @@ declare global {
 
 export async function render(): Promise<void> {
   document.body.style.margin = "0";
+  const { decoder, pool } = createPageDecoder();
+  window.__exrDecoderPool = pool;
   const panel = new Panel(document.body, {
     api: new PluginApi("./"),
-    decoder: createDecoder(),
+    decoder,
     host: TensorBoardHost.connect(),
     cacheBytes: cacheBudget(),
   });
@@ -40,14 +41,4 @@ export async function render(): Promise<void> {
 function cacheBudget(): number {
   const mib = Number(localStorage.getItem(CACHE_BUDGET_KEY));
   return Number.isFinite(mib) && mib > 0 ? mib * 1024 * 1024 : DEFAULT_CACHE_BYTES;
-}
-
-/** The wasm worker pool; the panel never reuses downloaded bytes, so they are handed over. */
-function createDecoder(): ExrDecoder {
-  const pool = new ExrDecoderPool();
-  window.__exrDecoderPool = pool;
-  return {
-    decode: (bytes: ArrayBuffer, options: DecodeOptions = {}): Promise<ExrImage> =>
-      pool.decode(bytes, { ...options, transfer: true }),
-  };
 }

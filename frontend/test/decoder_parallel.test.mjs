@@ -163,4 +163,19 @@ describe("planes passed between workers", () => {
     await second.handle({ kind: "fill", id: 104, targets: null });
     assert.equal((await next).response.error, "decoding was cancelled");
   });
+
+  test("warmUp starts every worker without occupying it; decodes work right after", async () => {
+    const pool = await newPool({ workers: 3 });
+    pool.warmUp();
+    pool.warmUp(); // twice is harmless
+    assert.equal(pool.busyWorkers, 0);
+    const bytes = fx.read("bands_ZIP.exr");
+    const image = await pool.decode(arrayBufferOf(bytes));
+    assert.equal(pool.lastStats.workers, 3);
+    assert.equal(pool.lastStats.relays, 0);
+    assertSameImage(image, api.decodeInProcess(core, bytes), "after warmUp");
+    pool.dispose();
+    pool.warmUp(); // after dispose: nothing happens
+    await assert.rejects(pool.decode(arrayBufferOf(bytes)), /disposed/);
+  });
 });

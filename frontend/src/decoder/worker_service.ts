@@ -48,6 +48,11 @@ export interface PeerMessage {
   port: MessagePort;
 }
 
+/** Load the wasm now, before the first file arrives (nothing is answered). */
+export interface WarmUpMessage {
+  kind: "warm-up";
+}
+
 /** The whole-part planes a `fill` request waits for; null: give up (the file failed elsewhere). */
 export interface FillMessage {
   kind: "fill";
@@ -62,7 +67,7 @@ export interface HeaderRequest {
   bytes: ArrayBuffer;
 }
 
-export type WorkerRequest = DecodeRequest | HeaderRequest | FillMessage | PeerMessage;
+export type WorkerRequest = DecodeRequest | HeaderRequest | FillMessage | PeerMessage | WarmUpMessage;
 
 /** What the worker posts back for a request, and the buffers that go with it. */
 export type Answer = { response: WorkerResponse; transfer: ArrayBuffer[] };
@@ -113,6 +118,13 @@ export class DecoderService {
   async handle(request: WorkerRequest): Promise<Answer | null> {
     if (request.kind === "fill") {
       this.receivePlanes(request);
+      return null;
+    }
+    if (request.kind === "warm-up") {
+      // A failure is reported by the first request, which loads again.
+      (this.core ??= this.loadCore()).catch(() => {
+        this.core = null;
+      });
       return null;
     }
     if (request.kind === "peer") {
