@@ -178,4 +178,62 @@ describe("planes passed between workers", () => {
     pool.warmUp(); // after dispose: nothing happens
     await assert.rejects(pool.decode(arrayBufferOf(bytes)), /disposed/);
   });
+
+  test("a failed file's bands still in the queue are never started", async () => {
+    // Mock workers make the order of events exact: slot 0 busy with a header, band 0 of the file
+    // on slot 1, band 1 queued; then band 0's worker dies.
+    const workers = [];
+    const createWorker = () => {
+      const worker = { sent: [], onmessage: null, onerror: null, terminated: false };
+      worker.postMessage = (message) => worker.sent.push(message);
+      worker.terminate = () => (worker.terminated = true);
+      workers.push(worker);
+      return worker;
+    };
+    const pool = new api.ExrDecoderPool({ workers: 2, parallelMinBytes: 0, timeoutMs: 60_000, createWorker });
+    const header = pool.readHeader(new ArrayBuffer(8));
+    const decode = pool.decode(new ArrayBuffer(16));
+    assert.equal(workers.length, 2);
+    workers[1].onerror({ message: "worker script failed" });
+    await assert.rejects(decode, /worker script failed/);
+    const sentBands = workers.flatMap((w) => w.sent.filter((m) => m.kind === "decode").map((m) => m.bandIndex));
+    assert.deepEqual(sentBands, [0], "band 1 of the failed file was started");
+    assert.equal(pool.busyWorkers, 1); // the header request only
+    workers[0].onmessage({ data: { id: workers[0].sent.find((m) => m.kind === "header").id, ok: false, error: "x" } });
+    await assert.rejects(header, /x/);
+    assert.equal(pool.busyWorkers, 0);
+    pool.dispose();
+  });
+
+  test("a worker drops planes it holds once it has answered, and a cancelled band does not decode", async () => {
+    const bytes = fx.read("bands_ZIP.exr");
+    const bad = corruptRow(bytes, 255, 16);
+    const request = (id, data) => ({
+      kind: "decode",
+      id,
+      bytes: arrayBufferOf(data),
+      byteLength: data.length,
+      parts: null,
+      bandIndex: 1,
+      bandCount: 2,
+      wholePart: false,
+      fill: true,
+      passTo: null,
+      maxDecodedBytes: 1 << 30,
+    });
+    const planes = (await new api.DecoderService(() => loadCore()).handle({ ...request(1, bytes), bandIndex: 0, wholePart: true, fill: false })).response.bands;
+    // Planes arrive while the worker still loads the wasm; then its own rows turn out corrupt.
+    let loaded;
+    const service = new api.DecoderService(() => new Promise((resolve) => (loaded = resolve)));
+    const answer = service.handle(request(2, bad));
+    await service.handle({ kind: "fill", id: 2, targets: planes });
+    loaded(await loadCore());
+    assert.match((await answer).response.error, /cannot decode part 0/);
+    assert.equal(service.arrived, undefined, "the planes are still held"); // internal: nothing keeps 1 frame alive
+    assert.equal(service.early, null);
+    // Cancelled before its request arrives: answers at once, without decoding (the corrupt rows
+    // would say "cannot decode" otherwise).
+    await service.handle({ kind: "fill", id: 3, targets: null });
+    assert.equal((await service.handle(request(3, bad))).response.error, "decoding was cancelled");
+  });
 });

@@ -111,6 +111,8 @@ export class ExrDecoderPool {
   private readonly parallelMinBytes: number;
   private readonly timeoutMs: number;
   private disposed = false;
+  /** Pairs of slots ("i:j", i < j) whose workers both hold a port to each other. */
+  private readonly peerLinks = new Set<string>();
   /** File buffers the workers handed back, reused for the copies a parallel decode sends. */
   private readonly inputs = new FileCopies();
   /** Statistics of the most recent successful decode. */
@@ -155,7 +157,8 @@ export class ExrDecoderPool {
     const parallel = bytes.byteLength >= this.parallelMinBytes ? this.size : 1;
     const result = await this.run(options.signal, (job) =>
       Array.from({ length: parallel }, (_, bandIndex) => {
-        // The first band may take the caller's buffer (copies for the others are made first).
+        // The first band may take the caller's buffer: it is transferred when the tasks are sent,
+        // after the copies for the other bands are made here.
         const own = options.transfer === true && bandIndex === 0;
         const data = own ? bytes : this.inputs.copy(bytes);
         const request: DecodeRequest = {
@@ -231,13 +234,8 @@ export class ExrDecoderPool {
       const tasks = makeTasks(job);
       job.remaining = tasks.length;
       if (signal) {
-        const onAbort = () => {
-          // Not started: drop from the queue. Started: the result is discarded when it arrives.
-          for (let i = this.queue.length - 1; i >= 0; i--) {
-            if (this.queue[i].job === job) this.queue.splice(i, 1);
-          }
-          this.fail(job, abortError());
-        };
+        // Not started: dropped from the queue. Started: the result is discarded when it arrives.
+        const onAbort = () => this.fail(job, abortError());
         signal.addEventListener("abort", onAbort, { once: true });
         const cleanup = () => signal.removeEventListener("abort", onAbort);
         job.resolve = (v) => {
@@ -258,7 +256,9 @@ export class ExrDecoderPool {
     if (job.settled) return;
     job.settled = true;
     job.planes = null;
-    // Workers of this job that wait for planes give up and become free.
+    // Its bands not started yet never start (one would wait for planes that never come); those
+    // running that wait for planes give up and become free.
+    for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i].job === job) this.queue.splice(i, 1);
     for (const slot of this.slots) {
       const request = slot?.task?.job === job ? slot.task.request : null;
       if (slot && request?.kind === "decode" && request.fill) this.sendPlanes(slot, request.id, null);
@@ -301,6 +301,10 @@ export class ExrDecoderPool {
       if (slot?.task) continue;
       const task = this.queue.shift();
       if (!task) break;
+      if (task.job.settled) {
+        i--; // this slot is still free
+        continue;
+      }
       if (!slot) {
         try {
           slot = this.spawn(i);
@@ -333,6 +337,7 @@ export class ExrDecoderPool {
 
   /** Gives a new worker and every other worker a MessageChannel to each other. */
   private connectPeers(index: number, slot: Slot): void {
+    for (const link of [...this.peerLinks]) if (link.split(":").includes(String(index))) this.peerLinks.delete(link);
     if (typeof MessageChannel === "undefined") return; // planes then go through the pool
     this.slots.forEach((other, j) => {
       if (!other || j === index) return;
@@ -342,8 +347,9 @@ export class ExrDecoderPool {
       try {
         slot.worker.postMessage(toOther, [channel.port1]);
         other.worker.postMessage(toNew, [channel.port2]);
+        this.peerLinks.add(`${Math.min(index, j)}:${Math.max(index, j)}`);
       } catch {
-        // Without a port, planes for that worker go through the pool.
+        // Not both ends delivered: planes between these two go through the pool.
       }
     });
   }
@@ -361,7 +367,9 @@ export class ExrDecoderPool {
     const request = task.request;
     if (request.kind === "decode" && request.bandIndex < request.bandCount - 1) {
       const next = this.slotOfBand(task.job, request.bandIndex + 1);
-      request.passTo = next?.task ? { slot: this.slots.indexOf(next), id: next.task.request.id } : null;
+      const to = next ? this.slots.indexOf(next) : -1;
+      const linked = this.peerLinks.has(`${Math.min(index, to)}:${Math.max(index, to)}`);
+      request.passTo = next?.task && linked ? { slot: to, id: next.task.request.id } : null;
     }
     slot.timer = setTimeout(() => {
       // A hostile file must never wedge the page: kill the worker, fail the request.
@@ -389,8 +397,6 @@ export class ExrDecoderPool {
       const job = task.job;
       if (!job.settled) {
         if (!response.ok) {
-          // Sibling bands of the same file are pointless now.
-          for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i].job === job) this.queue.splice(i, 1);
           this.fail(job, new Error(response.error));
         } else {
           const request = task.request;

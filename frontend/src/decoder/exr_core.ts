@@ -55,8 +55,9 @@ export interface DecodedBand {
   /** Byte offset of each channel's plane in `buffer` (16-byte aligned). */
   offsets: number[];
   /**
-   * The planes in `buffer` span the whole part (every row), of which this band filled
-   * [rowBegin, rowEnd): the other bands are copied into it (see assembleImage).
+   * The planes in `buffer` span the whole part (every row), of which [rowBegin, rowEnd) are
+   * filled: the workers of the other bands copy theirs in (BandFiller); assembleImage copies any
+   * band that was not.
    */
   wholePart?: boolean;
 }

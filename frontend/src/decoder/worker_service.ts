@@ -142,6 +142,10 @@ export class DecoderService {
       this.finishedId = Math.max(this.finishedId, request.id);
       this.activeId = 0;
       this.waiter = null;
+      // Planes left over (the band failed, or they came for an answered request) are a whole frame.
+      this.arrived = undefined;
+      const early = this.early as FillMessage | null; // set by receivePlanes meanwhile
+      if (early && early.id <= this.finishedId) this.early = null;
     }
   }
 
@@ -196,6 +200,8 @@ export class DecoderService {
     parts: number[],
     start: number,
   ): Promise<Answer> {
+    // Cancelled before it started (the file failed in another band): no decoding for nothing.
+    if (this.arrived === null) return failure(request.id, "decoding was cancelled");
     const filler = new BandFiller(file, parts, request.bandIndex, request.bandCount, request.maxDecodedBytes, (size) =>
       this.spares.take(size),
     );
