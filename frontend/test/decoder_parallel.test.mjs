@@ -236,4 +236,14 @@ describe("planes passed between workers", () => {
     await service.handle({ kind: "fill", id: 3, targets: null });
     assert.equal((await service.handle(request(3, bad))).response.error, "decoding was cancelled");
   });
+
+  test("uncompressed files are decoded by one worker (splitting a copy only adds copies)", async () => {
+    const pool = await newPool({ workers: 3 });
+    for (const [name, workers] of [["scan_NONE.exr", 1], ["tiled_NONE.exr", 1], ["scan_RLE.exr", 3], ["multipart.exr", 3]]) {
+      const bytes = fx.read(name);
+      const image = await pool.decode(arrayBufferOf(bytes));
+      assert.equal(pool.lastStats.workers, workers, name);
+      assertSameImage(image, api.decodeInProcess(core, bytes), name);
+    }
+  });
 });

@@ -7,7 +7,7 @@
 // so on: the page's thread neither copies pixels nor relays them, and the last worker's answer is
 // the image.
 
-import { DEFAULT_MAX_DECODED_BYTES, type DecodedBand, assembleImage } from "./exr_core";
+import { DEFAULT_MAX_DECODED_BYTES, type DecodedBand, assembleImage, isUncompressed } from "./exr_core";
 import { FileCopies } from "./spare_buffers";
 import type { DecodeOptions, ExrHeader, ExrImage } from "./types";
 import type {
@@ -35,7 +35,10 @@ export interface ExrDecoderPoolOptions {
   workerUrl?: string | URL;
   /** Creates a worker; overrides workerUrl (node adapters, tests). */
   createWorker?: () => DecoderWorkerLike;
-  /** Files smaller than this are decoded by one worker (splitting costs a copy per worker). */
+  /**
+   * Files smaller than this, and uncompressed files, are decoded by one worker (splitting costs a
+   * copy per worker).
+   */
   parallelMinBytes?: number;
   /** A worker busy longer than this is terminated and replaced; its request fails. */
   timeoutMs?: number;
@@ -154,7 +157,8 @@ export class ExrDecoderPool {
   /** Decodes every part (or `options.parts`) of an EXR file into planes. */
   async decode(bytes: ArrayBuffer, options: DecodeOptions = {}): Promise<ExrImage> {
     const started = now();
-    const parallel = bytes.byteLength >= this.parallelMinBytes ? this.size : 1;
+    const large = bytes.byteLength >= this.parallelMinBytes;
+    const parallel = large && !isUncompressed(new Uint8Array(bytes)) ? this.size : 1;
     const result = await this.run(options.signal, (job) =>
       Array.from({ length: parallel }, (_, bandIndex) => {
         // The first band may take the caller's buffer: it is transferred when the tasks are sent,
