@@ -384,6 +384,47 @@ def test_pixel_values_are_drawn_in_pixels_at_high_zoom(viewer: Page) -> None:
     assert viewer.evaluate(OVERLAY_INK_JS) > 200  # digits of R, G and B in the visible pixels
 
 
+def labels(page: Page) -> dict[tuple[int, int], list[str]]:
+    """What the overlay wrote in each visible pixel at the current zoom."""
+    page.evaluate("window.__exrTest.viewer.readPixel(0, 0)")  # after the frame is drawn
+    drawn = page.evaluate("window.__exrTest.viewer.pixelLabels()")
+    return {(d["x"], d["y"]): d["texts"] for d in drawn}
+
+
+def test_pixel_values_are_what_the_readout_says_and_error_values_under_a_metric(viewer: Page) -> None:
+    # Values that differ along y and x, so that a flipped or shifted read-back shows.
+    y, x = np.mgrid[0:H, 0:W].astype(np.float32)
+    a = 0.5 + y / 8.0 + x / 64.0
+    b = np.full((H, W), 0.25, np.float32)
+    show(viewer, spec([plane("Y", a, "float")]))
+    viewer.evaluate("window.__exrTest.viewer.setState({zoom: 64, panX: 13, panY: 40})")
+    shown = labels(viewer)
+    assert len(shown) >= 9
+    for (px, py), texts in shown.items():
+        p = viewer.evaluate("([x, y]) => window.__exrTest.viewer.canvasPointOf(x, y)", [px, py])
+        readout = viewer.evaluate("([x, y]) => window.__exrTest.viewer.inspect(x, y)", [p["x"], p["y"]])
+        assert texts == [r["text"] for r in readout["readings"]], (px, py)
+    viewer.evaluate("s => window.__exrTest.reference(s)", spec([plane("Y", b, "float")]))
+    for metric, error in {"l1": np.abs(a - b), "l2": (a - b) ** 2}.items():
+        viewer.evaluate("m => window.__exrTest.viewer.setState({metric: m})", metric)
+        shown = labels(viewer)
+        assert {(13, 39), (13, 41), (12, 40), (14, 40)} <= set(shown)
+        for (px, py), texts in shown.items():
+            assert len(texts) == 1
+            assert math.isclose(float(texts[0]), float(error[py, px]), rel_tol=1e-3), (metric, px, py, texts)
+    # A wipe: the left side labels A's values, the right side the error map's.
+    viewer.evaluate("window.__exrTest.viewer.setState({metric: 'l1', wipe: 0.5})")
+    shown = labels(viewer)
+    canvas_x = "([x, y]) => window.__exrTest.viewer.canvasPointOf(x, y).x"
+    left = [k for k in shown if viewer.evaluate(canvas_x, list(k)) < 128]  # the canvas is 256 px wide
+    right = [k for k in shown if k not in left]
+    assert left and right
+    for px, py in left:
+        assert math.isclose(float(shown[(px, py)][0]), float(a[py, px]), rel_tol=1e-3)
+    for px, py in right:
+        assert math.isclose(float(shown[(px, py)][0]), float(abs(a[py, px] - 0.25)), rel_tol=1e-3)
+
+
 def test_window_outlines_on_demand(viewer: Page) -> None:
     image = {
         "width": 32,

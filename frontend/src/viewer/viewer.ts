@@ -6,6 +6,9 @@ import { EXTERNAL_METRIC_CODE, type Metric, metricCode, TONEMAPS, tonemapCode } 
 import { type DrawParams, type PlaneSet, Renderer } from "../render/renderer.js";
 import { channelValue, formatValue, groupLayers, type Layer, layerChannels } from "./layers.js";
 import { computeStatistics, type ImageStatistics, type PixelRect } from "./statistics.js";
+
+/** The in-pixel texts of one image pixel, or null where nothing is shown. */
+type PixelTexts = (x: number, y: number) => string[] | null;
 import {
   DEFAULT_VIEW,
   EXPOSURE_STEP,
@@ -110,6 +113,8 @@ export class Viewer {
   private viewFitted = false;
   /** Recently shown images, most recent last; their textures stay while they fit the budget. */
   private recent: ExrImage[] = [];
+  /** What drawOverlay wrote in the pixels (pixelLabels()). */
+  private labels: { x: number; y: number; texts: string[] }[] = [];
 
   constructor(container: HTMLElement, private readonly options: ViewerOptions = {}) {
     this.element = document.createElement("div");
@@ -576,6 +581,7 @@ export class Viewer {
     }
     const channels = layerChannels(slot.layers.find((l) => l.name === layer.name) ?? layer);
     const lineHeight = Math.min(14, s.zoom / (channels.length + 1));
+    this.labels = [];
     if (s.zoom < VALUES_MIN_ZOOM || lineHeight < 8) return;
     const ratio = window.devicePixelRatio || 1;
     context.font = `${Math.round(lineHeight * 0.85)}px ui-monospace, monospace`;
@@ -588,19 +594,72 @@ export class Viewer {
     const x1 = Math.min(part.dataWindow.xMax, Math.ceil(s.panX + width / 2 / s.zoom));
     const y0 = Math.max(part.dataWindow.yMin, Math.floor(s.panY - height / 2 / s.zoom));
     const y1 = Math.min(part.dataWindow.yMax, Math.ceil(s.panY + height / 2 / s.zoom));
+    if (x1 < x0 || y1 < y0) return;
+    const visible = { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
+    // Each side of a wipe labels what it shows: values of A or B, or the error map's values.
+    const sources = new Map<"a" | "b" | null, PixelTexts | null>();
+    const sourceOf = (side: "a" | "b" | null) => {
+      if (!sources.has(side)) sources.set(side, this.pixelTexts(this.sideView(side), layer, visible));
+      return sources.get(side)!;
+    };
     for (let y = y0; y <= y1; y++) {
       for (let x = x0; x <= x1; x++) {
         const [cx, cy] = toScreen(x + 0.5, y + 0.5);
-        const index = (y - part.dataWindow.yMin) * part.width + (x - part.dataWindow.xMin);
-        channels.forEach((channel, i) => {
-          const text = formatValue(channelValue(channel, index), channel.pixelType);
-          const ty = cy + (i - (channels.length - 1) / 2) * lineHeight;
-          context.fillStyle = CHANNEL_TEXT_COLOURS[channels.length > 1 ? i : 3]!;
+        const texts = sourceOf(this.wipeSideOf(cx))?.(x, y);
+        if (!texts) continue;
+        this.labels.push({ x, y, texts });
+        texts.forEach((text, i) => {
+          const ty = cy + (i - (texts.length - 1) / 2) * lineHeight;
+          context.fillStyle = CHANNEL_TEXT_COLOURS[texts.length > 1 ? i : 3]!;
           context.strokeText(text, cx, ty, s.zoom - 4);
           context.fillText(text, cx, ty, s.zoom - 4);
         });
       }
     }
+  }
+
+  /**
+   * The texts of the in-pixel values a view shows over `rect` (image pixels): the decoded values
+   * of the displayed image, or, for an error map, the metric's values (read back from the GPU
+   * once, before exposure, as the readout's).
+   */
+  private pixelTexts(view: ViewState, layer: Layer, rect: PixelRect): PixelTexts | null {
+    const params = this.drawParams(view);
+    if (!params) return null;
+    const external = this.showsExternalMap(view);
+    if (external || (params.b !== null && params.metric !== 0)) {
+      const w = params.a.window;
+      const x0 = Math.max(rect.x, w.x);
+      const y0 = Math.max(rect.y, w.y);
+      const x1 = Math.min(rect.x + rect.width, w.x + w.width);
+      const y1 = Math.min(rect.y + rect.height, w.y + w.height);
+      if (x1 <= x0 || y1 <= y0) return null;
+      const area = { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+      const values = this.renderer.readValues(params, area);
+      const components = external ? 1 : Math.min(3, params.a.colour.length);
+      return (x, y) => {
+        if (x < x0 || y < y0 || x >= x1 || y >= y1) return null;
+        // readPixels returns the bottom row first.
+        const at = ((area.height - 1 - (y - y0)) * area.width + (x - x0)) * 4;
+        return Array.from({ length: components }, (_, c) => formatValue(values[at + c]!, "float"));
+      };
+    }
+    const slot = view.display === "reference" && this.reference ? this.reference : this.current;
+    const shown = slot?.layers.find((l) => l.name === layer.name);
+    if (!slot || !shown) return null;
+    const part = slot.image.parts[shown.partIndex]!;
+    const channels = layerChannels(shown);
+    return (x, y) => {
+      const tx = x - part.dataWindow.xMin;
+      const ty = y - part.dataWindow.yMin;
+      if (tx < 0 || ty < 0 || tx >= part.width || ty >= part.height) return null;
+      return channels.map((channel) => formatValue(channelValue(channel, ty * part.width + tx), channel.pixelType));
+    };
+  }
+
+  /** The values written in the pixels by the last overlay drawing (empty below VALUES_MIN_ZOOM). */
+  pixelLabels(): readonly { x: number; y: number; texts: string[] }[] {
+    return this.labels;
   }
 
   private writeAttributes(rendered = false): void {
