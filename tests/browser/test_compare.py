@@ -295,6 +295,29 @@ def test_error_strip_plots_steps_and_jumps_on_click(panel: Page) -> None:
     check(panel, stored(output_image(10)))
 
 
+def test_error_strip_points_sit_under_their_scrubber_ticks(panel: Page) -> None:
+    select(panel, "model_a", f"{GROUP}/output")
+    expect(panel.locator(".exr-error-strip")).to_have_attribute("data-state", "ready")
+
+    def centres(selector: str) -> dict[int, float]:
+        return panel.evaluate(
+            """sel => Object.fromEntries([...document.querySelectorAll(sel)].map(e => {
+                 const r = e.getBoundingClientRect();
+                 return [e.dataset.step, r.left + r.width / 2];
+               }))""",
+            selector,
+        )
+
+    for width in (1400, 900):  # and after the layout changes
+        panel.set_viewport_size({"width": width, "height": 900})
+        panel.wait_for_timeout(100)
+        ticks = centres(".exr-step-tick")
+        points = centres('.exr-strip-point[data-series="mse"]')
+        assert set(points) == set(ticks) == {str(s) for s in STEPS}
+        for step, x in points.items():
+            assert abs(x - ticks[step]) <= 2, (width, step, x, ticks[step])
+
+
 def flip_reference(mode: str, step: int = 20) -> tuple[np.ndarray, float]:
     """flip-evaluator called directly on the stored pair: LDR on the sRGB views, HDR on linear >= 0."""
     import flip_evaluator

@@ -1,6 +1,7 @@
 // Error over steps: a strip under the step scrubber plotting the server's mean errors (MSE and
 // relMSE, each on its own log scale) of the shown tag against its reference at every step both
-// have. Clicking a point jumps to that step. The values come from the `error_steps` route.
+// have, each point right under its step's tick on the scrubber. Clicking a point jumps to that
+// step. The values come from the `error_steps` route.
 
 import type { PluginApi, StepErrors } from "../api.js";
 import type { Selection } from "./browser.js";
@@ -24,13 +25,23 @@ export class ErrorStrip {
   private entries: StepErrors[] = [];
   private current: number | null = null;
 
-  constructor(private readonly api: PluginApi, private readonly onJump: (step: number) => void) {
+  /**
+   * @param track where the scrubber's ticks are (its tick element and step range): the plot is
+   *   laid over the same horizontal span with the same step scale.
+   */
+  constructor(
+    private readonly api: PluginApi,
+    private readonly onJump: (step: number) => void,
+    private readonly track: () => { element: HTMLElement; first: number; last: number },
+  ) {
     this.svg = document.createElementNS(SVG, "svg");
     this.svg.setAttribute("class", "exr-strip-plot");
     this.svg.setAttribute("viewBox", "0 0 1000 40");
     this.svg.setAttribute("preserveAspectRatio", "none");
     this.caption = h("span", { class: "exr-strip-caption" });
     this.element = h("div", { class: "exr-error-strip", hidden: true }, h("span", { class: "exr-label", text: "Error" }), this.svg, this.caption);
+    // The scrubber's track moves with the panel's width: keep the plot under it.
+    if (typeof ResizeObserver !== "undefined") new ResizeObserver(() => this.align()).observe(this.element);
     // A click anywhere in the plot jumps to the nearest plotted step (points may overlap).
     this.svg.addEventListener("click", (event) => {
       const rect = this.svg.getBoundingClientRect();
@@ -83,7 +94,7 @@ export class ErrorStrip {
         if (controller.signal.aborted) return;
         this.element.dataset["state"] = "error";
         this.element.dataset["error"] = (error as Error).message;
-        this.caption.textContent = `error over steps unavailable: ${(error as Error).message}`;
+        this.setCaption(`error over steps unavailable: ${(error as Error).message}`);
         this.element.hidden = false;
       },
     );
@@ -111,9 +122,9 @@ export class ErrorStrip {
       this.updateCaption();
       return;
     }
-    const first = valid[0]!.step;
-    const last = valid[valid.length - 1]!.step;
-    const x = (step: number) => (last === first ? 500 : ((step - first) / (last - first)) * 980 + 10);
+    this.align();
+    const { first, last } = this.track();
+    const x = (step: number) => (last === first ? 0 : ((step - first) / (last - first)) * 1000);
     for (const series of SERIES) {
       if (!valid.some((e) => e[series.key] !== undefined)) continue;
       const logs = valid.map((e) => Math.log10(Math.max(e[series.key] ?? 0, 1e-12)));
@@ -141,6 +152,18 @@ export class ErrorStrip {
     this.setCurrent(this.current ?? NaN);
   }
 
+  /** Lays the plot over the scrubber's tick track (same left edge and width on screen). */
+  align(): void {
+    if (this.element.hidden) return;
+    const ticks = this.track().element.getBoundingClientRect();
+    const own = this.element.getBoundingClientRect();
+    if (ticks.width <= 0 || own.width <= 0) return;
+    this.svg.style.left = `${ticks.left - own.left}px`;
+    this.svg.style.width = `${ticks.width}px`;
+    // The caption keeps to the right of the plot (it wraps rather than covering the last point).
+    this.caption.style.maxWidth = `${Math.max(0, own.right - ticks.right - 20)}px`;
+  }
+
   private positionOf(step: number): number {
     const point = this.svg.querySelector<SVGCircleElement>(`.exr-strip-point[data-step="${step}"]`);
     return Number(point?.getAttribute("cx") ?? NaN);
@@ -150,14 +173,22 @@ export class ErrorStrip {
     const entry = this.entries.find((e) => e.step === this.current);
     // The server decodes every step of both tags on the first request: say so rather than
     // showing an empty result while it works.
-    if (this.element.dataset["state"] === "loading") this.caption.textContent = "computing error over steps…";
-    else if (!entry) this.caption.textContent = this.entries.length ? "" : "no common steps";
-    else if (entry.error) this.caption.textContent = entry.error;
+    if (this.element.dataset["state"] === "loading") this.setCaption("computing error over steps…");
+    else if (!entry) this.setCaption(this.entries.length ? "" : "no common steps");
+    else if (entry.error) this.setCaption(entry.error);
     else {
-      this.caption.textContent = SERIES.filter((s) => entry[s.key] !== undefined)
-        .map((s) => `${s.label} ${formatMean(entry[s.key])}`)
-        .join(" · ");
+      this.setCaption(
+        SERIES.filter((s) => entry[s.key] !== undefined)
+          .map((s) => `${s.label} ${formatMean(entry[s.key])}`)
+          .join(" · "),
+      );
     }
+  }
+
+  /** The caption has the room right of the plot; a longer text is cut there and whole on hover. */
+  private setCaption(text: string): void {
+    this.caption.textContent = text;
+    this.caption.title = text;
   }
 }
 

@@ -116,10 +116,14 @@ export class Panel {
     this.help = buildHelp(SHORTCUTS);
     const stage = h("div", { class: "exr-stage" }, this.status, this.legend.element);
     this.stage = stage;
-    this.errorStrip = new ErrorStrip(options.api, (step) => {
-      this.scrubber.setCurrent(step);
-      this.goToStep(step);
-    });
+    this.errorStrip = new ErrorStrip(
+      options.api,
+      (step) => {
+        this.scrubber.setCurrent(step);
+        this.goToStep(step);
+      },
+      () => this.scrubber.track,
+    );
     const main = h("main", { class: "exr-main" }, toolbar, stage, this.scrubber.element, this.errorStrip.element, this.readout);
     this.element = h("div", { class: "exr-panel" }, style, this.browser.element, main, this.help);
     container.append(this.element);

@@ -57,8 +57,15 @@ export class StepScrubber {
     this.count.textContent = `${this.steps.length} step${this.steps.length === 1 ? "" : "s"}`;
     const span = Math.max(1, last - first);
     this.ticks.replaceChildren(
-      ...this.steps.map((step) => h("span", { class: "exr-step-tick", style: `left:${((step - first) / span) * 100}%` })),
+      ...this.steps.map((step) =>
+        h("span", { class: "exr-step-tick", "data-step": step, style: `left:${((step - first) / span) * 100}%` }),
+      ),
     );
+  }
+
+  /** Where step `first` and step `last` sit on screen: the tick track's box, for plots aligned with it. */
+  get track(): { element: HTMLElement; first: number; last: number } {
+    return { element: this.ticks, first: this.steps[0] ?? 0, last: this.steps[this.steps.length - 1] ?? 0 };
   }
 
   info(step: number): StepInfo | undefined {
