@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { createNodePool, loadCore, loadDecoderApi } from "../tools/decoder_node.mjs";
-import { arrayBufferOf, makeFixtures, planeBytes } from "./fixtures/fixtures.mjs";
+import { arrayBufferOf, assertSameImage, makeFixtures } from "./fixtures/fixtures.mjs";
 
 let api;
 let core;
@@ -24,16 +24,6 @@ async function allIdle(pool, ms = 10_000) {
     if (Date.now() > end) throw new Error(`${pool.busyWorkers} workers still busy after ${ms} ms`);
     await sleep(5);
   }
-}
-
-function assertSameImage(got, expected, label) {
-  assert.equal(got.parts.length, expected.parts.length, label);
-  got.parts.forEach((part, p) => {
-    assert.equal(part.channels.length, expected.parts[p].channels.length, label);
-    part.channels.forEach((c, i) =>
-      assert.ok(planeBytes(c.data).equals(planeBytes(expected.parts[p].channels[i].data)), `${label} part ${p} ${c.name}`),
-    );
-  });
 }
 
 /**

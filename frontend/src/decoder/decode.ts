@@ -305,10 +305,6 @@ export class ExrDecoderPool {
       if (slot?.task) continue;
       const task = this.queue.shift();
       if (!task) break;
-      if (task.job.settled) {
-        i--; // this slot is still free
-        continue;
-      }
       if (!slot) {
         try {
           slot = this.spawn(i);
