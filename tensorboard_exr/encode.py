@@ -285,6 +285,9 @@ def read_exr_source(tag: str, data: bytes | bytearray | memoryview | str | os.Pa
     """Returns the bytes of an existing EXR given as bytes or as a path, unchanged."""
     if isinstance(data, (str, os.PathLike)):
         path = os.fspath(data)
+        # os.path would raise a bare ValueError ("embedded null byte") that names no tag.
+        if ("\0" if isinstance(path, str) else b"\0") in path:
+            raise ValueError(f"tag {tag!r}: cannot read EXR file {path!r}: the path contains a NUL byte")
         try:
             size = os.path.getsize(path)
             if size > MAX_EXR_BYTES:

@@ -13,7 +13,7 @@ import OpenEXR
 import pytest
 from conftest import logged_exrs
 from exr_bomb import bomb_exr
-from hypothesis import event, given, settings
+from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -97,6 +97,7 @@ _OPTIONS = st.fixed_dictionaries(
 
 @settings(max_examples=200, deadline=None)
 @given(data=_DATA, options=_OPTIONS)
+@example(data="\x00", options={})  # a path with a NUL byte: os.path raises ValueError, not OSError
 def test_any_input_logs_an_exact_exr_or_raises_naming_the_tag(data, options) -> None:
     try:
         summary = exr_summary.pb(TAG, data, **options)
