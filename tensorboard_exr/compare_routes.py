@@ -18,6 +18,7 @@ from tensorboard.backend import http_util
 from werkzeug import wrappers
 
 from tensorboard_exr import metrics, request_params, route_errors
+from tensorboard_exr.exr_http import EXR_MIME_TYPE, REVALIDATE_CACHE_CONTROL
 from tensorboard_exr.exr_store import ExrStep, ExrStore, ReadScope
 
 _ERRORS_CACHE_SIZE: Final = 10_000
@@ -100,14 +101,14 @@ class ComparisonRoutes:
         key = (a.sha256_hex, b.sha256_hex, mode)
         etag = '"flip-' + "-".join(key) + '"'
         if response_format == "exr" and request.if_none_match.contains(etag.strip('"')):
-            return http_util.Respond(request, b"", "image/x-exr", code=304, headers=[("ETag", etag)])
+            return http_util.Respond(request, b"", EXR_MIME_TYPE, code=304, headers=[("ETag", etag)])
         result = self._flip(scope, a, b, mode)
         if response_format == "json":
             body = {"mean": result.mean, "mode": mode, "parameters": result.parameters}
             return http_util.Respond(request, body, "application/json")
         headers = [("ETag", etag), ("X-Flip-Mean", repr(result.mean))]
-        response = http_util.Respond(request, result.exr_bytes(), "image/x-exr", headers=headers)
-        response.headers["Cache-Control"] = "private, no-cache"
+        response = http_util.Respond(request, result.exr_bytes(), EXR_MIME_TYPE, headers=headers)
+        response.headers["Cache-Control"] = REVALIDATE_CACHE_CONTROL
         return response
 
     def _flip(self, scope: ReadScope, a: ExrStep, b: ExrStep, mode: str) -> metrics.FlipResult:

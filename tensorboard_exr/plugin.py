@@ -20,14 +20,12 @@ from tensorboard.plugins import base_plugin
 from werkzeug import wrappers
 
 from tensorboard_exr import compare_routes, exr_store, metadata, request_params, route_errors
+from tensorboard_exr.exr_http import EXR_MIME_TYPE, IMMUTABLE_CACHE_CONTROL, REVALIDATE_CACHE_CONTROL
 from tensorboard_exr.static_files import STATIC_DIR, asset_mime_type
 
 STATIC_DIR_VARIABLE: Final = "TENSORBOARD_EXR_STATIC_DIR"
 """Environment variable naming another frontend build folder to serve instead of `static_files.STATIC_DIR`."""
 
-EXR_MIME_TYPE: Final = "image/x-exr"
-IMMUTABLE_CACHE_CONTROL: Final = "private, max-age=31536000, immutable"
-REVALIDATE_CACHE_CONTROL: Final = "private, no-cache"
 
 FRONTEND_NOT_BUILT_JS: Final = """\
 // Served because tensorboard_exr/static/index.js does not exist.
