@@ -48,9 +48,15 @@ class ComparisonRoutes:
         run, tag = request_params.run_and_tag(request)
         ref_run = request.args.get("ref_run", run)
         ref_tag = request_params.required(request, "ref_tag")
-        scope = request_params.read_scope(request)
-        steps_a = {s.step: s for s in self._store.steps(scope, run, tag)}
-        steps_b = {s.step: s for s in self._store.steps(scope, ref_run, ref_tag)}
+        entries = self._error_steps_impl(request_params.read_scope(request), (run, tag), (ref_run, ref_tag))
+        return http_util.Respond(request, entries, "application/json")
+
+    def _error_steps_impl(
+        self, scope: ReadScope, image: tuple[str, str], reference: tuple[str, str]
+    ) -> list[dict[str, Any]]:
+        """The `error_steps` entries of the (run, tag) `image` against `reference` at every common step."""
+        steps_a = {s.step: s for s in self._store.steps(scope, *image)}
+        steps_b = {s.step: s for s in self._store.steps(scope, *reference)}
         entries = []
         for step in sorted(steps_a.keys() & steps_b.keys()):
             entry: dict[str, Any] = {"step": step}
@@ -62,7 +68,7 @@ class ComparisonRoutes:
             except errors.PublicError as e:
                 entry["error"] = route_errors.public_message(e)
             entries.append(entry)
-        return http_util.Respond(request, entries, "application/json")
+        return entries
 
     def _errors(self, scope: ReadScope, a: ExrStep, b: ExrStep) -> dict[str, Any]:
         key = (a.sha256_hex, b.sha256_hex)
