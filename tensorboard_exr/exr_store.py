@@ -68,7 +68,7 @@ class ExrStep:
 
     @property
     def where(self) -> str:
-        """ "run 'r', tag 't', step N": how every message names this step."""
+        """How every message names this step: "run 'r', tag 't', step N"."""
         return f"run {self.run!r}, tag {self.tag!r}, step {self.step}"
 
     def readable_info(self) -> metadata.ExrStepInfo:

@@ -45,9 +45,7 @@ def json_errors(handler: RouteHandler) -> WsgiApp:
             response = error_response(request, e.http_code, public_message(e))
         except Exception:
             logger.exception("EXR plugin: %s failed", request.full_path)
-            response = error_response(
-                request, 500, "internal error in the EXR plugin (see the TensorBoard log)"
-            )
+            response = error_response(request, 500, _INTERNAL_ERROR)
         return response(environ, start_response)
 
     return app
