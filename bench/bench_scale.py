@@ -37,7 +37,7 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
 from tb_server import TensorBoardServer  # noqa: E402
 
-from tensorboard_exr import encode  # noqa: E402
+from tensorboard_exr import encode, image_job  # noqa: E402
 from tensorboard_exr import summary as exr_summary  # noqa: E402
 
 
@@ -124,16 +124,8 @@ def write_logdirs(
             exr_bytes += len(exr)
             for writer in writers.values():
                 # The bench's images are made here, so the writer's check (a full decode) is skipped.
-                job = exr_summary._Job(
-                    f"image{tag_index}",
-                    step,
-                    time.time(),
-                    "",
-                    "",
-                    None,
-                    None,
-                    exr=exr,
-                    info=info,
+                job = image_job.ImageJob(
+                    f"image{tag_index}", step, time.time(), image_job.ImageOptions(), exr=exr, info=info
                 )
                 writer._submit([job])
     for writer in writers.values():

@@ -23,6 +23,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import wrap_file
 
+from ..exr_http import EXR_MIME_TYPE, IMMUTABLE_CACHE_CONTROL, REVALIDATE_CACHE_CONTROL
 from ..static_files import STATIC_DIR, asset_mime_type, is_asset_name
 from .config import ConfigError
 from .page import CONTENT_SECURITY_POLICY, VIEWER_SCRIPT, index_html
@@ -32,10 +33,6 @@ from .tree_json import FILES_PREFIX, snapshot_json
 
 logger = logging.getLogger(__name__)
 
-EXR_MIME_TYPE = "image/x-exr"
-# A file URL carries its version (?v=), so the bytes behind it never change: cache for a year.
-IMMUTABLE = "private, max-age=31536000, immutable"
-REVALIDATE = "private, no-cache"
 _READ_BLOCK = 256 * 1024
 _GZIP_MIN_BYTES = 16 * 1024
 
@@ -152,7 +149,9 @@ class ReviewApp:
             raise HttpError(404, f"{relpath!r} is not one of the files this server lists")
         fd, version = open_served_file(self.source.root, relpath)
         mime_type = EXR_MIME_TYPE if relpath.lower().endswith(".exr") else guess_mime_type(relpath)
-        cache_control = IMMUTABLE if request.args.get("v") == version.token else REVALIDATE
+        # A file URL carries its version (?v=), so the bytes behind it never change.
+        pinned = request.args.get("v") == version.token
+        cache_control = IMMUTABLE_CACHE_CONTROL if pinned else REVALIDATE_CACHE_CONTROL
         return file_response(request, fd, version.token, version.size, mime_type, cache_control)
 
     def asset(self, request: Request, name: str) -> Response:
@@ -162,7 +161,9 @@ class ReviewApp:
             raise HttpError(
                 404, f"nothing at '/{name}' (not a route, nor a file of the viewer build)"
             ) from None
-        response = file_response(request, fd, version.token, version.size, asset_mime_type(name), REVALIDATE)
+        response = file_response(
+            request, fd, version.token, version.size, asset_mime_type(name), REVALIDATE_CACHE_CONTROL
+        )
         if name.endswith(".js"):
             # The worker scripts' own policy (a worker takes the CSP its script is served with).
             response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY

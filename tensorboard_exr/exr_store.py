@@ -1,0 +1,261 @@
+"""One reader of logged EXR steps for every route: tags, step listings, step infos and EXR bytes.
+
+Data is read only through TensorBoard's data provider, so the Python loader, the Rust data server
+(`--load_fast`) and remote logdirs all work; a file-stored EXR is read with TensorBoard's gfile
+from `--logdir`. Each step of an EXR tag is a blob sequence: value 0 a small `ExrStepInfo` (size,
+sha256, image description), value 1 the EXR's bytes (inline storage) or nothing (file storage).
+
+What a client can get wrong raises TensorBoard's own `tensorboard.errors.NotFoundError`, with a
+message naming the run, tag and step; `route_errors.json_errors` answers it as JSON.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import hashlib
+import logging
+import threading
+import time
+from typing import Final
+
+from tensorboard import context as tb_context
+from tensorboard import errors
+from tensorboard.compat import tf  # lazy: TensorFlow's gfile if installed, else TensorBoard's stub
+from tensorboard.data import provider
+
+from tensorboard_exr import metadata
+
+logger = logging.getLogger(__name__)
+
+# read_blob_sequences returns at most this many steps per tag; the loaders' own reservoirs
+# (`--samples_per_plugin`) decide how many exist. 0 would mean "none" at read time.
+_READ_ALL: Final = 10**9
+_STEP_INFO_CACHE_SIZE: Final = 100_000
+# How long a run/tag's step listing answers single-step lookups (TensorBoard reloads every 5 s by default).
+_LISTING_CACHE_SECONDS: Final = 2.0
+
+
+@dataclasses.dataclass(frozen=True)
+class ReadScope:
+    """What every data provider call needs: the request's context and its experiment."""
+
+    context: tb_context.RequestContext
+    experiment_id: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ExrTag:
+    """One EXR tag of a run: TensorBoard's description of the series and its parsed plugin data."""
+
+    series: provider.BlobSequenceTimeSeries
+    plugin_data: metadata.ExrPluginData
+
+
+@dataclasses.dataclass(frozen=True)
+class ExrStep:
+    """One kept step of a run/tag and its `ExrStepInfo` (None, and `problem` says why, if unreadable)."""
+
+    run: str
+    tag: str
+    datum: provider.BlobSequenceDatum
+    info: metadata.ExrStepInfo | None
+    problem: str = ""
+
+    @property
+    def step(self) -> int:
+        return self.datum.step
+
+    @property
+    def where(self) -> str:
+        """How every message names this step: "run 'r', tag 't', step N"."""
+        return f"run {self.run!r}, tag {self.tag!r}, step {self.step}"
+
+    def readable_info(self) -> metadata.ExrStepInfo:
+        """The step info; raises `NotFoundError` naming the step and the problem if there is none."""
+        if self.info is None:
+            raise errors.NotFoundError(f"{self.where}: {self.problem}")
+        return self.info
+
+    @property
+    def sha256_hex(self) -> str:
+        """The SHA-256 of the step's EXR in hex (raises like `readable_info`)."""
+        return self.readable_info().sha256.hex()
+
+
+class ExrStore:
+    """Reads EXR steps through a data provider, with a short-lived listing cache and an info cache."""
+
+    def __init__(self, data_provider: provider.DataProvider, logdir: str) -> None:
+        """`logdir` is TensorBoard's `--logdir` ("" under `--logdir_spec`), the root of stored files."""
+        self._data_provider = data_provider
+        self._logdir = logdir
+        self._step_info_cache: collections.OrderedDict[tuple, metadata.ExrStepInfo | str] = (
+            collections.OrderedDict()
+        )
+        self._listing_cache: dict[tuple, tuple[float, dict[int, provider.BlobSequenceDatum]]] = {}
+        self._cache_lock = threading.Lock()
+
+    def tags(self, scope: ReadScope) -> dict[str, dict[str, ExrTag]]:
+        """Every run's EXR tags; a tag whose plugin data cannot be parsed is left out (and logged)."""
+        listing = self._data_provider.list_blob_sequences(
+            scope.context, experiment_id=scope.experiment_id, plugin_name=metadata.PLUGIN_NAME
+        )
+        result: dict[str, dict[str, ExrTag]] = {}
+        for run, tags in listing.items():
+            for tag, series in tags.items():
+                try:
+                    plugin_data = metadata.parse_plugin_data(series.plugin_content)
+                except ValueError as e:
+                    logger.warning("EXR plugin: run %r, tag %r skipped: %s", run, tag, e)
+                    continue
+                result.setdefault(run, {})[tag] = ExrTag(series, plugin_data)
+        return result
+
+    def steps(self, scope: ReadScope, run: str, tag: str) -> list[ExrStep]:
+        """Every kept step of run/tag, sorted by step; raises `NotFoundError` for an unknown run or tag."""
+        return [self._with_info(scope, run, tag, datum) for datum in self._read_listing(scope, run, tag)]
+
+    def step(self, scope: ReadScope, run: str, tag: str, step: int) -> ExrStep:
+        """The step whose EXR `exr_bytes` can read; raises `NotFoundError` saying why it cannot.
+
+        Looked up in a listing at most `_LISTING_CACHE_SECONDS` old if it has the step: under the
+        Rust data server each read costs ~40 ms, so a scrubbing panel fetching many steps in a
+        row would otherwise pay it twice per image.
+        """
+        key = (scope.experiment_id, run, tag)
+        with self._cache_lock:
+            cached = self._listing_cache.get(key)
+        datum = None
+        if cached is not None and time.monotonic() - cached[0] < _LISTING_CACHE_SECONDS:
+            datum = cached[1].get(step)
+        if datum is None:
+            datum = next((d for d in self._read_listing(scope, run, tag) if d.step == step), None)
+        if datum is None:
+            raise errors.NotFoundError(
+                f"run {run!r}, tag {tag!r} has no step {step} (it may not be kept: see --samples_per_plugin)"
+            )
+        found = self._with_info(scope, run, tag, datum)
+        _servable_info(found)
+        return found
+
+    def exr_bytes(self, scope: ReadScope, step: ExrStep) -> bytes:
+        """The step's EXR exactly as logged, from the event (inline) or its stored file."""
+        info = _servable_info(step)
+        if info.storage == metadata.STORAGE_FILE:
+            return self._read_stored_file(step.run, info, step.where)
+        return self._data_provider.read_blob(scope.context, blob_key=step.datum.values[1].blob_key)
+
+    def _read_stored_file(self, run: str, info: metadata.ExrStepInfo, where: str) -> bytes:
+        """The EXR of a step with file storage, from `<logdir>/<run>/plugins/exr/<sha256>.exr`.
+
+        The data provider only carries the event; the file is read with TensorBoard's gfile, which
+        knows the same local and remote file systems as the loaders.
+        """
+        expected = metadata.stored_file_path(info.sha256)
+        if info.path != expected:  # never follow a path from the event file anywhere else
+            raise errors.NotFoundError(
+                f"{where}: invalid stored file path {info.path!r} (expected {expected!r})"
+            )
+        if not self._logdir:
+            raise errors.NotFoundError(f"{where}: file storage needs --logdir (not --logdir_spec)")
+        run_parts = [] if run == "." else run.split("/")
+        if any(part in ("", ".", "..") for part in run_parts):
+            raise errors.NotFoundError(f"{where}: run name {run!r} is not a directory below the logdir")
+        path = "/".join([self._logdir.rstrip("/"), *run_parts, expected])
+        try:
+            with tf.io.gfile.GFile(path, "rb") as f:
+                data = f.read()
+        except Exception as e:  # gfile raises NotFoundError / OSError depending on the backend
+            raise errors.NotFoundError(
+                f"{where}: the stored EXR file {expected} cannot be read: {e}"
+            ) from None
+        if len(data) != info.size:
+            raise errors.NotFoundError(
+                f"{where}: the stored EXR file {expected} is {len(data)} bytes, expected {info.size}"
+            )
+        # The events' records are CRC-checked by the loaders; a file gets the same guarantee from
+        # its name: bytes that do not hash to it (a partial copy, a damaged disk) are never served.
+        if hashlib.sha256(data).digest() != info.sha256:
+            raise errors.NotFoundError(f"{where}: the stored EXR file {expected} does not match its SHA-256")
+        return data
+
+    def _read_listing(self, scope: ReadScope, run: str, tag: str) -> list[provider.BlobSequenceDatum]:
+        """Reads run/tag's kept steps from the data provider and refreshes the listing cache."""
+        sequences = self._data_provider.read_blob_sequences(
+            scope.context,
+            experiment_id=scope.experiment_id,
+            plugin_name=metadata.PLUGIN_NAME,
+            downsample=_READ_ALL,
+            run_tag_filter=provider.RunTagFilter(runs=[run], tags=[tag]),
+        )
+        if tag not in sequences.get(run, {}):
+            self._raise_unknown(scope, run, tag)
+        data = list(sequences[run][tag])
+        with self._cache_lock:
+            self._listing_cache[(scope.experiment_id, run, tag)] = (
+                time.monotonic(),
+                {datum.step: datum for datum in data},
+            )
+        return data
+
+    def _raise_unknown(self, scope: ReadScope, run: str, tag: str) -> None:
+        # Filtered reads drop a run without the tag: ask once more to say which one is unknown.
+        runs = self._data_provider.list_blob_sequences(
+            scope.context,
+            experiment_id=scope.experiment_id,
+            plugin_name=metadata.PLUGIN_NAME,
+            run_tag_filter=provider.RunTagFilter(runs=[run]),
+        )
+        if run not in runs:
+            raise errors.NotFoundError(f"no EXR data for run {run!r}")
+        raise errors.NotFoundError(f"no EXR tag {tag!r} in run {run!r}")
+
+    def _with_info(self, scope: ReadScope, run: str, tag: str, datum: provider.BlobSequenceDatum) -> ExrStep:
+        info = self._step_info(scope, run, tag, datum)
+        if isinstance(info, str):
+            return ExrStep(run, tag, datum, None, info)
+        return ExrStep(run, tag, datum, info)
+
+    def _step_info(
+        self, scope: ReadScope, run: str, tag: str, datum: provider.BlobSequenceDatum
+    ) -> metadata.ExrStepInfo | str:
+        """The step's `ExrStepInfo`, or a string saying why there is none.
+
+        Cached per (run, tag, step, wall_time): a rewritten step (a restarted run) has another
+        wall time, so it is never answered from the cache.
+        """
+        key = (scope.experiment_id, run, tag, datum.step, datum.wall_time)
+        with self._cache_lock:
+            if key in self._step_info_cache:
+                self._step_info_cache.move_to_end(key)
+                return self._step_info_cache[key]
+        if not datum.values:
+            return "the step holds no values"
+        info: metadata.ExrStepInfo | str
+        try:
+            blob = self._data_provider.read_blob(scope.context, blob_key=datum.values[0].blob_key)
+            info = metadata.parse_step_info(blob)
+        except errors.NotFoundError as e:
+            return f"not available any more ({e})"  # evicted by a reload: don't cache
+        except ValueError as e:
+            info = str(e)
+        except Exception as e:  # a tensor of another dtype or rank: the loaders' read_blob fails
+            info = f"the step's tensor is not an EXR blob sequence ({type(e).__name__}: {e})"
+        with self._cache_lock:
+            self._step_info_cache[key] = info
+            if len(self._step_info_cache) > _STEP_INFO_CACHE_SIZE:
+                self._step_info_cache.popitem(last=False)
+        return info
+
+
+def _servable_info(step: ExrStep) -> metadata.ExrStepInfo:
+    """The step's info if its EXR can be read at all, else `NotFoundError` saying why not."""
+    info = step.readable_info()
+    if info.storage == metadata.STORAGE_INLINE and len(step.datum.values) < 2:
+        raise errors.NotFoundError(f"{step.where}: the event holds no EXR bytes")
+    if info.storage not in (metadata.STORAGE_INLINE, metadata.STORAGE_FILE):
+        raise errors.NotFoundError(
+            f"{step.where}: storage kind {info.storage} is not supported by this version"
+        )
+    return info
