@@ -333,7 +333,7 @@ export class Viewer {
       this.emit("error", this.message.textContent ?? "");
     }
     if (!drawn) this.renderer.clear(theme.background);
-    this.labels = drawOverlay(this.overlay, this.overlayContent());
+    this.labels = drawOverlay(this.overlay, this.overlayContent(theme));
     this.frame += 1;
     this.writeAttributes(drawn);
     this.emit("render", { frame: this.frame, drawMs: performance.now() - started });
@@ -349,23 +349,23 @@ export class Viewer {
     return wipeSplit(this.scene, this.viewState, this.canvas.width);
   }
 
-  private readoutSource(): ReadoutSource {
+  private readoutSource(theme: Theme = this.theme()): ReadoutSource {
     return {
       scene: this.scene,
       state: this.viewState,
       transform: this.transform(),
       split: this.wipeSplit(),
-      theme: this.theme(),
+      theme,
       renderer: this.renderer,
     };
   }
 
-  private overlayContent(): OverlayContent | null {
+  private overlayContent(theme: Theme): OverlayContent | null {
     const state = this.viewState;
     const slot = displayedSlot(this.scene, state);
     const layer = activeLayerOf(this.scene, state);
     if (!slot || !layer) return null;
-    const source = this.readoutSource();
+    const source = this.readoutSource(theme);
     return {
       transform: source.transform,
       state,
