@@ -263,6 +263,23 @@ def test_ssim_map_is_computed_once_per_image_pair_and_readouts_never_upload(view
     assert viewer.evaluate(stats)["metricPasses"] == 2  # a new pair, a new map
 
 
+def test_readouts_made_right_after_a_state_change_measure_the_new_state(viewer: Page) -> None:
+    g = gradient()
+    show(viewer, spec([plane(c, g[c]) for c in "RGB"] + [plane("depth.Z", g["R"] * 4.0, "float")]))
+    got = viewer.evaluate(
+        """() => {
+          const v = window.__exrTest.viewer;
+          const measured = () => v.statistics()?.channels.map((c) => [c.channel, c.max]);
+          const inState = [];
+          const off = v.on('state', () => inState.push(measured()));
+          v.setState({ layer: 'depth.Z' });  // no frame drawn yet: its plane is not on the GPU
+          off();
+          return { inState, after: measured(), readings: v.inspect(255, 255).readings.length };
+        }"""
+    )
+    assert got == {"inState": [[["depth.Z", 4.0]]], "after": [["depth.Z", 4.0]], "readings": 1}
+
+
 def test_exposure_changes_never_reupload(viewer: Page) -> None:
     show(viewer, gradient_image())
     before = viewer.evaluate("window.__exrTest.viewer.stats()")

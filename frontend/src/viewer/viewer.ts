@@ -186,15 +186,16 @@ export class Viewer {
     if (!(next.gamma > 0.01)) next.gamma = 0.01;
     if (!TONEMAPS.some((t) => t.id === next.tonemap)) throw new Error(`unknown tonemap "${next.tonemap}"`);
     this.viewState = next;
-    this.emit("state", this.state);
+    // Scheduled before listeners run, so a read-back they make draws (and uploads) the new state.
     this.invalidate();
+    this.emit("state", this.state);
   }
 
   /** Fits the image (data window and display window) into the canvas. */
   fit(): void {
     this.fitNow();
-    this.emit("state", this.state);
     this.invalidate();
+    this.emit("state", this.state);
   }
 
   /** One image pixel per device pixel, about the canvas centre. */
