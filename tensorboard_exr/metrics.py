@@ -17,23 +17,35 @@ from typing import Any, Final
 
 import numpy as np
 
-# Epsilons: tev's 0.01 on B (RAE, RSE); JERI's 1e-2 on |B| (MAPE), 1e-4 (MRSE), 2e-2 (SMAPE).
-_PER_PIXEL: Final[dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]]] = {
-    "signed": lambda a, b: a - b,
-    "l1": lambda a, b: np.abs(a - b),
-    "l2": lambda a, b: (a - b) ** 2,
-    "rae": lambda a, b: np.abs(a - b) / (b + 0.01),
-    "mape": lambda a, b: np.abs(a - b) / (np.abs(b) + 0.01),
-    "rse": lambda a, b: (a - b) ** 2 / (b * b + 0.01),
-    "mrse": lambda a, b: (a - b) ** 2 / (b * b + 1e-4),
-    "smape": lambda a, b: 2.0 * np.abs(a - b) / (np.abs(a) + np.abs(b) + 0.02),
+DEFAULT_EPSILONS: Final[dict[str, float]] = {
+    "rae": 0.01,  # tev's, on B
+    "mape": 0.01,  # JERI's, on |B|
+    "rse": 0.01,  # tev's
+    "mrse": 1e-4,  # JERI's
+    "smape": 0.02,  # JERI's
+}
+"""The ε of each metric whose formula has one: the `epsilon` of METRICS in pipeline.ts."""
+
+_PER_PIXEL: Final[dict[str, Callable[[np.ndarray, np.ndarray, float], np.ndarray]]] = {
+    "signed": lambda a, b, e: a - b,
+    "l1": lambda a, b, e: np.abs(a - b),
+    "l2": lambda a, b, e: (a - b) ** 2,
+    "rae": lambda a, b, e: np.abs(a - b) / (b + e),
+    "mape": lambda a, b, e: np.abs(a - b) / (np.abs(b) + e),
+    "rse": lambda a, b, e: (a - b) ** 2 / (b * b + e),
+    "mrse": lambda a, b, e: (a - b) ** 2 / (b * b + e),
+    "smape": lambda a, b, e: 2.0 * np.abs(a - b) / (np.abs(a) + np.abs(b) + e),
 }
 
 PER_PIXEL_METRICS: Final = tuple(_PER_PIXEL)
-"""Metrics computed channel by channel from the two pixels alone (the shader's METRIC 1–8)."""
+"""Metrics computed channel by channel from the two pixels alone: the "per-pixel" rows of METRICS
+in `frontend/src/render/pipeline.ts`, whose shader formulas are `applyMetric` in view.frag.glsl."""
 
 METRICS: Final = (*PER_PIXEL_METRICS, "ssim")
-"""Every metric the viewer shows, with the ids of `frontend/src/render/pipeline.ts`."""
+"""Every metric this module computes, by the ids of `frontend/src/render/pipeline.ts`."""
+
+FLIP_METRICS: Final[dict[str, str]] = {"flip-ldr": "ldr", "flip-hdr": "hdr"}
+"""The viewer's FLIP metric ids (computed by the server) and the `flip` mode of each."""
 
 LUMA_WEIGHTS: Final = (0.2126, 0.7152, 0.0722)
 """Rec. 709 weights, applied to sRGB-encoded values for SSIM's luma."""
@@ -42,14 +54,15 @@ SSIM_WINDOW_RADIUS: Final = 3
 SSIM_C1: Final = (0.01 * 1.0) ** 2
 SSIM_C2: Final = (0.03 * 1.0) ** 2
 
-RELATIVE_EPSILON: Final = 0.01
-"""The epsilon of relMSE, the same as tev's RSE: (A-B)^2 / (B^2 + 0.01)."""
+RELATIVE_EPSILON: Final = DEFAULT_EPSILONS["rse"]
+"""The ε of relMSE, which is the mean of RSE: (A-B)^2 / (B^2 + ε)."""
 
 
-def per_pixel(metric: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def per_pixel(metric: str, a: np.ndarray, b: np.ndarray, epsilon: float | None = None) -> np.ndarray:
     """The error map `metric` of A against B, per pixel and channel (same shape as A).
 
-    `metric` is one of `METRICS`; "ssim" returns 1 - SSIM per pixel with shape (H, W).
+    `metric` is one of `METRICS`; "ssim" returns 1 - SSIM per pixel with shape (H, W). `epsilon`
+    replaces the metric's ε (default: `DEFAULT_EPSILONS`, 0 for formulas without one).
     """
     a64 = np.asarray(a, np.float64)
     b64 = np.asarray(b, np.float64)
@@ -61,8 +74,9 @@ def per_pixel(metric: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         formula = _PER_PIXEL[metric]
     except KeyError:
         raise ValueError(f"unknown metric {metric!r}; known: {', '.join(METRICS)}") from None
+    e = DEFAULT_EPSILONS.get(metric, 0.0) if epsilon is None else epsilon
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return formula(a64, b64)
+        return formula(a64, b64, e)
 
 
 def srgb_encode(linear: np.ndarray) -> np.ndarray:
@@ -109,8 +123,8 @@ def one_minus_ssim(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def mean_errors(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
     """Image-level errors of A against B over every pixel and colour channel.
 
-    `mse` = mean((A-B)^2); `relmse` = mean((A-B)^2 / (B^2 + 0.01)). Non-finite terms are left
-    out and counted in `nonfinite`, so one NaN pixel does not hide the rest.
+    `mse` = mean((A-B)^2); `relmse` = mean((A-B)^2 / (B^2 + RELATIVE_EPSILON)). Non-finite terms
+    are left out and counted in `nonfinite`, so one NaN pixel does not hide the rest.
     """
     a64 = np.asarray(a, np.float64)
     b64 = np.asarray(b, np.float64)

@@ -32,6 +32,13 @@ def test_per_pixel_formulas(metric: str, want: list[float]) -> None:
     assert metrics.per_pixel(metric, A, B)[0, 0] == pytest.approx(want, rel=1e-12)
 
 
+def test_an_epsilon_replaces_the_default_one() -> None:
+    rse = metrics.per_pixel("rse", A, B, epsilon=0.5)[0, 0]
+    assert rse == pytest.approx([0.25 / 0.75, 1.0 / 0.75, 9.0 / 1.5])
+    smape = metrics.per_pixel("smape", A, B, epsilon=0.0)[0, 0]
+    assert smape == pytest.approx([1.0 / 1.5, 2.0 / 1.0, 6.0 / 3.0])
+
+
 def test_unknown_metric_and_shape_mismatch_are_named() -> None:
     with pytest.raises(ValueError, match="unknown metric 'l3'"):
         metrics.per_pixel("l3", A, B)

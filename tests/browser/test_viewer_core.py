@@ -239,6 +239,47 @@ def test_error_metrics_against_reference(viewer: Page) -> None:
     assert_close(read_image_pixels(viewer, [(7, 7)])[0], displayed((0.25,)), where="reference shown")
 
 
+def test_ssim_map_is_computed_once_per_image_pair_and_readouts_never_upload(viewer: Page) -> None:
+    g = gradient()
+    stats = "window.__exrTest.viewer.stats()"
+    show(viewer, gradient_image())
+    viewer.evaluate("s => window.__exrTest.reference(s)", spec([plane(c, g[c] * 0.5) for c in "RGB"]))
+    viewer.evaluate("window.__exrTest.viewer.setState({metric: 'ssim'})")
+    viewer.evaluate("window.__exrTest.viewer.readPixel(1, 1)")
+    first = viewer.evaluate(stats)
+    assert (first["metricPasses"], first["uploads"]) == (1, 6)
+    for e in (-1, 0, 1):
+        viewer.evaluate(
+            "e => window.__exrTest.viewer.setState({exposure: e, tonemap: e ? 'falsecolour' : 'srgb'})", e
+        )
+        viewer.evaluate("window.__exrTest.viewer.readPixel(1, 1)")
+        info = viewer.evaluate("window.__exrTest.viewer.inspect(100, 100)")
+        assert info["metric"] == "ssim" and len(info["metricValue"]) == 3
+        assert viewer.evaluate("window.__exrTest.viewer.statistics().source") == "ssim"
+    after = viewer.evaluate(stats)
+    assert (after["metricPasses"], after["uploads"]) == (1, 6)
+    viewer.evaluate("s => window.__exrTest.reference(s)", spec([plane(c, g[c] * 0.25) for c in "RGB"]))
+    viewer.evaluate("window.__exrTest.viewer.readPixel(1, 1)")
+    assert viewer.evaluate(stats)["metricPasses"] == 2  # a new pair, a new map
+
+
+def test_readouts_made_right_after_a_state_change_measure_the_new_state(viewer: Page) -> None:
+    g = gradient()
+    show(viewer, spec([plane(c, g[c]) for c in "RGB"] + [plane("depth.Z", g["R"] * 4.0, "float")]))
+    got = viewer.evaluate(
+        """() => {
+          const v = window.__exrTest.viewer;
+          const measured = () => v.statistics()?.channels.map((c) => [c.channel, c.max]);
+          const inState = [];
+          const off = v.on('state', () => inState.push(measured()));
+          v.setState({ layer: 'depth.Z' });  // no frame drawn yet: its plane is not on the GPU
+          off();
+          return { inState, after: measured(), readings: v.inspect(255, 255).readings.length };
+        }"""
+    )
+    assert got == {"inState": [[["depth.Z", 4.0]]], "after": [["depth.Z", 4.0]], "readings": 1}
+
+
 def test_exposure_changes_never_reupload(viewer: Page) -> None:
     show(viewer, gradient_image())
     before = viewer.evaluate("window.__exrTest.viewer.stats()")

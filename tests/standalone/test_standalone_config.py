@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
 
 from tensorboard_exr.standalone.config import ConfigError, load_config
-from tensorboard_exr.standalone.tree import JERI_METRICS, METRIC_IDS, Group, ImageLeaf, LossMapLeaf
-
-REPO = Path(__file__).resolve().parents[2]
+from tensorboard_exr.standalone.tree import JERI_METRICS, Group, ImageLeaf, LossMapLeaf
 
 # The shape of JERI's own example viewer data (build_web/examples/example_viewer.html), as JSON.
 JERI_EXAMPLE = {
@@ -84,15 +81,6 @@ def test_our_metric_ids_are_accepted_in_any_case(tmp_path: Path) -> None:
     config = {"title": "t", "lossMap": {"function": "Rae", "imageA": "a.exr", "imageB": "b.exr"}}
     (leaf,) = load_config(write_config(tmp_path, config), tmp_path).tree.children
     assert isinstance(leaf, LossMapLeaf) and leaf.metric == "rae"
-
-
-def test_metric_ids_match_the_viewer_shader_list() -> None:
-    source = (REPO / "frontend" / "src" / "render" / "pipeline.ts").read_text()
-    block = source[source.index("export const METRICS") :]
-    block = block[: block.index("] as const")]
-    shader_metrics = set(re.findall(r'id: "(\w+)"', block)) - {"none"}
-    assert set(METRIC_IDS) == shader_metrics
-    assert set(JERI_METRICS.values()) <= shader_metrics
 
 
 def test_paths_are_relative_to_the_config_and_normalised(tmp_path: Path) -> None:

@@ -1,54 +1,83 @@
-// The lists of tonemaps and error metrics, declared once: the shader's integer constants
-// (view.frag.glsl), the UI's selectors and the documented API are all built from these.
+// The lists of tonemaps and error metrics, declared once: the shader's #define names and codes
+// (shader_defines.ts), the UI's selectors and the documented API are all built from these. A code
+// is a row's position, so adding a row renumbers nothing anyone wrote: the shader uses names only
+// (docs/extending.md).
 
 export const TONEMAPS = [
-  { id: "srgb", code: 0, label: "sRGB" },
-  { id: "gamma", code: 1, label: "Gamma" },
-  { id: "falsecolour", code: 2, label: "False colour" },
-  { id: "posneg", code: 3, label: "+/−" },
+  { id: "srgb", label: "sRGB" },
+  { id: "gamma", label: "Gamma" },
+  { id: "falsecolour", label: "False colour" },
+  { id: "posneg", label: "+/−" },
 ] as const;
 export type Tonemap = (typeof TONEMAPS)[number]["id"];
 
 /**
- * Per-pixel error metrics between the current image A and the reference B, evaluated before
- * exposure and tonemap so error maps stay in HDR. Epsilons follow the viewer each one comes from.
- * docs/metrics.md documents every formula; tensorboard_exr/metrics.py is the Python reference.
+ * Where a metric's value comes from: "per-pixel" from the two pixels alone (view.frag.glsl's
+ * `applyMetric`); "map" from a neighbourhood pass into a texture (ssim.frag.glsl); "external" from
+ * an error map computed elsewhere (the server's FLIP, `Viewer.setMetricImage`); "none" is no metric.
  */
-export const METRICS = [
-  { id: "none", code: 0, label: "None", formula: "A" },
-  { id: "signed", code: 1, label: "Signed error", formula: "A − B" },
-  { id: "l1", code: 2, label: "L1", formula: "|A − B|" },
-  { id: "l2", code: 3, label: "L2", formula: "(A − B)²" },
-  { id: "rae", code: 4, label: "RAE (tev)", formula: "|A − B| / (B + 0.01)" },
-  { id: "mape", code: 5, label: "MAPE (JERI)", formula: "|A − B| / (|B| + 0.01)" },
-  { id: "rse", code: 6, label: "RSE (tev)", formula: "(A − B)² / (B² + 0.01)" },
-  { id: "mrse", code: 7, label: "MRSE (JERI)", formula: "(A − B)² / (B² + 1e-4)" },
-  { id: "smape", code: 8, label: "SMAPE (JERI)", formula: "2|A − B| / (|A| + |B| + 0.02)" },
-  { id: "ssim", code: 9, label: "1 − SSIM", formula: "1 − SSIM(Y′A, Y′B), 7×7 window on sRGB luma" },
-  // Computed by the server with NVIDIA's reference code and handed over as an image (setMetricImage).
-  { id: "flip-ldr", code: 10, label: "FLIP LDR", formula: "LDR-FLIP of the sRGB views (flip-evaluator)" },
-  { id: "flip-hdr", code: 10, label: "FLIP HDR", formula: "HDR-FLIP of the linear values (flip-evaluator)" },
-] as const;
-export type Metric = (typeof METRICS)[number]["id"];
+export type MetricKind = "none" | "per-pixel" | "map" | "external";
 
-/** The metric computed by a separate GPU pass (ssim.frag.glsl) into a map the view shader reads. */
-export const MAP_METRIC_CODE = 9;
+/**
+ * Error metrics between the current image A and the reference B, evaluated before exposure and
+ * tonemap so error maps stay in HDR. `epsilon` is the ε of the formula (the shader's
+ * `uMetricEpsilon`), the value of the viewer the metric comes from. docs/metrics.md documents every
+ * formula; tensorboard_exr/metrics.py is the Python reference and names the same ids and epsilons.
+ */
+const METRIC_ROWS = [
+  { id: "none", kind: "none", label: "None", formula: "A" },
+  { id: "signed", kind: "per-pixel", label: "Signed error", formula: "A − B" },
+  { id: "l1", kind: "per-pixel", label: "L1", formula: "|A − B|" },
+  { id: "l2", kind: "per-pixel", label: "L2", formula: "(A − B)²" },
+  { id: "rae", kind: "per-pixel", epsilon: 0.01, label: "RAE (tev)", formula: "|A − B| / (B + ε)" },
+  { id: "mape", kind: "per-pixel", epsilon: 0.01, label: "MAPE (JERI)", formula: "|A − B| / (|B| + ε)" },
+  { id: "rse", kind: "per-pixel", epsilon: 0.01, label: "RSE (tev)", formula: "(A − B)² / (B² + ε)" },
+  { id: "mrse", kind: "per-pixel", epsilon: 1e-4, label: "MRSE (JERI)", formula: "(A − B)² / (B² + ε)" },
+  { id: "smape", kind: "per-pixel", epsilon: 0.02, label: "SMAPE (JERI)", formula: "2|A − B| / (|A| + |B| + ε)" },
+  { id: "ssim", kind: "map", label: "1 − SSIM", formula: "1 − SSIM(Y′A, Y′B), 7×7 window on sRGB luma" },
+  // Computed by the server with NVIDIA's reference code and handed over as an image.
+  { id: "flip-ldr", kind: "external", label: "FLIP LDR", formula: "LDR-FLIP of the sRGB views (flip-evaluator)" },
+  { id: "flip-hdr", kind: "external", label: "FLIP HDR", formula: "HDR-FLIP of the linear values (flip-evaluator)" },
+] as const satisfies readonly MetricRow[];
+export type Metric = (typeof METRIC_ROWS)[number]["id"];
 
-/** Metrics whose map comes from outside the shader (Viewer.setMetricImage). */
-export const EXTERNAL_METRIC_CODE = 10;
+interface MetricRow {
+  id: string;
+  kind: MetricKind;
+  label: string;
+  /** The formula, with `ε` standing for `epsilon`. */
+  formula: string;
+  epsilon?: number;
+}
 
-/** SSIM's constants (docs/metrics.md); ssim.frag.glsl and tensorboard_exr/metrics.py use the same. */
+export interface MetricInfo {
+  id: Metric;
+  kind: MetricKind;
+  label: string;
+  /** The formula as text, its ε written out (tooltips). */
+  formula: string;
+  /** The formula's ε (0 for formulas without one). */
+  epsilon: number;
+}
+
+export const METRICS: readonly MetricInfo[] = METRIC_ROWS.map((row) => {
+  const epsilon = "epsilon" in row ? row.epsilon : 0;
+  const formula = "epsilon" in row ? row.formula.replace("ε", epsilonText(epsilon)) : row.formula;
+  return { id: row.id, kind: row.kind, label: row.label, formula, epsilon };
+});
+
+function epsilonText(epsilon: number): string {
+  return epsilon < 1e-3 ? epsilon.toExponential() : String(epsilon);
+}
+
+export function metricInfo(id: Metric): MetricInfo {
+  return METRICS.find((m) => m.id === id) ?? METRICS[0]!;
+}
+
+/** SSIM's window radius (docs/metrics.md); ssim.frag.glsl and tensorboard_exr/metrics.py use the same. */
 export const SSIM_WINDOW_RADIUS = 3;
 
-export function tonemapCode(id: Tonemap): number {
-  return TONEMAPS.find((t) => t.id === id)?.code ?? 0;
-}
-
-export function metricCode(id: Metric): number {
-  return METRICS.find((m) => m.id === id)?.code ?? 0;
-}
-
-/** Markers drawn for non-finite values (RGB 0–255); listed in the help overlay and the docs. */
+/** Marker colours (RGB 0–255) for non-finite values: the shader's are generated from these. */
 export const NON_FINITE_MARKERS = {
   nan: [255, 0, 255],
   posInf: [0, 255, 0],

@@ -1,5 +1,5 @@
 // 1 − SSIM of images A and B, one value per texel of A's data window, written to an R32F map that
-// view.frag.glsl (METRIC 9) then shows like any other error map. Definitions (docs/metrics.md,
+// view.frag.glsl (METRIC_IS_MAP) then shows like any other error map. Definitions (docs/metrics.md,
 // tensorboard_exr/metrics.py is the Python reference):
 //   Y' = dot((0.2126, 0.7152, 0.0722), srgb(clamp(rgb, 0, 1)))   (NaN counts as 0)
 //   7x7 uniform window (radius WINDOW_RADIUS), edge pixels replicated at the borders,
@@ -51,31 +51,19 @@ float luma(vec3 c) {
 #endif
 }
 
-vec3 texelA(ivec2 t) {
-  float c0 = texelFetch(uA0, t, 0).r;
-  vec3 v = vec3(c0);
-#if COLOUR_CHANNELS >= 2
-  v = vec3(c0, texelFetch(uA1, t, 0).r, 0.0);
+// The colour of planes s0..s2 at texel t (a grey image: its one plane).
+#if COLOUR_CHANNELS == 1
+#define TEXEL(s0, s1, s2, t) vec3(texelFetch(s0, t, 0).r)
+#elif COLOUR_CHANNELS == 2
+#define TEXEL(s0, s1, s2, t) vec3(texelFetch(s0, t, 0).r, texelFetch(s1, t, 0).r, 0.0)
+#else
+#define TEXEL(s0, s1, s2, t) vec3(texelFetch(s0, t, 0).r, texelFetch(s1, t, 0).r, texelFetch(s2, t, 0).r)
 #endif
-#if COLOUR_CHANNELS == 3
-  v.b = texelFetch(uA2, t, 0).r;
-#endif
-  return v;
-}
+
+vec3 texelA(ivec2 t) { return TEXEL(uA0, uA1, uA2, t); }
 
 // B is read at the same EXR pixel as A (its own data window may be offset).
-vec3 texelB(ivec2 tA) {
-  ivec2 t = clamp(tA + uWindowA.xy - uWindowB.xy, ivec2(0), uWindowB.zw - 1);
-  float c0 = texelFetch(uB0, t, 0).r;
-  vec3 v = vec3(c0);
-#if COLOUR_CHANNELS >= 2
-  v = vec3(c0, texelFetch(uB1, t, 0).r, 0.0);
-#endif
-#if COLOUR_CHANNELS == 3
-  v.b = texelFetch(uB2, t, 0).r;
-#endif
-  return v;
-}
+vec3 texelB(ivec2 tA) { return TEXEL(uB0, uB1, uB2, clamp(tA + uWindowA.xy - uWindowB.xy, ivec2(0), uWindowB.zw - 1)); }
 
 void main() {
   ivec2 t = ivec2(floor(gl_FragCoord.xy));

@@ -3,35 +3,20 @@
 // Discrete choices are compile-time constants that renderer.ts injects as #defines (one compiled
 // variant per combination, cached): software GPUs such as SwiftShader execute every side of a
 // uniform-dependent branch, which made the uniform-driven version ~10x slower there.
-// The numeric codes mirror pipeline.ts; keep them in sync.
+// Injected (render/shader_defines.ts): the names of every code, generated from pipeline.ts's tables
+// (METRIC_NONE, METRIC_RSE, ..., TONEMAP_SRGB, ..., NAN_MARKER, ...), then one variant's switches:
+//   TONEMAP, METRIC          one of those names
+//   METRIC_IS_PER_PIXEL      1: METRIC is computed here from A and B (applyMetric)
+//   METRIC_IS_MAP            1: METRIC comes from its own pass (uMetricMap, ssim.frag.glsl)
+//   COLOUR_CHANNELS          1 grey, 2 two-channel (R,G), 3 RGB-like
+//   HAS_ALPHA, SHOW_NON_FINITE, GRID
+//   LINEAR_MIN               bilinear sampling when zoomed out
+//   RAW_OUTPUT               1: write the value before exposure/tonemap (float read-backs)
+// Names that are not defined fail to compile (GLSL ES has no implicit 0 in #if): nothing is
+// hand-numbered here.
 precision highp float;
 precision highp int;
 precision highp sampler2D;
-
-#ifndef TONEMAP
-#define TONEMAP 0           // 0 sRGB, 1 gamma, 2 false colour, 3 positive/negative
-#endif
-#ifndef METRIC
-#define METRIC 0            // 0 none (no reference bound), 1..8 as in pipeline.ts METRICS
-#endif
-#ifndef COLOUR_CHANNELS
-#define COLOUR_CHANNELS 3   // 1 grey, 2 two-channel (R,G), 3 RGB-like
-#endif
-#ifndef HAS_ALPHA
-#define HAS_ALPHA 0
-#endif
-#ifndef LINEAR_MIN
-#define LINEAR_MIN 0        // bilinear sampling when zoomed out
-#endif
-#ifndef SHOW_NON_FINITE
-#define SHOW_NON_FINITE 1
-#endif
-#ifndef GRID
-#define GRID 0
-#endif
-#ifndef RAW_OUTPUT
-#define RAW_OUTPUT 0        // 1: write the value before exposure/tonemap (float readout probes)
-#endif
 
 // Up to four planes per image: three colour channels and alpha.
 uniform sampler2D uA0;
@@ -43,15 +28,18 @@ uniform sampler2D uB1;
 uniform sampler2D uB2;
 uniform sampler2D uB3;
 uniform sampler2D uColormap;    // 256x1 RGBA8, already display-encoded
-uniform sampler2D uMetricMap;   // METRIC 9: per-pixel metric of A's data window from its own pass
+uniform sampler2D uMetricMap;   // METRIC_IS_MAP: the metric over A's data window, from its own pass
 
 uniform float uExposure;
 uniform float uOffset;
 uniform float uGamma;
-uniform vec2 uCanvasSize;       // device pixels
-uniform vec2 uScreenOffset;     // canvas position of this viewport's corner (non-zero for 1x1 probes)
-uniform float uZoom;            // device pixels per image pixel
-uniform vec2 uPan;              // image coordinate (EXR pixel space) at the canvas centre
+uniform float uMetricEpsilon;   // the ε of the metric's formula (pipeline.ts METRICS)
+// The view transform (render/view_transform.ts): image point p of viewport pixel position s is
+// (s - uViewportSize / 2) / uViewScale + uViewCentre.
+uniform vec2 uViewportSize;     // device pixels drawn (the canvas, or a 1x1 probe)
+uniform vec2 uViewportOrigin;   // canvas position of the viewport's top-left corner
+uniform vec2 uViewScale;        // device pixels per image pixel, along x and y
+uniform vec2 uViewCentre;       // image coordinate (EXR pixel space) at the viewport's centre
 uniform ivec4 uWindowA;         // data window of A: xMin, yMin, width, height
 uniform ivec4 uWindowB;
 uniform vec3 uBackground;
@@ -59,10 +47,6 @@ uniform vec3 uCheckerDark;
 uniform vec3 uCheckerLight;
 
 out vec4 outColour;
-
-const vec3 NAN_MARKER = vec3(1.0, 0.0, 1.0);
-const vec3 POS_INF_MARKER = vec3(0.0, 1.0, 0.0);
-const vec3 NEG_INF_MARKER = vec3(0.0, 0.0, 1.0);
 
 // Bit tests instead of isnan/isinf: those builtins may be folded away by optimising compilers.
 bool isNan(float x) { return (floatBitsToUint(x) & 0x7fffffffu) > 0x7f800000u; }
@@ -73,72 +57,72 @@ bool isNan(float x) { return (floatBitsToUint(x) & 0x7fffffffu) > 0x7f800000u; }
 #define SAMPLE(plane, texel, uv) texelFetch(plane, texel, 0).r
 #endif
 
-// (colour, alpha) of an image at image coordinate p; inside is false outside its data window.
-// Two copies (A and B) because GLSL has no sampler parameters worth trusting on every driver.
+// The planes a layer has, read at one texel (the others are never sampled).
+#if COLOUR_CHANNELS == 1
+#define COLOUR(s0, s1, s2, texel, uv) vec3(SAMPLE(s0, texel, uv))
+#elif COLOUR_CHANNELS == 2
+#define COLOUR(s0, s1, s2, texel, uv) vec3(SAMPLE(s0, texel, uv), SAMPLE(s1, texel, uv), 0.0)
+#else
+#define COLOUR(s0, s1, s2, texel, uv) vec3(SAMPLE(s0, texel, uv), SAMPLE(s1, texel, uv), SAMPLE(s2, texel, uv))
+#endif
+#if HAS_ALPHA
+#define ALPHA(s3, texel, uv) SAMPLE(s3, texel, uv)
+#else
+#define ALPHA(s3, texel, uv) 1.0
+#endif
+
+// Where image point p falls in a data window (xMin, yMin, width, height): its texel and texture
+// coordinate, and whether it is inside.
+bool locate(vec2 p, ivec4 window, out ivec2 texel, out vec2 uv) {
+  texel = ivec2(floor(p)) - window.xy;
+  uv = (p - vec2(window.xy)) / vec2(window.zw);
+  return all(greaterThanEqual(texel, ivec2(0))) && all(lessThan(texel, window.zw));
+}
+
+// (colour, alpha) of image A (B) at image point p, vec4(0) outside its data window. The samplers
+// are named in the macros rather than passed: no sampler parameters, which not every driver trusts.
 vec4 fetchA(vec2 p, out bool inside) {
-  ivec2 texel = ivec2(floor(p)) - uWindowA.xy;
-  inside = all(greaterThanEqual(texel, ivec2(0))) && all(lessThan(texel, uWindowA.zw));
+  ivec2 texel;
+  vec2 uv;
+  inside = locate(p, uWindowA, texel, uv);
   if (!inside) return vec4(0.0);
-  vec2 uv = (p - vec2(uWindowA.xy)) / vec2(uWindowA.zw);
-  float c0 = SAMPLE(uA0, texel, uv);
-  vec4 v = vec4(c0, c0, c0, 1.0);
-#if COLOUR_CHANNELS >= 2
-  v.g = SAMPLE(uA1, texel, uv);
-  v.b = 0.0;
-#endif
-#if COLOUR_CHANNELS == 3
-  v.b = SAMPLE(uA2, texel, uv);
-#endif
-#if HAS_ALPHA
-  v.a = SAMPLE(uA3, texel, uv);
-#endif
-  return v;
+  return vec4(COLOUR(uA0, uA1, uA2, texel, uv), ALPHA(uA3, texel, uv));
 }
 
-#if METRIC != 0 && METRIC != 9
+#if METRIC_IS_PER_PIXEL
 vec4 fetchB(vec2 p) {
-  ivec2 texel = ivec2(floor(p)) - uWindowB.xy;
-  bool inside = all(greaterThanEqual(texel, ivec2(0))) && all(lessThan(texel, uWindowB.zw));
-  if (!inside) return vec4(0.0);
-  vec2 uv = (p - vec2(uWindowB.xy)) / vec2(uWindowB.zw);
-  float c0 = SAMPLE(uB0, texel, uv);
-  vec4 v = vec4(c0, c0, c0, 1.0);
-#if COLOUR_CHANNELS >= 2
-  v.g = SAMPLE(uB1, texel, uv);
-  v.b = 0.0;
-#endif
-#if COLOUR_CHANNELS == 3
-  v.b = SAMPLE(uB2, texel, uv);
-#endif
-#if HAS_ALPHA
-  v.a = SAMPLE(uB3, texel, uv);
-#endif
-  return v;
+  ivec2 texel;
+  vec2 uv;
+  if (!locate(p, uWindowB, texel, uv)) return vec4(0.0);
+  return vec4(COLOUR(uB0, uB1, uB2, texel, uv), ALPHA(uB3, texel, uv));
 }
-#endif
 
+// The per-pixel metrics of pipeline.ts METRICS, per colour channel (docs/metrics.md); e is the
+// metric's ε. A new per-pixel metric is one row there and one branch here (docs/extending.md).
 vec3 applyMetric(vec3 a, vec3 b) {
   vec3 d = a - b;
-#if METRIC == 1
-  return d;                                          // signed error A - B
-#elif METRIC == 2
-  return abs(d);                                     // L1
-#elif METRIC == 3
-  return d * d;                                      // L2
-#elif METRIC == 4
-  return abs(d) / (b + 0.01);                        // tev RAE
-#elif METRIC == 5
-  return abs(d) / (abs(b) + 0.01);                   // JERI MAPE
-#elif METRIC == 6
-  return d * d / (b * b + 0.01);                     // tev RSE
-#elif METRIC == 7
-  return d * d / (b * b + 1e-4);                     // JERI MRSE
-#elif METRIC == 8
-  return 2.0 * abs(d) / (abs(a) + abs(b) + 0.02);    // JERI SMAPE
+  float e = uMetricEpsilon;
+#if METRIC == METRIC_SIGNED
+  return d;
+#elif METRIC == METRIC_L1
+  return abs(d);
+#elif METRIC == METRIC_L2
+  return d * d;
+#elif METRIC == METRIC_RAE
+  return abs(d) / (b + e);                        // tev: B, not |B|
+#elif METRIC == METRIC_MAPE
+  return abs(d) / (abs(b) + e);
+#elif METRIC == METRIC_RSE
+  return d * d / (b * b + e);
+#elif METRIC == METRIC_MRSE
+  return d * d / (b * b + e);
+#elif METRIC == METRIC_SMAPE
+  return 2.0 * abs(d) / (abs(a) + abs(b) + e);
 #else
-  return a;
+#error applyMetric has no formula for this per-pixel METRIC of pipeline.ts
 #endif
 }
+#endif
 
 vec3 applyExposureAndOffset(vec3 c) { return c * exp2(uExposure) + uOffset; }
 
@@ -161,20 +145,22 @@ float meanOf(vec3 c) {
 }
 
 vec3 applyTonemap(vec3 c) {
-#if TONEMAP == 1
+#if TONEMAP == TONEMAP_SRGB
+  return linearToSrgb(c);
+#elif TONEMAP == TONEMAP_GAMMA
   vec3 x = clamp(c, 0.0, 1.0);
   return vec3(x.r > 0.0 ? pow(x.r, 1.0 / uGamma) : 0.0,
               x.g > 0.0 ? pow(x.g, 1.0 / uGamma) : 0.0,
               x.b > 0.0 ? pow(x.b, 1.0 / uGamma) : 0.0);
-#elif TONEMAP == 2
+#elif TONEMAP == TONEMAP_FALSECOLOUR
   // tev's log scale: 1/32 keeps log2 finite at zero and puts 10 stops around 1.0.
   float t = clamp(log2(max(meanOf(c), 0.0) + 0.03125) / 10.0 + 0.5, 0.0, 1.0);
   return texture(uColormap, vec2((t * 255.0 + 0.5) / 256.0, 0.5)).rgb;
-#elif TONEMAP == 3
+#elif TONEMAP == TONEMAP_POSNEG
   // tev's positive/negative view: red = mean of the negative parts, green = of the positive ones.
   return linearToSrgb(vec3(-2.0 * meanOf(min(c, 0.0)), 2.0 * meanOf(max(c, 0.0)), 0.0));
 #else
-  return linearToSrgb(c);
+#error applyTonemap has no branch for this TONEMAP of pipeline.ts
 #endif
 }
 
@@ -184,8 +170,8 @@ vec3 checkerboard(vec2 screen) {
 }
 
 void main() {
-  vec2 screen = vec2(gl_FragCoord.x, uCanvasSize.y - gl_FragCoord.y) + uScreenOffset;
-  vec2 p = (screen - uScreenOffset - 0.5 * uCanvasSize) / uZoom + uPan;
+  vec2 screen = vec2(gl_FragCoord.x, uViewportSize.y - gl_FragCoord.y);
+  vec2 p = (screen - 0.5 * uViewportSize) / uViewScale + uViewCentre;
   bool inside;
   vec4 a = fetchA(p, inside);
   if (!inside) {
@@ -194,12 +180,12 @@ void main() {
   }
   vec3 value = a.rgb;
   float alpha = a.a;
-#if METRIC == 9
-  // 1 - SSIM: a neighbourhood metric, computed once per image pair by ssim.frag.glsl.
+#if METRIC_IS_MAP
+  // A neighbourhood metric (1 - SSIM), computed once per image pair by its own pass.
   ivec2 mapTexel = ivec2(floor(p)) - uWindowA.xy;
   value = vec3(SAMPLE(uMetricMap, mapTexel, (p - vec2(uWindowA.xy)) / vec2(uWindowA.zw)));
   alpha = 1.0;
-#elif METRIC != 0
+#elif METRIC_IS_PER_PIXEL
   vec4 b = fetchB(p);
   value = applyMetric(a.rgb, b.rgb);
   alpha = 0.5 * (a.a + b.a);
@@ -229,12 +215,12 @@ void main() {
     alpha = alphaNan ? 1.0 : alpha;
     colour = applyTonemap(applyExposureAndOffset(value));
 #if HAS_ALPHA
-    colour = colour + (1.0 - clamp(alpha, 0.0, 1.0)) * checkerboard(screen);
+    colour = colour + (1.0 - clamp(alpha, 0.0, 1.0)) * checkerboard(screen + uViewportOrigin);
 #endif
   }
 
 #if GRID
-  vec2 f = fract(p) * uZoom;
+  vec2 f = fract(p) * uViewScale;
   if (f.x < 1.0 || f.y < 1.0) colour = mix(colour, vec3(0.5), 0.3);
 #endif
   outColour = vec4(clamp(colour, 0.0, 1.0), 1.0);

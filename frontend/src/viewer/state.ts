@@ -1,5 +1,6 @@
 // The view state a Viewer renders, and the steps its keyboard shortcuts take.
 
+import type { ExrPart } from "../decoder/types.js";
 import type { Metric, Tonemap } from "../render/pipeline.js";
 import type { PixelRect } from "./statistics.js";
 
@@ -65,3 +66,22 @@ export const MAX_ZOOM = 512;
 export const GRID_MIN_ZOOM = 16;
 /** Zoom from which each pixel shows its values as text. */
 export const VALUES_MIN_ZOOM = 64;
+
+/** Rounds to 6 decimals, so repeated steps of 0.1 stay 0.3 and not 0.30000000000000004. */
+export function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
+/** The zoom and pan that fit a part's data window and display window into a canvas. */
+export function fitView(part: ExrPart, canvas: { width: number; height: number }): Pick<ViewState, "zoom" | "panX" | "panY"> {
+  const d = part.dataWindow;
+  const w = part.displayWindow;
+  const x0 = Math.min(d.xMin, w.xMin);
+  const y0 = Math.min(d.yMin, w.yMin);
+  const x1 = Math.max(d.xMax, w.xMax) + 1;
+  const y1 = Math.max(d.yMax, w.yMax) + 1;
+  const fitZoom = Math.min(canvas.width / (x1 - x0), canvas.height / (y1 - y0));
+  // Snap to powers of two when magnifying so pixels stay equal-sized and values land on pixels.
+  const zoom = fitZoom >= 1 ? 2 ** Math.floor(Math.log2(fitZoom)) : fitZoom;
+  return { zoom, panX: (x0 + x1) / 2, panY: (y0 + y1) / 2 };
+}

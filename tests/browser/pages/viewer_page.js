@@ -62,8 +62,5 @@ window.__exrTest = {
       return viewer.readPixel(p.x, p.y);
     });
   },
-  glError() {
-    return viewer.readPixel(0, 0) && 0;
-  },
 };
 document.body.dataset.ready = "1";

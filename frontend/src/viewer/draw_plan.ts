@@ -1,0 +1,143 @@
+// What a frame shows, computed from the images and the view state without side effects: which
+// planes, which metric, which side of a wipe. Uploading the planes and drawing them are the
+// renderer's explicit steps (Viewer.drawNow); read-backs reuse the same plans.
+
+import type { ExrImage } from "../decoder/types.js";
+import { metricInfo } from "../render/pipeline.js";
+import type { CanvasBand, DrawParams, PlaneSet } from "../render/renderer.js";
+import { groupLayers, type Layer } from "./layers.js";
+import { GRID_MIN_ZOOM, type ViewState } from "./state.js";
+
+/** A decoded image with its layers. */
+export interface ImageSlot {
+  image: ExrImage;
+  layers: Layer[];
+}
+
+export function slotOf(image: ExrImage | null): ImageSlot | null {
+  return image ? { image, layers: groupLayers(image) } : null;
+}
+
+/** The images a viewer holds. */
+export interface Scene {
+  current: ImageSlot | null;
+  /** Image B of the metrics, and what display: "reference" shows. */
+  reference: ImageSlot | null;
+  /** An error map computed elsewhere (FLIP from the server), shown for the external metrics. */
+  metricImage: ImageSlot | null;
+}
+
+/** Colours of the page's theme that a draw uses. */
+export interface Theme {
+  background: [number, number, number];
+  checkerDark: [number, number, number];
+  checkerLight: [number, number, number];
+}
+
+/** Which side of the wipe line a canvas point is on; null without a wipe. */
+export type WipeSide = "a" | "b" | null;
+
+/** The layer drawn: state.layer, or the current image's first. */
+export function activeLayerOf(scene: Scene, state: ViewState): Layer | null {
+  const layers = scene.current?.layers ?? [];
+  return layers.find((l) => l.name === state.layer) ?? layers[0] ?? null;
+}
+
+/** The image a view displays: the reference while display is "reference", else the current one. */
+export function displayedSlot(scene: Scene, view: ViewState): ImageSlot | null {
+  return view.display === "reference" && scene.reference ? scene.reference : scene.current;
+}
+
+/** Canvas x (device px) of the wipe line, or null when there is no wipe to draw. */
+export function wipeSplit(scene: Scene, state: ViewState, canvasWidth: number): number | null {
+  if (state.wipe === null || !scene.reference || !scene.current) return null;
+  return Math.round(Math.min(1, Math.max(0, state.wipe)) * canvasWidth);
+}
+
+export function wipeSideAt(split: number | null, x: number): WipeSide {
+  if (split === null) return null;
+  return x < split ? "a" : "b";
+}
+
+/**
+ * What one side of the wipe shows: A is the current image as it is; B is the error map when a
+ * metric is chosen, otherwise the reference image. Without a wipe, the view state itself.
+ */
+export function sideView(state: ViewState, side: WipeSide): ViewState {
+  if (side === "a") return { ...state, metric: "none", display: "current" };
+  if (side === "b") return state.metric !== "none" ? { ...state, display: "current" } : { ...state, display: "reference" };
+  return state;
+}
+
+/** Whether a view shows the error map handed over by setMetricImage (FLIP). */
+export function showsExternalMap(scene: Scene, view: ViewState): boolean {
+  return (
+    metricInfo(view.metric).kind === "external" &&
+    view.display === "current" &&
+    scene.metricImage !== null &&
+    scene.reference !== null
+  );
+}
+
+/** Whether drawing `params` shows an error map (whose values are the metric's, not the image's). */
+export function showsErrorMap(scene: Scene, view: ViewState, params: DrawParams): boolean {
+  return params.metric !== "none" || showsExternalMap(scene, view);
+}
+
+/** Planes of the named layer in an image; null if the image lacks it. */
+export function planesOf(slot: ImageSlot, layerName: string): PlaneSet | null {
+  const layer = slot.layers.find((l) => l.name === layerName);
+  if (!layer) return null;
+  const part = slot.image.parts[layer.partIndex]!;
+  return {
+    colour: layer.colour,
+    alpha: layer.alpha,
+    window: { x: part.dataWindow.xMin, y: part.dataWindow.yMin, width: part.width, height: part.height },
+  };
+}
+
+/** Everything the renderer needs to draw `view`, or null when there is nothing to draw. */
+export function drawParams(scene: Scene, view: ViewState, theme: Theme): DrawParams | null {
+  const layer = activeLayerOf(scene, view);
+  const slot = displayedSlot(scene, view);
+  if (!layer || !slot || !scene.current) return null;
+  const base = {
+    exposure: view.exposure,
+    offset: view.offset,
+    gamma: view.gamma,
+    tonemap: view.tonemap,
+    showNonFinite: view.showNonFinite,
+    grid: view.grid && view.zoom >= GRID_MIN_ZOOM,
+    ...theme,
+  };
+  const mapLayer = scene.metricImage?.layers[0];
+  if (showsExternalMap(scene, view) && mapLayer) {
+    const a = planesOf(scene.metricImage!, mapLayer.name)!;
+    return { ...base, a, b: null, metric: "none", metricEpsilon: 0 };
+  }
+  const a = planesOf(slot, layer.name) ?? planesOf(scene.current, layer.name)!;
+  const kind = metricInfo(view.metric).kind;
+  const compares = (kind === "per-pixel" || kind === "map") && view.display === "current" && scene.reference !== null;
+  const b = compares ? planesOf(scene.reference!, layer.name) : null;
+  const metric = b ? view.metric : "none";
+  return { ...base, a, b, metric, metricEpsilon: metricInfo(metric).epsilon };
+}
+
+/** One draw of a frame: the whole canvas, or one side of the wipe line. */
+export interface FramePart {
+  params: DrawParams;
+  band?: CanvasBand;
+}
+
+/** The draws of a frame (empty when there is nothing to draw). */
+export function planFrame(scene: Scene, state: ViewState, theme: Theme, canvasWidth: number): FramePart[] {
+  const split = wipeSplit(scene, state, canvasWidth);
+  const params = drawParams(scene, sideView(state, split === null ? null : "a"), theme);
+  if (!params) return [];
+  const wiped = split === null ? null : drawParams(scene, sideView(state, "b"), theme);
+  if (!wiped || split === null) return [{ params }];
+  return [
+    { params, band: { x: 0, width: split } },
+    { params: wiped, band: { x: split, width: canvasWidth - split } },
+  ];
+}

@@ -1,0 +1,164 @@
+// Reading values back: the hover readout of one canvas pixel (exact decoded values, the displayed
+// colour and the error value the GPU computed), the statistics of a rectangle, and the texts drawn
+// inside pixels at high zoom. Read-backs draw the plans of the last frame again into offscreen
+// targets; they never upload (Viewer flushes a pending frame first, and the frame uploads).
+
+import type { ExrChannel } from "../decoder/types.js";
+import type { Metric } from "../render/pipeline.js";
+import type { Renderer } from "../render/renderer.js";
+import type { Point, ViewTransform } from "../render/view_transform.js";
+import {
+  activeLayerOf,
+  displayedSlot,
+  drawParams,
+  type ImageSlot,
+  type Scene,
+  showsErrorMap,
+  showsExternalMap,
+  sideView,
+  type Theme,
+  type WipeSide,
+  wipeSideAt,
+} from "./draw_plan.js";
+import { channelValue, formatValue, type Layer, layerChannels } from "./layers.js";
+import type { ViewState } from "./state.js";
+import { computeStatistics, type ImageStatistics, type PixelRect } from "./statistics.js";
+
+export interface ChannelReading {
+  channel: string;
+  pixelType: ExrChannel["pixelType"];
+  value: number;
+  /** Shortest text that reads back as exactly this value of the channel's type. */
+  text: string;
+}
+
+export interface HoverInfo {
+  /** EXR pixel coordinates (display-window space). */
+  x: number;
+  y: number;
+  /** False when the pixel is outside the data window (then there are no readings). */
+  inside: boolean;
+  layer: string;
+  readings: ChannelReading[];
+  /** The displayed sRGB value, 0–255, as the shader produced it. */
+  displayed: [number, number, number];
+  /** Exact values of the reference image B at the pixel (empty without a reference). */
+  referenceReadings: ChannelReading[];
+  /** The metric shown at this pixel ("none" when the pixel shows an image, not an error map). */
+  metric: Metric;
+  /** The error map's value per colour channel at the pixel, as the GPU computed it (before exposure). */
+  metricValue: number[] | null;
+  /** Which side of the wipe the pixel is on (null without a wipe). */
+  wipeSide: WipeSide;
+}
+
+/** The in-pixel texts of one image pixel, or null where nothing is shown. */
+export type PixelTexts = (x: number, y: number) => string[] | null;
+
+/** What a read-back needs: the images, the view, and the renderer that drew them. */
+export interface ReadoutSource {
+  scene: Scene;
+  state: ViewState;
+  transform: ViewTransform;
+  /** Canvas x of the wipe line, or null. */
+  split: number | null;
+  theme: Theme;
+  renderer: Renderer;
+}
+
+/** The readout of canvas pixel (x, y) (device px). */
+export function inspectPixel(source: ReadoutSource, x: number, y: number): HoverInfo | null {
+  const { scene, renderer, transform } = source;
+  const layer = activeLayerOf(scene, source.state);
+  const side = wipeSideAt(source.split, x);
+  const view = sideView(source.state, side);
+  const slot = displayedSlot(scene, view);
+  if (!layer || !slot) return null;
+  const point = transform.imagePixelAt(x, y);
+  const readings = readingsAt(slot, layer.name, point);
+  const params = drawParams(scene, view, source.theme);
+  const drawn = params !== null && renderer.holds(params);
+  const rgba = drawn ? renderer.probe(params, transform, x, y) : [0, 0, 0, 0];
+  const comparing = params !== null && showsErrorMap(scene, view, params);
+  let metricValue: number[] | null = null;
+  if (comparing && drawn && readings) {
+    metricValue = renderer.probe(params, transform, x, y, true).slice(0, Math.min(3, params.a.colour.length));
+  }
+  return {
+    x: point.x,
+    y: point.y,
+    inside: readings !== null,
+    layer: layer.name,
+    readings: readings ?? [],
+    displayed: [rgba[0]!, rgba[1]!, rgba[2]!],
+    referenceReadings: slot === scene.current ? (readingsAt(scene.reference, layer.name, point) ?? []) : [],
+    metric: comparing ? view.metric : "none",
+    metricValue,
+    wipeSide: side,
+  };
+}
+
+/**
+ * Statistics of what the state shows (the image's colour channels, or the error map) over
+ * `region` (null: the whole data window), from values read back before exposure.
+ */
+export function measure(source: ReadoutSource, region: PixelRect | null): ImageStatistics | null {
+  const { scene, state, renderer } = source;
+  const params = drawParams(scene, state, source.theme);
+  const layer = activeLayerOf(scene, state);
+  if (!params || !layer || !renderer.holds(params)) return null;
+  const rect = clipToWindow(params.a.window, region);
+  if (!rect) return null;
+  const values = renderer.readValues(params, rect);
+  const names = showsExternalMap(scene, state) ? ["FLIP"] : layer.colour.slice(0, 3).map((c) => c.name);
+  return computeStatistics(values, names, rect, showsErrorMap(scene, state, params) ? state.metric : "image");
+}
+
+/**
+ * The texts of the in-pixel values a view shows over `rect` (image pixels): the decoded values
+ * of the displayed image, or, for an error map, the metric's values (read back from the GPU
+ * once, before exposure, as the readout's).
+ */
+export function pixelTexts(source: ReadoutSource, view: ViewState, layer: Layer, rect: PixelRect): PixelTexts | null {
+  const { scene, renderer } = source;
+  const params = drawParams(scene, view, source.theme);
+  if (!params) return null;
+  if (!showsErrorMap(scene, view, params)) {
+    const slot = displayedSlot(scene, view);
+    return (x, y) => readingsAt(slot, layer.name, { x, y })?.map((r) => r.text) ?? null;
+  }
+  const area = clipToWindow(params.a.window, rect);
+  if (!area || !renderer.holds(params)) return null;
+  const values = renderer.readValues(params, area);
+  const components = showsExternalMap(scene, view) ? 1 : Math.min(3, params.a.colour.length);
+  return (x, y) => {
+    if (x < area.x || y < area.y || x >= area.x + area.width || y >= area.y + area.height) return null;
+    // readPixels returns the bottom row first.
+    const at = ((area.height - 1 - (y - area.y)) * area.width + (x - area.x)) * 4;
+    return Array.from({ length: components }, (_, c) => formatValue(values[at + c]!, "float"));
+  };
+}
+
+/** Exact decoded values of a layer of `slot` at an image pixel; null outside its data window. */
+function readingsAt(slot: ImageSlot | null, layerName: string, point: Point): ChannelReading[] | null {
+  const layer = slot?.layers.find((l) => l.name === layerName);
+  if (!slot || !layer) return null;
+  const part = slot.image.parts[layer.partIndex]!;
+  const tx = point.x - part.dataWindow.xMin;
+  const ty = point.y - part.dataWindow.yMin;
+  if (tx < 0 || ty < 0 || tx >= part.width || ty >= part.height) return null;
+  return layerChannels(layer).map((channel) => {
+    const value = channelValue(channel, ty * part.width + tx);
+    return { channel: channel.name, pixelType: channel.pixelType, value, text: formatValue(value, channel.pixelType) };
+  });
+}
+
+/** The part of `rect` (null: all) inside a data window, or null when they do not meet. */
+function clipToWindow(window: PixelRect, rect: PixelRect | null): PixelRect | null {
+  const r = rect ?? window;
+  const x0 = Math.max(window.x, r.x);
+  const y0 = Math.max(window.y, r.y);
+  const x1 = Math.min(window.x + window.width, r.x + r.width);
+  const y1 = Math.min(window.y + window.height, r.y + r.height);
+  return x1 > x0 && y1 > y0 ? { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } : null;
+}
