@@ -30,16 +30,20 @@
 
 /* ---- half <-> float, as F16C's vcvtph2ps / vcvtps2ph (round to nearest even) do it ------------ */
 
-/* Four halves (low 16 bits of each lane) to floats. Exact; a NaN comes out quiet, as F16C makes it. */
+/*
+ * Four halves (low 16 bits of each lane) to floats, exactly. F16C also makes a signalling NaN
+ * quiet; here it stays signalling, because every value this gives goes straight into a
+ * multiplication in the inverse DCT, which quiets it to the very bits F16C gives (x86 sets the
+ * quiet bit and keeps sign and payload; V8 multiplies with mulps). Quieting here made the
+ * un-zig-zag a fifth slower.
+ */
 static inline v128_t
 dwaw_half_to_float4 (v128_t h)
 {
     v128_t sign   = wasm_i32x4_shl (wasm_v128_and (h, wasm_i32x4_splat (0x8000)), 16);
     v128_t e      = wasm_i32x4_shl (wasm_v128_and (h, wasm_i32x4_splat (0x7fff)), 13);
     v128_t normal = wasm_i32x4_add (e, wasm_i32x4_splat (0x38000000));
-    v128_t nan    = wasm_v128_and (
-        wasm_i32x4_gt (e, wasm_i32x4_splat (0x0f800000)), wasm_i32x4_splat (0x00400000));
-    v128_t infnan = wasm_v128_or (wasm_v128_or (e, wasm_i32x4_splat (0x7f800000)), nan);
+    v128_t infnan = wasm_v128_or (e, wasm_i32x4_splat (0x7f800000));
     /* denormal (and zero): the mantissa times 2^-24 is exact in float */
     v128_t den = wasm_f32x4_mul (
         wasm_f32x4_convert_i32x4 (wasm_v128_and (h, wasm_i32x4_splat (0x3ff))),
@@ -122,14 +126,17 @@ fromHalfZigZag_wasm (uint16_t* src, float* dst)
 #define DWAW_ADD wasm_f32x4_add
 #define DWAW_SUB wasm_f32x4_sub
 #define DWAW_LANE(v, i) wasm_i32x4_shuffle ((v), (v), (i), (i), (i), (i))
+/* Keeps clang from interleaving the rows' work (and V8 from spilling the lot): each row's
+ * results go to memory before the next row's values are loaded. */
+#define DWAW_BARRIER() __asm__ __volatile__ ("" ::: "memory")
 
 /*
  * One row of the block through the 1-D inverse DCT (IDCT_AVX_MMULT_ROWS and
  * IDCT_AVX_EO_TO_ROW_HALVES): even = (x0 M1c0 + x2 M1c1) + (x4 M1c2 + x6 M1c3), odd likewise
  * with x1, x3, x5, x7 and M2; the row becomes [even + odd | reversed (even - odd)].
  */
-static inline void
-dwaw_idct_row (const float* row, v128_t* front, v128_t* back)
+static inline __attribute__ ((always_inline)) void
+dwaw_idct_row (float* row)
 {
     const v128_t m1c0 = wasm_f32x4_make (DWAW_A, DWAW_A, DWAW_A, DWAW_A);
     const v128_t m1c1 = wasm_f32x4_make (DWAW_C, DWAW_F, -DWAW_F, -DWAW_C);
@@ -150,8 +157,9 @@ dwaw_idct_row (const float* row, v128_t* front, v128_t* back)
         DWAW_ADD (DWAW_MUL (m2c0, DWAW_LANE (lo, 1)), DWAW_MUL (m2c1, DWAW_LANE (lo, 3))),
         DWAW_ADD (DWAW_MUL (m2c2, DWAW_LANE (hi, 1)), DWAW_MUL (m2c3, DWAW_LANE (hi, 3))));
     v128_t diff = DWAW_SUB (even, odd);
-    *front      = DWAW_ADD (even, odd);
-    *back       = wasm_i32x4_shuffle (diff, diff, 3, 2, 1, 0);
+    wasm_v128_store (row, DWAW_ADD (even, odd));
+    wasm_v128_store (row + 4, wasm_i32x4_shuffle (diff, diff, 3, 2, 1, 0));
+    DWAW_BARRIER ();
 }
 
 /*
@@ -159,9 +167,12 @@ dwaw_idct_row (const float* row, v128_t* front, v128_t* back)
  * columns of row k, and only rows below `rows` are used (the ROWk() statements of the AVX code
  * run when k < rows). Comments name the AVX registers the values live in.
  */
-static inline void
-dwaw_idct_columns (v128_t* r, int rows, float* out, int stride)
+static inline __attribute__ ((always_inline)) void
+dwaw_idct_columns (float* data, int rows)
 {
+    v128_t r[8];
+    for (int k = 0; k < rows; ++k)
+        r[k] = wasm_v128_load (data + 8 * k);
     const v128_t a = wasm_f32x4_splat (DWAW_A), b = wasm_f32x4_splat (DWAW_B);
     const v128_t c = wasm_f32x4_splat (DWAW_C), d = wasm_f32x4_splat (DWAW_D);
     const v128_t e = wasm_f32x4_splat (DWAW_E), f = wasm_f32x4_splat (DWAW_F);
@@ -231,25 +242,25 @@ dwaw_idct_columns (v128_t* r, int rows, float* out, int stride)
     if (rows > 2) e1 = DWAW_ADD (s1, s7);
     if (rows > 2) e2 = DWAW_SUB (s1, s7);
 
-    wasm_v128_store (out + 0 * stride, DWAW_ADD (e0, o0));
-    wasm_v128_store (out + 1 * stride, DWAW_ADD (e1, o1));
-    wasm_v128_store (out + 2 * stride, DWAW_ADD (e2, o2));
-    wasm_v128_store (out + 3 * stride, DWAW_ADD (e3, o3));
-    wasm_v128_store (out + 4 * stride, DWAW_SUB (e3, o3));
-    wasm_v128_store (out + 5 * stride, DWAW_SUB (e2, o2));
-    wasm_v128_store (out + 6 * stride, DWAW_SUB (e1, o1));
-    wasm_v128_store (out + 7 * stride, DWAW_SUB (e0, o0));
+    wasm_v128_store (data + 0 * 8, DWAW_ADD (e0, o0));
+    wasm_v128_store (data + 1 * 8, DWAW_ADD (e1, o1));
+    wasm_v128_store (data + 2 * 8, DWAW_ADD (e2, o2));
+    wasm_v128_store (data + 3 * 8, DWAW_ADD (e3, o3));
+    wasm_v128_store (data + 4 * 8, DWAW_SUB (e3, o3));
+    wasm_v128_store (data + 5 * 8, DWAW_SUB (e2, o2));
+    wasm_v128_store (data + 6 * 8, DWAW_SUB (e1, o1));
+    wasm_v128_store (data + 7 * 8, DWAW_SUB (e0, o0));
+    DWAW_BARRIER ();
 }
 
 /* The block's first `rows` rows may be non-zero (2..8): dctInverse8x8_avx_{8 - rows}. */
-static inline void
+static inline __attribute__ ((always_inline)) void
 dwaw_idct (float* data, int rows)
 {
-    v128_t left[8], right[8];
     for (int k = 0; k < rows; ++k)
-        dwaw_idct_row (data + 8 * k, &left[k], &right[k]);
-    dwaw_idct_columns (left, rows, data, 8);
-    dwaw_idct_columns (right, rows, data + 4, 8);
+        dwaw_idct_row (data + 8 * k);
+    dwaw_idct_columns (data, rows);
+    dwaw_idct_columns (data + 4, rows);
 }
 
 static void dctInverse8x8_wasm_0 (float* data) { dwaw_idct (data, 8); }
@@ -264,11 +275,10 @@ static void dctInverse8x8_wasm_6 (float* data) { dwaw_idct (data, 2); }
 static void
 dctInverse8x8_wasm_7 (float* data)
 {
-    v128_t front, back;
-    dwaw_idct_row (data, &front, &back);
-    const v128_t a = wasm_f32x4_splat (DWAW_A);
-    front          = DWAW_MUL (front, a);
-    back           = DWAW_MUL (back, a);
+    dwaw_idct_row (data);
+    const v128_t a     = wasm_f32x4_splat (DWAW_A);
+    const v128_t front = DWAW_MUL (wasm_v128_load (data), a);
+    const v128_t back  = DWAW_MUL (wasm_v128_load (data + 4), a);
     for (int k = 0; k < 8; ++k)
     {
         wasm_v128_store (data + 8 * k, front);
@@ -280,5 +290,6 @@ dctInverse8x8_wasm_7 (float* data)
 #undef DWAW_ADD
 #undef DWAW_SUB
 #undef DWAW_LANE
+#undef DWAW_BARRIER
 
 #endif /* TBEXR_DWA_WASM_SIMD_H */
