@@ -6,16 +6,16 @@
  *
  * Why not OpenEXR's own SSE2 or scalar inverse DCT: floating-point sums depend on their order,
  * and OpenEXR's paths add the same products in different orders ((a + b) + (c + d) in the AVX
- * code, ((a + b) + c) + d in the SSE2 one), so their outputs differ by a rounding here and
- * there, which the half conversion after the DCT can turn into a few half ULPs. The C++
- * library picks its AVX code whenever the CPU has AVX (every x86 workstation of the last ten
- * years), so that is the order to follow. The AVX code is inline assembly, which neither
- * clang's nor emscripten's headers can turn into wasm.
+ * code, (((0 + a) + b) + c) + d in the SSE2 one, another factorisation in the scalar one), so
+ * their outputs differ by a rounding here and there, which the half conversion after the DCT
+ * can turn into several half ULPs. The C++ library picks its AVX code whenever the CPU has AVX
+ * (nearly every x86 CPU of the last decade), so that is the order to follow. The AVX code is
+ * inline assembly, which neither clang's nor emscripten's headers can turn into wasm.
  *
  * How the AVX code is followed: each of its vmulps/vaddps/vsubps becomes the same operation on
  * the same two operands, lane by lane, in the same order (AT&T `vaddps %A, %B, %C` is C = B + A;
- * the first source comes first here too, which also decides which NaN propagates when both
- * are NaN). A 256-bit register holds two rows there; here a row is two v128_t (columns 0-3 and
+ * the first source comes first here too, though clang may still swap the operands of an
+ * addition, which matters only for which of two NaNs comes out). A 256-bit register holds two rows there; here a row is two v128_t (columns 0-3 and
  * 4-7), and the shuffles that only move values around are free to differ. The AVX code skips
  * the work of rows known to be zero (its ROWn() macros): the statements it drops are dropped
  * here under the same conditions (`rows > n`), since even a skipped "+ 0" can change the sign of
