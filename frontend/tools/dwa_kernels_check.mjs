@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Checks that the WebAssembly build's DWA kernels (src/decoder/dwa_wasm_simd.h) give exactly
 // what OpenEXR's own x86 code gives, which is what the OpenEXR C++ library (the PyPI wheel) runs
-// on a CPU with AVX and F16C: builds dwa_kernels_check.c natively with gcc (OpenEXR's AVX
-// inline assembly enabled, chosen by CPUID) and with emcc (the build's patches and flags), runs
+// on a CPU with AVX and F16C: builds dwa_kernels_check.c natively (cc, gcc or the clang-14 that
+// emscripten brings; OpenEXR's AVX inline assembly enabled, chosen by CPUID) and with emcc (the
+// build's patches and flags), runs
 // both on the same inputs and compares the hashes of the outputs. See docs/decoder.md, "DWA".
 //
 // Usage: node frontend/tools/dwa_kernels_check.mjs [--blocks N] [--stride S]
@@ -25,6 +26,19 @@ function sources() {
   return { core: join(src, "src", "lib", "OpenEXRCore"), conf };
 }
 
+/** The first C compiler on PATH of those that can build OpenEXR's GCC-style AVX assembly. */
+function nativeCompiler() {
+  for (const cc of ["cc", "gcc", "clang-14", "clang"]) {
+    try {
+      execFileSync("sh", ["-c", `command -v ${cc}`], { stdio: "ignore" });
+      return cc;
+    } catch {
+      // not installed; try the next one
+    }
+  }
+  throw new Error("no C compiler found (cc, gcc, clang-14 or clang)");
+}
+
 /** Builds the native and the wasm check programs (a few seconds); returns how to run each. */
 export function buildKernelChecks() {
   const { core, conf } = sources();
@@ -34,7 +48,7 @@ export function buildKernelChecks() {
   const includes = [`-I${conf}`, `-I${conf}/Imath`, `-I${core}`];
   const native = join(outDir, "native");
   // As the wheel: plain x86-64 code, AVX only inside OpenEXR's inline assembly, no fused ops.
-  execFileSync("gcc", ["-O2", "-std=gnu11", "-ffp-contract=off", "-DOPENEXR_IMF_HAVE_GCC_INLINE_ASM_AVX=1",
+  execFileSync(nativeCompiler(), ["-O2", "-std=gnu11", "-ffp-contract=off", "-DOPENEXR_IMF_HAVE_GCC_INLINE_ASM_AVX=1",
     ...includes, program, "-lm", "-o", native], { stdio: ["ignore", "ignore", "pipe"] });
   const wasm = join(outDir, "wasm.cjs");
   // The flags build_wasm.sh gives OpenEXRCore's DWA code.
