@@ -1,26 +1,23 @@
 #!/usr/bin/env bash
 # Builds the same OpenEXRCore sources and the same shim (frontend/src/decoder/exr_shim.c) natively
 # with gcc, as the single-thread baseline for bench_decode.mjs and for debugging the shim under
-# sanitizers. Reuses the sdist the wasm build downloaded and verified (run `node build.mjs` in
-# frontend/ first).
+# sanitizers. Takes the sources (the verified sdist, patched: the patches change nothing off
+# wasm) from the wasm build's cache, preparing them if needed.
 #
 # Usage: bash bench/build_native.sh [release|asan]   -> frontend/.cache/native-<mode>/exr_native
 set -euo pipefail
 MODE=${1:-release}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
-CACHE=$REPO/frontend/.cache/exr-wasm
-# The sources the last wasm build extracted and patched (its patches change nothing on 64-bit x86).
-SRC=$(ls -td "$CACHE"/src-3.5.3-*/ 2>/dev/null | head -1)
-SRC=${SRC%/}
-CONF=$CACHE/config
-[ -n "$SRC" ] && [ -f "$SRC/.complete" ] || { echo "build_native.sh: run the wasm build first (it fetches the sdist)" >&2; exit 1; }
+{ read -r SRC; read -r CONF; } < <(bash "$REPO/frontend/src/decoder/build_wasm.sh" --sources)
+[ -f "${SRC:-}/.complete" ] || { echo "build_native.sh: preparing the sources failed" >&2; exit 1; }
 OUT=$REPO/frontend/.cache/native-$MODE
-mkdir -p "$OUT/obj"
 
 case "$MODE" in
-  # -march=x86-64-v3 lets OpenEXR pick its AVX paths at run time, as the PyPI wheel does.
-  release) FLAGS=(-O3 -DNDEBUG -march=x86-64-v3) ;;
+  # -march=x86-64-v3: gcc may use AVX2 in OpenEXR's C code; -ffp-contract=off: but fuse no
+  # multiply-adds (the CPU has FMA; the PyPI wheel is built for plain x86-64 and fuses none), so
+  # that DWA gives the wheel's values.
+  release) FLAGS=(-O3 -DNDEBUG -march=x86-64-v3 -ffp-contract=off) ;;
   asan) FLAGS=(-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer) ;;
   *) echo "mode: release|asan" >&2; exit 1 ;;
 esac
@@ -36,9 +33,20 @@ cat >"$OUT/config/IlmThreadConfig.h" <<'EOF'
 #define ILMTHREAD_HAVE_POSIX_SEMAPHORES 1
 #define ILMTHREAD_USE_TBB 0
 EOF
+# As CMake configures OpenEXR for gcc on x86-64: the AVX inline assembly (DWA's inverse DCT and
+# F16C conversions) is compiled in and chosen at run time by CPUID, as in the PyPI wheel.
+cat >"$OUT/config/OpenEXRConfigInternal.h" <<'EOF'
+#pragma once
+#define OPENEXR_USE_INTERNAL_DEFLATE 1
+#define OPENEXR_USE_INTERNAL_ZSTD 1
+#define OPENEXR_IMF_HAVE_GCC_INLINE_ASM_AVX 1
+EOF
 INCLUDES=(-I"$OUT/config" -I"$CONF" -I"$CONF/Imath" -I"$CORE" -I"$SRC/external/deflate" -I"$ZSTD" -I"$ZSTD/common"
   -I"$OJPH" -I"$OJPH/openjph" -I"$OJPH/shared")
 DEFS=(-DZSTD_DISABLE_ASM -DIMATH_HALF_NO_LOOKUP_TABLE -DOJPH_DISABLE_SIMD -DOJPH_ALIGNED_ALLOC_EXISTS)
+# Objects are cached per sources, flags and configuration.
+OBJ=$OUT/obj-$(printf '%s\n' "$SRC" "${FLAGS[*]}" "${DEFS[*]}" "$(cat "$OUT/config"/*.h)" | sha256sum | cut -c1-16)
+mkdir -p "$OBJ"
 
 sources=("$CORE"/*.c "$CORE"/internal_ht.cpp "$CORE"/internal_ht_common.cpp "$ZSTD"/common/*.c
   "$ZSTD"/compress/*.c "$ZSTD"/decompress/*.c)
@@ -47,7 +55,7 @@ for f in "$OJPH"/{codestream,coding,others,transform}/*.c*; do
 done
 
 compile() {
-  local src=$1 obj="$OUT/obj/$(printf '%s' "${1#"$SRC"/}" | tr '/' '_').o"
+  local src=$1 obj="$OBJ/$(printf '%s' "${1#"$SRC"/}" | tr '/' '_').o"
   [ -f "$obj" ] && return 0
   case "$src" in
     *.cpp) g++ -std=c++17 "${FLAGS[@]}" "${DEFS[@]}" "${INCLUDES[@]}" -c "$src" -o "$obj" ;;
@@ -55,7 +63,7 @@ compile() {
   esac
 }
 export -f compile
-export OUT SRC
+export OBJ SRC
 export FLAGS_S="${FLAGS[*]}" DEFS_S="${DEFS[*]}" INCLUDES_S="${INCLUDES[*]}"
 printf '%s\0' "${sources[@]}" | xargs -0 -P "$(nproc)" -n 1 bash -c '
   read -r -a FLAGS <<<"$FLAGS_S"; read -r -a DEFS <<<"$DEFS_S"; read -r -a INCLUDES <<<"$INCLUDES_S"
@@ -63,5 +71,5 @@ printf '%s\0' "${sources[@]}" | xargs -0 -P "$(nproc)" -n 1 bash -c '
 gcc -std=gnu11 "${FLAGS[@]}" "${DEFS[@]}" "${INCLUDES[@]}" -c "$REPO/frontend/src/decoder/exr_shim.c" -o "$OUT/exr_shim.o"
 g++ -std=c++17 "${FLAGS[@]}" "${INCLUDES[@]}" -c "$REPO/frontend/src/decoder/ojph_quiet.cpp" -o "$OUT/ojph_quiet.o"
 gcc -std=gnu11 "${FLAGS[@]}" -c "$HERE/native_decode.c" -o "$OUT/native_decode.o"
-g++ "${FLAGS[@]}" "$OUT"/obj/*.o "$OUT/exr_shim.o" "$OUT/ojph_quiet.o" "$OUT/native_decode.o" -lm -lpthread -o "$OUT/exr_native"
+g++ "${FLAGS[@]}" "$OBJ"/*.o "$OUT/exr_shim.o" "$OUT/ojph_quiet.o" "$OUT/native_decode.o" -lm -lpthread -o "$OUT/exr_native"
 echo "$OUT/exr_native"

@@ -37,7 +37,28 @@ const SEEDS = [
   "deep.exr",
 ];
 
-/** Decodes and classifies: "ok", "error" (a readable Error), or throws on a crash. */
+/**
+ * Every reason the decoder gives for refusing a file (docs/decoder.md, "Errors"): what is wrong
+ * and where, with OpenEXR's own error code and message when OpenEXR found it.
+ */
+const REASONS = {
+  header: /^invalid OpenEXR file: (EXR_ERR_[A-Z_]+: \S.*|not an OpenEXR file: \S.*|part \d+ has \d+ channels \(at most 1024 are supported\))$/s,
+  chunk: /^cannot decode part \d+( "[^"]*")?: (EXR_ERR_[A-Z_]+: \S.*|reading the chunk table: \S.*)$/s,
+  deep: /^deep images are not supported \(part \d+( "[^"]*")? stores deep data\)$/,
+  size: /^image too large: decoding needs \d+ MiB, more than the \d+ MiB limit$/,
+};
+
+/** The kind of reason (a key of REASONS) an error gives; fails on anything else. */
+function reasonOf(e, label = "") {
+  // Only the decoder's own Errors are acceptable; a trap (RuntimeError), RangeError or
+  // SyntaxError means the shim let bad input through.
+  if (!(e instanceof Error) || e.constructor !== Error) throw e;
+  const kind = Object.keys(REASONS).find((k) => REASONS[k].test(e.message));
+  assert.ok(kind && !/undefined|\[object|NaN/.test(e.message), `${label}: not a stated reason: ${e.message}`);
+  return kind;
+}
+
+/** Decodes and classifies: "ok", or the kind of reason it was refused for; throws on a crash. */
 function decodeOrExplain(bytes, options = { maxDecodedBytes: 64 * 1024 * 1024 }) {
   try {
     const image = api.decodeInProcess(core, bytes, options);
@@ -46,11 +67,7 @@ function decodeOrExplain(bytes, options = { maxDecodedBytes: 64 * 1024 * 1024 })
     }
     return "ok";
   } catch (e) {
-    // Only the decoder's own Errors are acceptable; a trap (RuntimeError), RangeError or
-    // SyntaxError means the shim let bad input through.
-    if (!(e instanceof Error) || e.constructor !== Error) throw e;
-    assert.ok(e.message.length > 10 && !/undefined|\[object/.test(e.message), `unreadable message: ${e.message}`);
-    return "error";
+    return reasonOf(e);
   }
 }
 
@@ -64,11 +81,28 @@ function withHeaderEdit(name, edit) {
 
 describe("hostile input", () => {
   test("not an EXR, empty, and truncated files reject with a readable message", () => {
-    assert.throws(() => api.decodeInProcess(core, new Uint8Array(0)), /not an OpenEXR file/);
-    assert.throws(() => api.decodeInProcess(core, new TextEncoder().encode("<html>not found</html>")), /not an OpenEXR file/);
+    assert.throws(() => api.decodeInProcess(core, new Uint8Array(0)), /^Error: invalid OpenEXR file: not an OpenEXR file: only 0 bytes$/);
+    assert.throws(
+      () => api.decodeInProcess(core, new TextEncoder().encode("<html>not found</html>")),
+      /^Error: invalid OpenEXR file: not an OpenEXR file: bad magic number$/,
+    );
     const zip = fx.read("scan_ZIP.exr");
-    for (const length of [4, 8, 20, 100, 300, zip.length - 100, zip.length - 1]) {
-      assert.throws(() => api.decodeInProcess(core, zip.slice(0, length)), Error, `truncated to ${length}`);
+    const headerEnd = parseHeader(zip).tableStart;
+    assert.throws(() => api.decodeInProcess(core, zip.slice(0, 4)), /not an OpenEXR file: only 4 bytes$/);
+    // Cut inside the header: OpenEXR's reason for the header; cut inside the pixels: the chunk's.
+    for (const length of [8, 20, 100, 300]) {
+      assert.ok(length < headerEnd);
+      assert.throws(
+        () => api.decodeInProcess(core, zip.slice(0, length)),
+        (e) => reasonOf(e, `truncated to ${length}`) === "header" && /EXR_ERR_(READ_IO|ATTR_SIZE_MISMATCH)/.test(e.message),
+      );
+    }
+    for (const length of [zip.length - 100, zip.length - 1]) {
+      assert.throws(
+        () => api.decodeInProcess(core, zip.slice(0, length)),
+        /^Error: cannot decode part 0: EXR_ERR_BAD_CHUNK_LEADER: .*found corrupt leader: packed size \d+, file offset \d+, size \d+$/,
+        `truncated to ${length}`,
+      );
     }
   });
 
@@ -78,7 +112,10 @@ describe("hostile input", () => {
       view.setInt32(dw.valueStart + 8, 1_000_000, true); // xMax
       view.setInt32(dw.valueStart + 12, 1_000_000, true); // yMax
     });
-    assert.throws(() => api.decodeInProcess(core, bytes), /invalid OpenEXR file|too large|out of range/);
+    const before = core.HEAPU8.byteLength;
+    // 1 000 001 x 1 000 001 pixels of 4 half and 2 float channels (the fixture has 47 x 67)
+    assert.throws(() => api.decodeInProcess(core, bytes), (e) => reasonOf(e) === "size" && /needs \d{7,} MiB/.test(e.message));
+    assert.equal(core.HEAPU8.byteLength, before, "nothing was allocated");
   });
 
   test("the default 1 GiB cap rejects a decompression bomb with a clear message", () => {
@@ -88,7 +125,11 @@ describe("hostile input", () => {
       view.setInt32(dw.valueStart + 8, 29_999, true);
       view.setInt32(dw.valueStart + 12, 19_999, true);
     });
-    assert.throws(() => api.decodeInProcess(core, bytes), /too large|invalid OpenEXR file/);
+    // 30 000 x 20 000 pixels x 16 bytes (R, G, B, A half; depth.Z float; objectId uint) = 9155 MiB
+    assert.throws(
+      () => api.decodeInProcess(core, bytes),
+      /^Error: image too large: decoding needs 9155 MiB, more than the 1024 MiB limit$/,
+    );
     assert.ok(core.HEAPU8.byteLength < 256 * 1024 * 1024, "the refusal allocated nothing large");
   });
 
@@ -129,7 +170,11 @@ describe("hostile input", () => {
       } while (packed >= lineBytes * Math.min(part.linesPerChunk, part.height) && chunk < 3);
       assert.ok(packed < lineBytes * Math.min(part.linesPerChunk, part.height), `${name} has a compressed chunk`);
       bytes[offset + 8 + packed - 1] ^= 0x10;
-      assert.throws(() => api.decodeInProcess(core, bytes), /corrupt|decompress/i, name);
+      assert.throws(
+        () => api.decodeInProcess(core, bytes),
+        /^Error: cannot decode part 0: EXR_ERR_CORRUPT_CHUNK: Unable to decompress .*, got 0$/,
+        name,
+      );
       assert.ok(api.decodeInProcess(core, fx.read(name)).parts.length === 1, "the next file decodes");
     }
   });
@@ -137,7 +182,7 @@ describe("hostile input", () => {
   test("2000 mutated files: zero crashes, zero hangs, the instance stays usable", { timeout: 120_000 }, () => {
     const rng = prng(0xe3a);
     const seeds = SEEDS.map((name) => fx.read(name));
-    const outcome = { ok: 0, error: 0 };
+    const outcome = { ok: 0, header: 0, chunk: 0, deep: 0, size: 0 };
     let slowest = 0;
     for (let i = 0; i < 2000; i++) {
       const seedIndex = i % seeds.length;
@@ -152,7 +197,10 @@ describe("hostile input", () => {
       slowest = Math.max(slowest, performance.now() - start);
       outcome[result]++;
     }
-    assert.ok(outcome.error > 500, `most mutants are rejected (${JSON.stringify(outcome)})`);
+    const rejected = outcome.header + outcome.chunk + outcome.deep + outcome.size;
+    assert.ok(rejected > 500, `most mutants are rejected (${JSON.stringify(outcome)})`);
+    // Broken headers and broken pixel data both come up, each with its own reason.
+    assert.ok(outcome.header > 100 && outcome.chunk > 100, JSON.stringify(outcome));
     assert.ok(slowest < 5000, `slowest mutant took ${slowest.toFixed(0)} ms`);
     // Still decodes a valid file exactly as before, without leaking the mutants' memory.
     assert.equal(decodeOrExplain(fx.read("scan_ZIP.exr")), "ok");
@@ -170,15 +218,30 @@ describe("hostile input through the worker pool", () => {
   test("rejections carry the reason and the workers keep decoding", async () => {
     const rng = prng(7);
     const zip = fx.read("scan_ZIP.exr");
+    const seen = new Set();
     for (let i = 0; i < 40; i++) {
       const bytes = mutate(zip, rng);
+      const options = { maxDecodedBytes: 64 * 1024 * 1024 };
+      let inProcess = null;
       try {
-        await pool.decode(arrayBufferOf(bytes), { maxDecodedBytes: 64 * 1024 * 1024 });
+        api.decodeInProcess(core, bytes, options);
       } catch (e) {
-        assert.equal(e.constructor, Error);
+        inProcess = e;
+      }
+      try {
+        await pool.decode(arrayBufferOf(bytes), options);
+        assert.equal(inProcess, null, `mutant ${i}: the pool decoded what one thread refused`);
+      } catch (e) {
+        assert.ok(inProcess, `mutant ${i}: the pool refused what one thread decoded: ${e.message}`);
+        const kind = reasonOf(e, `mutant ${i}`);
+        seen.add(kind);
+        assert.equal(kind, reasonOf(inProcess), `mutant ${i}: ${e.message} / ${inProcess.message}`);
+        // A header is read the same way by every worker; chunk errors may come from another band.
+        if (kind === "header" || kind === "size") assert.equal(e.message, inProcess.message);
       }
     }
-    await assert.rejects(pool.decode(new ArrayBuffer(3)), /not an OpenEXR file/);
+    assert.ok(seen.has("header") && seen.has("chunk"), [...seen].join());
+    await assert.rejects(pool.decode(new ArrayBuffer(3)), /^Error: invalid OpenEXR file: not an OpenEXR file: only 3 bytes$/);
     const image = await pool.decode(arrayBufferOf(zip));
     assert.equal(image.parts[0].channels.length, 6);
   });
@@ -186,7 +249,7 @@ describe("hostile input through the worker pool", () => {
   test("a decode that exceeds the time limit is stopped and the pool recovers", async () => {
     const slow = await createNodePool({ workers: 1, timeoutMs: 1 });
     try {
-      await assert.rejects(slow.decode(arrayBufferOf(fx.read("bands_ZIP.exr"))), /longer than/);
+      await assert.rejects(slow.decode(arrayBufferOf(fx.read("bands_ZIP.exr"))), /^Error: decoding took longer than 1 ms and was stopped$/);
     } finally {
       slow.dispose();
     }

@@ -10,9 +10,12 @@
 # is skipped when a hash of every input (script, shim, flags, sdist) matches the last output.
 #
 # Usage: bash build_wasm.sh <outdir>      (EXR_WASM_FORCE=1 rebuilds everything)
+#        bash build_wasm.sh --sources     prepares the patched sources and configuration headers
+#                                         and prints their two directories (for
+#                                         bench/build_native.sh and tools/dwa_kernels_check.mjs)
 set -euo pipefail
 
-OUT_DIR=${1:?usage: build_wasm.sh <outdir>}
+OUT_DIR=${1:?usage: build_wasm.sh <outdir> | --sources}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 FRONTEND=$(cd "$HERE/../.." && pwd)
 REPO=$(cd "$FRONTEND/.." && pwd)
@@ -37,19 +40,24 @@ command -v patch >/dev/null || { echo "build_wasm.sh: patch not found (apt-get i
 # IMATH_HALF_NO_LOOKUP_TABLE: use Imath's table-free half conversion (no libImath to link).
 # -msimd128 + OJPH_ENABLE_WASM_SIMD: OpenJPH ships wasm-SIMD kernels for its HT block decoder and
 #   wavelet; clang also auto-vectorises some of OpenEXRCore's loops.
+# -ffp-contract=off: no a*b+c fused into one rounding. WebAssembly without relaxed SIMD has no
+#   fused multiply-add, so clang 14 cannot fuse anyway; this keeps it so if flags change, since
+#   DWA's values depend on every rounding (the C++ library it must match fuses nothing there).
 OPT_FLAGS=(-O3 -flto -msimd128)
-COMMON_FLAGS=("${OPT_FLAGS[@]}" -DNDEBUG -DZSTD_DISABLE_ASM -DIMATH_HALF_NO_LOOKUP_TABLE
+COMMON_FLAGS=("${OPT_FLAGS[@]}" -ffp-contract=off -DNDEBUG -DZSTD_DISABLE_ASM -DIMATH_HALF_NO_LOOKUP_TABLE
   -DOJPH_ENABLE_WASM_SIMD -DOJPH_ALIGNED_ALLOC_EXISTS -fwasm-exceptions -Wno-unused-command-line-argument)
 C_FLAGS=(-std=gnu11)
-# OpenEXRCore's own SSE2/SSE4.1 code (DWA's inverse DCT and colour transforms, the ZIP predictor)
-# compiles to wasm SIMD through emscripten's SSE headers. DWA's SSE2 path gives the same results
-# as its scalar one. Debian's emscripten lacks mmintrin.h/x86intrin.h, hence the shims below.
+# OpenEXRCore's own SSE2/SSE4.1 code (DWA's colour transform and row copies, the ZIP predictor)
+# compiles to wasm SIMD through emscripten's SSE headers: the same operations, lane by lane, as
+# the SSE2 code the C++ library runs on x86. Debian's emscripten lacks mmintrin.h/x86intrin.h,
+# hence the shims below. DWA's inverse DCT and half conversions are x86 inline assembly in
+# OpenEXR; dwa_wasm_simd.h (here, included by a patch) gives their values in wasm SIMD.
 CORE_SIMD_FLAGS=(-msse4.1)
-# OpenEXRCore enables two speed paths only on CPUs it recognises by macro: PIZ's fast Huffman
-# decoder (needs little-endian, unaligned loads: wasm has both) and DWA's SSE2 inverse DCT
-# (selected from compile flags only on e2k, by CPUID elsewhere). Claiming e2k for exactly these
-# two files turns both on; nothing else in them tests the macro.
-E2K_FILES="internal_huf.c internal_dwa.c"
+CORE_HEADERS=("$HERE/dwa_wasm_simd.h")
+# OpenEXRCore enables PIZ's fast Huffman decoder only on CPUs it recognises by macro (it needs
+# little-endian, unaligned loads: wasm has both). Claiming e2k for exactly this file turns it on;
+# nothing else in it tests the macro.
+E2K_FILES="internal_huf.c"
 CXX_FLAGS=(-std=c++17)
 LINK_FLAGS=("${OPT_FLAGS[@]}" -fwasm-exceptions
   -sMODULARIZE=1 -sEXPORT_ES6=1 -sEXPORT_NAME=createExrCore
@@ -66,11 +74,13 @@ hash_of() { sha256sum | cut -c1-16; }
 PATCHES=("$HERE"/patches/*.patch)
 PATCH_KEY=$(cat "${PATCHES[@]}" | hash_of)
 FLAGS_KEY=$(printf '%s\n' "$OPENEXR_SHA256" "$PATCH_KEY" "${COMMON_FLAGS[*]}" "${C_FLAGS[*]}" "${CXX_FLAGS[*]}" "${CORE_SIMD_FLAGS[*]}" "$E2K_FILES" "file-prefix-map: src, decoder" \
-  "$(emcc --version | head -1)" | hash_of)
+  "$(emcc --version | head -1)" "$(cat "${CORE_HEADERS[@]}" | hash_of)" | hash_of)
 INPUT_KEY=$( { printf '%s\n' "$FLAGS_KEY" "${LINK_FLAGS[*]}"; cat "$HERE/build_wasm.sh" "$HERE/exr_shim.c" "$HERE/ojph_quiet.cpp" "${PATCHES[@]}"; } | hash_of)
 STAMP=$CACHE/out-$INPUT_KEY
 
-if [ -z "${EXR_WASM_FORCE:-}" ] && [ -f "$STAMP/exr_core.wasm" ] && [ -f "$STAMP/exr_core.js" ]; then
+SOURCES_ONLY=
+[ "$OUT_DIR" = --sources ] && SOURCES_ONLY=1
+if [ -z "$SOURCES_ONLY" ] && [ -z "${EXR_WASM_FORCE:-}" ] && [ -f "$STAMP/exr_core.wasm" ] && [ -f "$STAMP/exr_core.js" ]; then
   mkdir -p "$OUT_DIR"
   cmp -s "$STAMP/exr_core.wasm" "$OUT_DIR/exr_core.wasm" || cp "$STAMP/exr_core.wasm" "$OUT_DIR/"
   cmp -s "$STAMP/exr_core.js" "$OUT_DIR/exr_core.js" || cp "$STAMP/exr_core.js" "$OUT_DIR/"
@@ -85,7 +95,7 @@ if ! verify; then
   rm -f "$SDIST"
   PIP=("$REPO/.venv/bin/python" -m pip)
   [ -x "$REPO/.venv/bin/python" ] || PIP=(python3 -m pip)
-  echo "build_wasm.sh: downloading openexr==$OPENEXR_VERSION sdist from PyPI (about a minute)"
+  echo "build_wasm.sh: downloading openexr==$OPENEXR_VERSION sdist from PyPI (about a minute)" >&2
   "${PIP[@]}" download --quiet --no-deps --no-binary :all: "openexr==$OPENEXR_VERSION" -d "$SDIST_DIR"
   if ! verify; then
     echo "build_wasm.sh: sha256 of $SDIST does not match the pinned $OPENEXR_SHA256" >&2
@@ -149,6 +159,10 @@ EOF
 # Imath's headers (Debian libimath-dev) without adding /usr/include, which would leak glibc
 # headers into the wasm build.
 for h in /usr/include/Imath/*.h; do ln -sf "$h" "$CONF/Imath/"; done
+if [ -n "$SOURCES_ONLY" ]; then
+  printf '%s\n%s\n' "$SRC" "$CONF"
+  exit 0
+fi
 
 # --- 3. Sources --------------------------------------------------------------------------------
 CORE=$SRC/src/lib/OpenEXRCore
@@ -191,14 +205,14 @@ compile_one() {
       local extra=()
       case " $E2K_FILES " in *" $(basename "$src") "*) extra=(-D__e2k__) ;; esac
       emcc "${COMMON_FLAGS[@]}" "${C_FLAGS[@]}" "${CORE_SIMD_FLAGS[@]}" "${extra[@]}" -I"$CONF/simd" "${INCLUDES[@]}" \
-        -c "$src" -o "$obj.tmp" ;;
+        -I"$HERE_DIR" -c "$src" -o "$obj.tmp" ;;
     *.cpp) emcc "${COMMON_FLAGS[@]}" "${CXX_FLAGS[@]}" "${INCLUDES[@]}" -c "$src" -o "$obj.tmp" ;;
     *) emcc "${COMMON_FLAGS[@]}" "${C_FLAGS[@]}" "${INCLUDES[@]}" -c "$src" -o "$obj.tmp" ;;
   esac
   mv "$obj.tmp" "$obj"
 }
 export -f compile_one
-export OBJ SRC CONF E2K_FILES
+export OBJ SRC CONF E2K_FILES HERE_DIR="$HERE"
 export CORE_SIMD_FLAGS_S="${CORE_SIMD_FLAGS[*]}" COMMON_FLAGS_S="${COMMON_FLAGS[*]}" C_FLAGS_S="${C_FLAGS[*]}" CXX_FLAGS_S="${CXX_FLAGS[*]}" INCLUDES_S="${INCLUDES[*]}"
 
 echo "build_wasm.sh: compiling ${#sources[@]} OpenEXRCore/zstd/OpenJPH sources (cached in ${OBJ#"$FRONTEND"/})"

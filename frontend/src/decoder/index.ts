@@ -1,18 +1,12 @@
-// The decoder's public surface: what the viewer imports.
-export { decodeExr, readExrHeader, sharedDecoderPool, ExrDecoderPool } from "./decode";
-export type { DecodeStats, DecoderWorkerLike, ExrDecoderPoolOptions } from "./decode";
-export {
-  DEFAULT_MAX_DECODED_BYTES,
-  HARD_MAX_DECODED_BYTES,
-  ExrCoreFile,
-  assembleImage,
-  bandRows,
-  decodeBands,
-  decodeInProcess,
-  readHeaderInProcess,
-} from "./exr_core";
-export type { DecodedBand, ExrCoreFactory, ExrCoreFactoryOptions, ExrCoreModule } from "./exr_core";
+// The decoder's public surface: the worker pool pages use, and what node tools and tests use to
+// decode in their own thread or drive a worker's service directly.
+export { ExrDecoderPool } from "./worker_pool";
+export type { DecodeStats, DecoderWorkerLike, ExrDecoderPoolOptions } from "./worker_pool";
+export { DEFAULT_MAX_DECODED_BYTES, HARD_MAX_DECODED_BYTES, decodeInProcess, readHeaderInProcess } from "./bands";
+export { assembleImage } from "./assemble_image";
+export type { ExrCoreFactory, ExrCoreFactoryOptions, ExrCoreModule } from "./core_binding";
+export type { DecodedBand } from "./planes";
 export { DecoderService } from "./worker_service";
-export { SpareBuffers, SPARE_MAX_BYTES } from "./spare_buffers";
+export { SpareBuffers } from "./spare_buffers";
 export type { WorkerRequest, WorkerResponse } from "./worker_service";
 export type * from "./types";

@@ -2,7 +2,7 @@
 // same-origin file: TensorBoard's CSP blocks blob: workers. It loads the emscripten glue
 // (static/exr_core.js, which fetches exr_core.wasm next to itself) on the first request.
 
-import type { ExrCoreFactory, ExrCoreModule } from "./exr_core";
+import type { ExrCoreFactory, ExrCoreModule } from "./core_binding";
 import { DecoderService, type WorkerRequest } from "./worker_service";
 
 declare const self: DedicatedWorkerGlobalScope;

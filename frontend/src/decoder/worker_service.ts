@@ -3,14 +3,9 @@
 // instance and recreates it after a trap or after decoding something unusually large, because
 // wasm memory never shrinks.
 
-import {
-  BandFiller,
-  type DecodedBand,
-  type ExrCoreModule,
-  ExrCoreFile,
-  decodeBands,
-  resolveParts,
-} from "./exr_core";
+import { BandFiller, decodeBands, resolveParts } from "./bands";
+import { ExrCoreFile, type ExrCoreModule } from "./core_binding";
+import type { DecodedBand } from "./planes";
 import { SpareBuffers } from "./spare_buffers";
 import type { ExrHeader } from "./types";
 

@@ -1,4 +1,4 @@
-// The public decoding API: a pool of decoder workers, each with its own OpenEXRCore wasm
+// The decoding API pages use: a pool of decoder workers, each with its own OpenEXRCore wasm
 // instance. Large files are split into row bands decoded in parallel (OpenEXR chunks are
 // independent); there is no SharedArrayBuffer (TensorBoard is not cross-origin isolated), so
 // every worker gets its own copy of the file. The first band's worker makes whole-part planes
@@ -7,7 +7,10 @@
 // so on: the page's thread neither copies pixels nor relays them, and the last worker's answer is
 // the image.
 
-import { DEFAULT_MAX_DECODED_BYTES, type DecodedBand, assembleImage, isUncompressed } from "./exr_core";
+import { assembleImage } from "./assemble_image";
+import { DEFAULT_MAX_DECODED_BYTES } from "./bands";
+import { isUncompressed } from "./header_bytes";
+import type { DecodedBand } from "./planes";
 import { FileCopies } from "./spare_buffers";
 import type { DecodeOptions, ExrHeader, ExrImage } from "./types";
 import type {
@@ -374,7 +377,8 @@ export class ExrDecoderPool {
     slot.timer = setTimeout(() => {
       // A hostile file must never wedge the page: kill the worker, fail the request.
       this.retire(index, slot);
-      this.fail(task.job, new Error(`decoding took longer than ${Math.round(this.timeoutMs / 1000)} s and was stopped`));
+      const limit = this.timeoutMs < 1000 ? `${this.timeoutMs} ms` : `${Math.round(this.timeoutMs / 1000)} s`;
+      this.fail(task.job, new Error(`decoding took longer than ${limit} and was stopped`));
       this.pump();
     }, this.timeoutMs);
     try {
@@ -429,23 +433,6 @@ export class ExrDecoderPool {
     if (task && !task.job.settled) this.relayPlanes(task.job);
     this.pump();
   }
-}
-
-let sharedPool: ExrDecoderPool | null = null;
-
-/** The page-wide pool used by decodeExr (created on first use). */
-export function sharedDecoderPool(): ExrDecoderPool {
-  return (sharedPool ??= new ExrDecoderPool());
-}
-
-/** Decodes an EXR file in the shared worker pool. Abort with `options.signal`. */
-export function decodeExr(bytes: ArrayBuffer, options?: DecodeOptions): Promise<ExrImage> {
-  return sharedDecoderPool().decode(bytes, options);
-}
-
-/** Reads an EXR header in the shared worker pool (cheap: no pixels are decoded). */
-export function readExrHeader(bytes: ArrayBuffer, options?: { signal?: AbortSignal }): Promise<ExrHeader> {
-  return sharedDecoderPool().readHeader(bytes, options);
 }
 
 function now(): number {
