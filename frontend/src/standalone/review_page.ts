@@ -4,7 +4,7 @@
 // Images go through one ImageLoader: a file shared by several leaves is fetched and decoded once.
 
 import type { ExrImage } from "../decoder/types.js";
-import { ImageLoader, type ImageRequest, type LoadedImage } from "../loading/image_loader.js";
+import { ImageLoader, type ImageRequest, type LoadedImage } from "../loading/index.js";
 import { METRICS, type Metric } from "../render/pipeline.js";
 import { h } from "../ui/dom.js";
 import { SHORTCUTS } from "../ui/shortcuts.js";

@@ -5,8 +5,7 @@
 
 import type { PluginApi } from "../api.js";
 import type { ExrImage } from "../decoder/types.js";
-import type { ImageLoader } from "../loading/image_loader.js";
-import { ImageSlot } from "../loading/image_slot.js";
+import { type ImageLoader, ImageSlot } from "../loading/index.js";
 import type { Selection } from "./browser.js";
 import { type FlipImage, flipImage, type FlipMode, type StepImage, stepImage } from "./step_images.js";
 import type { ViewerPage } from "./viewer_page.js";

@@ -4,9 +4,7 @@
 // PanelOptions.host; the viewer itself knows none of it. Every image goes through one ImageLoader.
 
 import type { PluginApi, StepErrors, StepInfo, TagsByRun } from "../api.js";
-import type { DecodedImageCache } from "../loading/image_cache.js";
-import { ImageLoader, type LoadedImage, type LoadPhase } from "../loading/image_loader.js";
-import { ImageSlot, type SlotCounts } from "../loading/image_slot.js";
+import { type DecodedImageCache, ImageLoader, ImageSlot, type LoadedImage, type LoadPhase, type SlotCounts } from "../loading/index.js";
 import type { TensorBoardHost } from "../tb.js";
 import type { ExrDecoder, ImageStatistics, Metric, Viewer } from "../viewer/index.js";
 import { RunTagBrowser, type Selection } from "./browser.js";

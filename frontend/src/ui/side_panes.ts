@@ -2,8 +2,7 @@
 // (a group member, the tag in another run) at the shown step, loaded through its own ImageSlot.
 // Zoom, pan, tone and layer are shared: a change in any pane is applied to all the others.
 
-import type { ImageLoader } from "../loading/image_loader.js";
-import { ImageSlot } from "../loading/image_slot.js";
+import { type ImageLoader, ImageSlot } from "../loading/index.js";
 import type { ViewState } from "../viewer/index.js";
 import { Viewer } from "../viewer/viewer.js";
 import { h } from "./dom.js";

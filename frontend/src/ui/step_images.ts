@@ -3,7 +3,7 @@
 // of a step against a reference (`flip` route, its mean kept with the image).
 
 import type { PluginApi } from "../api.js";
-import type { Download, ImageRequest } from "../loading/image_loader.js";
+import type { Download, ImageRequest } from "../loading/index.js";
 
 export interface StepKey {
   run: string;
