@@ -168,11 +168,12 @@ export class ImageLoader {
     if (!job.consumers.delete(consumer)) return;
     consumer.detach();
     consumer.reject(abortError());
-    if (job.consumers.size > 0 || this.jobs.get(job.request.key) !== job) return;
-    this.jobs.delete(job.request.key);
-    job.controller.abort();
-    this.counts.cancelled += 1;
-    this.pump();
+    if (job.consumers.size === 0 && this.jobs.get(job.request.key) === job) {
+      this.jobs.delete(job.request.key);
+      job.controller.abort();
+      this.counts.cancelled += 1;
+    }
+    this.pump(); // a freed slot, or a load that is only prefetched now
   }
 
   private priorityOf(job: Job): Priority {

@@ -388,7 +388,7 @@ function selectionId(selection: Selection): string {
 }
 
 function describePhase(phase: LoadPhase): string {
-  if (phase.kind === "queued") return "waiting…";
+  if (phase.kind === "queued") return "loading…";
   if (phase.kind === "decode") return `decoding ${formatBytes(phase.bytes)}…`;
   const { received, total } = phase.progress;
   return `downloading ${formatBytes(received)}` + (total !== null ? ` / ${formatBytes(total)}` : "");

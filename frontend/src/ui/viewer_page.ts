@@ -61,6 +61,7 @@ export class ViewerPage {
   private readonly legend = new FalseColourLegend();
   private readonly statisticsBox: StatisticsBox;
   private statusTimer = 0;
+  private pageState: PageState | undefined;
 
   constructor(
     container: HTMLElement,
@@ -116,9 +117,9 @@ export class ViewerPage {
     return this.statisticsBox.current;
   }
 
-  /** The root's `data-state` (undefined before anything was asked for). */
+  /** What the root's `data-state` says (undefined before anything was asked for). */
   get state(): PageState | undefined {
-    return this.element.dataset["state"] as PageState | undefined;
+    return this.pageState;
   }
 
   setTitle(text: string): void {
@@ -140,6 +141,7 @@ export class ViewerPage {
 
   /** Marks the page as loading, or as showing what was asked for (which clears a former error). */
   setState(state: "loading" | "ready"): void {
+    this.pageState = state;
     this.element.dataset["state"] = state;
     if (state === "ready") delete this.element.dataset["error"];
   }
@@ -149,6 +151,7 @@ export class ViewerPage {
     this.setStatus(null);
     this.viewer.setImage(null);
     this.viewer.showMessage(message);
+    this.pageState = "error";
     this.element.dataset["state"] = "error";
     this.element.dataset["error"] = message;
     this.syncLayers();
