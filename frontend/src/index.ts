@@ -5,11 +5,11 @@ import { PluginApi } from "./api.js";
 import type { ExrDecoderPool } from "./decoder/index.js";
 import { createPageDecoder } from "./page_decoder.js";
 import { TensorBoardHost } from "./tb.js";
-import { DEFAULT_CACHE_BYTES } from "./ui/image_cache.js";
+import { DEFAULT_CACHE_BYTES } from "./loading/index.js";
 import { Panel } from "./ui/panel.js";
 
 export * from "./viewer/index.js";
-export { DEFAULT_CACHE_BYTES } from "./ui/image_cache.js";
+export { DEFAULT_CACHE_BYTES } from "./loading/index.js";
 export { ExrDecoderPool } from "./decoder/index.js";
 
 /** localStorage key overriding the decoded-image cache budget, in MiB. */

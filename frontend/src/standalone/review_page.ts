@@ -1,29 +1,16 @@
-// The review server's page: the tree on the left, the viewer with the dashboard's controls on the
-// right. Selecting a leaf shows its image (with the group's reference as image B) or its error
+// The review server's page: the tree on the left, the shared viewer page (ui/viewer_page.ts) on
+// the right. Selecting a leaf shows its image (with the group's reference as image B) or its error
 // map; number keys toggle the leaves of a group; the URL fragment holds the view (view_hash.ts).
+// Images go through one ImageLoader: a file shared by several leaves is fetched and decoded once.
 
 import type { ExrImage } from "../decoder/types.js";
+import { ImageLoader, type ImageRequest, type LoadedImage } from "../loading/index.js";
 import { METRICS, type Metric } from "../render/pipeline.js";
 import { h } from "../ui/dom.js";
-import { DecodedImageCache, DEFAULT_CACHE_BYTES } from "../ui/image_cache.js";
-import { FalseColourLegend } from "../ui/legend.js";
-import css from "../ui/panel.css";
-import { showReadout } from "../ui/readout.js";
 import { SHORTCUTS } from "../ui/shortcuts.js";
-import {
-  bindViewControls,
-  buildHelp,
-  createViewControls,
-  labelled,
-  syncLayerSelect,
-  syncViewControls,
-  type ViewControls,
-  viewChecks,
-} from "../ui/toolbar.js";
-import { StatisticsBox } from "../ui/statistics_box.js";
-import type { ImageStatistics } from "../viewer/statistics.js";
-import { DEFAULT_VIEW, type ViewState } from "../viewer/state.js";
-import { type ExrDecoder, isTextInput, Viewer } from "../viewer/viewer.js";
+import { labelled } from "../ui/toolbar.js";
+import { ViewerPage } from "../ui/viewer_page.js";
+import { DEFAULT_VIEW, type ExrDecoder, type ImageStatistics, type ViewState, type Viewer } from "../viewer/index.js";
 import {
   fetchFile,
   fetchTree,
@@ -36,7 +23,7 @@ import {
 } from "./review_api.js";
 import reviewCss from "./review.css";
 import { TreeBrowser } from "./tree_browser.js";
-import { formatViewHash, type LinkedView, parseViewHash } from "./view_hash.js";
+import { formatViewHash, type LinkedView, linkedViewPatch, parseViewHash } from "./view_hash.js";
 
 /** Settings a JERI `tonemapGroup` shares between its leaves. */
 type Tone = Pick<ViewState, "exposure" | "offset" | "gamma" | "tonemap">;
@@ -66,25 +53,29 @@ interface Placed {
   parent: GroupNode;
 }
 
+/** A served file as a loader request: keyed by its versioned URL, named by its path in errors. */
+function servedImage(file: ServedFile): ImageRequest {
+  return {
+    key: file.url ?? file.path,
+    name: file.path,
+    download: async (signal) => ({ bytes: await fetchFile(file, signal) }),
+  };
+}
+
 export class ReviewPage {
   readonly element: HTMLElement;
   readonly viewer: Viewer;
+  readonly loader: ImageLoader;
+  private readonly page: ViewerPage;
   private readonly browser: TreeBrowser;
-  private readonly cache = new DecodedImageCache(DEFAULT_CACHE_BYTES);
-  private readonly loading = new Map<string, Promise<ExrImage>>();
-  private readonly title: HTMLElement;
-  private readonly status: HTMLElement;
   private readonly info: HTMLElement;
-  private readonly readout: HTMLElement;
-  private readonly help: HTMLElement;
-  private readonly legend = new FalseColourLegend();
-  private readonly controls: ViewControls;
-  private readonly statisticsBox: StatisticsBox;
-  private readonly statsToggle = h("input", { class: "exr-stats-toggle", type: "checkbox" });
   private tree: ReviewTree | null = null;
   private placed: Placed[] = [];
+  /** The leaf on screen or being loaded. */
   private current: Placed | null = null;
-  private token = 0;
+  /** Cancels the loads of the leaf being selected when another one is. */
+  private selecting: AbortController | null = null;
+  private prefetching: AbortController | null = null;
   /** The metric chosen for image leaves (an error-map leaf imposes its own while selected). */
   private userMetric: Metric = "none";
   private readonly tones = new Map<string, Tone>();
@@ -93,68 +84,35 @@ export class ReviewPage {
   private hashTimer = 0;
   private hashWritten = "";
 
-  constructor(
-    container: HTMLElement,
-    private readonly decoder: ExrDecoder,
-  ) {
+  constructor(container: HTMLElement, decoder: ExrDecoder) {
     this.browser = new TreeBrowser((leaf) => void this.select(leaf));
-    this.title = h("div", { class: "exr-title", text: "Loading…" });
-    this.status = h("div", { class: "exr-status", role: "status", hidden: true });
     this.info = h("div", { class: "exr-scrubber exr-review-info" });
-    this.readout = h("div", { class: "exr-readout", "aria-live": "off" });
-    this.controls = createViewControls("Image B of the metric and of Shift");
-    const c = this.controls;
     const reload = h("button", { class: "exr-button exr-reload", type: "button", title: "Reload the list of images", text: "Reload" });
-    const toolbar = h(
-      "div",
-      { class: "exr-toolbar" },
-      this.title,
-      h("div", { class: "exr-spacer" }),
-      labelled("Layer", c.layer),
-      labelled("Tonemap", c.tonemap),
-      labelled("Metric", c.metric),
-      labelled("Reference", c.reference),
-      labelled("Exposure", c.exposure, c.exposureValue),
-      labelled("Offset", c.offset, c.offsetValue),
-      labelled("Gamma", c.gamma, c.gammaValue),
-      ...viewChecks(c),
-      h("label", { class: "exr-check", title: "Statistics and histogram (Ctrl+drag: a rectangle)" }, this.statsToggle, "Stats"),
-      c.fit,
-      c.actual,
-      reload,
-      c.help,
-    );
-    this.help = buildHelp(REVIEW_SHORTCUTS);
-    const stage = h("div", { class: "exr-stage" }, this.status, this.legend.element);
-    const main = h("main", { class: "exr-main" }, toolbar, stage, this.info, this.readout);
-    this.element = h(
-      "div",
-      { class: "exr-panel exr-review", "data-state": "loading" },
-      h("style", { text: css + reviewCss }),
-      this.browser.element,
-      main,
-      this.help,
-    );
-    container.append(this.element);
-    this.viewer = new Viewer(stage, { keyboardTarget: document, decoder });
-    stage.prepend(this.viewer.element);
-    this.statisticsBox = new StatisticsBox(this.viewer);
-    stage.append(this.statisticsBox.element);
-    this.statsToggle.addEventListener("change", () => this.statisticsBox.setEnabled(this.statsToggle.checked));
+    this.page = new ViewerPage(container, {
+      decoder,
+      className: "exr-review",
+      css: reviewCss,
+      title: "Loading…",
+      sidebar: this.browser.element,
+      shortcuts: REVIEW_SHORTCUTS,
+      referenceTitle: "Image B of the metric and of Shift",
+      comparison: (c) => [labelled("Metric", c.metric), labelled("Reference", c.reference)],
+      buttons: [reload],
+      below: [this.info],
+      metricWithoutReference: "disable",
+      onKey: (event) => this.onKey(event),
+    });
+    this.page.setState("loading");
+    this.element = this.page.element;
+    this.viewer = this.page.viewer;
+    this.loader = new ImageLoader(decoder);
 
-    bindViewControls(c, this.viewer);
+    const c = this.page.controls;
     c.metric.addEventListener("change", () => this.setMetric(c.metric.value as Metric));
     c.reference.addEventListener("change", () => this.setReference(c.reference.value));
     reload.addEventListener("click", () => void this.loadTree(parseViewHash(location.hash)));
-    c.help.addEventListener("click", () => (this.help.hidden = !this.help.hidden));
-    this.viewer.on("state", () => {
-      this.syncControls();
-      this.scheduleHash();
-    });
-    this.viewer.on("hover", (info) => showReadout(this.readout, info));
-    document.addEventListener("keydown", (event) => this.onKey(event));
+    this.viewer.on("state", () => this.scheduleHash());
     window.addEventListener("hashchange", () => this.onHashChange());
-    this.syncControls();
   }
 
   /** Loads the tree and shows what the URL fragment names (or the first image). */
@@ -164,7 +122,7 @@ export class ReviewPage {
 
   /** The statistics shown in the Stats box (null when off or nothing to measure). */
   get statistics(): ImageStatistics | null {
-    return this.statisticsBox.current;
+    return this.page.statistics;
   }
 
   /** The leaf on screen (or being loaded). */
@@ -185,16 +143,16 @@ export class ReviewPage {
     const wanted = linked.image ?? this.current?.leaf.id;
     const found = this.placed.find((p) => p.leaf.id === wanted) ?? this.placed[0];
     if (!found) {
-      this.title.textContent = this.tree.title;
+      this.page.setTitle(this.tree.title);
       this.viewer.setImage(null);
       this.viewer.showMessage(`No images in ${this.tree.title}.`, "info");
-      this.element.dataset["state"] = "ready";
+      this.page.setState("ready");
       return;
     }
     await this.select(found.leaf, linked);
     // After the load, whose progress line would replace it.
     if (wanted !== undefined && found.leaf.id !== wanted) {
-      this.flashStatus(`No image "${wanted}" here any more: showing "${found.leaf.id}".`);
+      this.page.flashStatus(`No image "${wanted}" here any more: showing "${found.leaf.id}".`);
     }
   }
 
@@ -202,13 +160,14 @@ export class ReviewPage {
   async select(leaf: LeafNode, linked: LinkedView = {}): Promise<void> {
     const placed = this.placed.find((p) => p.leaf.id === leaf.id);
     if (!placed) return;
-    const token = ++this.token;
+    const superseded = this.selecting;
+    const selecting = (this.selecting = new AbortController());
     const previous = this.current;
     this.current = placed;
     this.browser.select(leaf.id);
-    this.title.textContent = leaf.id;
+    this.page.setTitle(leaf.id);
     this.element.dataset["image"] = leaf.id;
-    this.element.dataset["state"] = "loading";
+    this.page.setState("loading");
     delete this.element.dataset["error"];
     if (linked.reference !== undefined) this.chooseReference(placed.parent, linked.reference);
     this.showInfo(placed);
@@ -220,6 +179,7 @@ export class ReviewPage {
     if (leaf.type === "lossMap") {
       const known = METRICS.find((m) => m.id === leaf.metric);
       if (!known) {
+        superseded?.abort();
         this.fail(`${leaf.title}: the viewer has no "${leaf.metric}" metric (yet); its images are linked below.`);
         return;
       }
@@ -228,23 +188,27 @@ export class ReviewPage {
       metric = linked.metric ?? this.userMetric;
       this.userMetric = metric;
     }
-    this.status.hidden = false;
-    this.status.textContent = `Loading ${fileA.path}${fileB ? ` and ${fileB.path}` : ""}…`;
+    this.page.setStatus(`Loading ${fileA.path}${fileB ? ` and ${fileB.path}` : ""}…`);
+    const load = (file: ServedFile): Promise<LoadedImage> => this.loader.load(servedImage(file), { signal: selecting.signal });
+    const loads = Promise.all([load(fileA), fileB ? load(fileB) : null]);
+    // Only now: a file the previous leaf was loading too has been joined, not restarted.
+    superseded?.abort();
     let images: [ExrImage, ExrImage | null];
     try {
-      images = await Promise.all([this.image(fileA), fileB ? this.image(fileB) : Promise.resolve(null)]);
+      const [a, b] = await loads;
+      images = [a.image, b?.image ?? null];
     } catch (error) {
-      if (token === this.token) this.fail(`${leaf.title}: ${(error as Error).message}`);
+      if (!selecting.signal.aborted) this.fail(`${leaf.title}: ${(error as Error).message}`);
       return;
     }
-    if (token !== this.token) return;
-    this.status.hidden = true;
+    if (selecting.signal.aborted) return;
+    this.page.setStatus(null);
     this.viewer.setReference(images[1]);
     this.viewer.setImage(images[0]);
-    this.viewer.setState({ metric, ...viewPatch(linked) });
-    this.syncLayers();
-    this.syncControls();
-    this.element.dataset["state"] = "ready";
+    this.viewer.setState({ metric, ...linkedViewPatch(linked) });
+    this.page.syncLayers();
+    this.page.syncControls();
+    this.page.setState("ready");
     this.writeHash();
     this.prefetchSiblings(placed);
   }
@@ -289,7 +253,7 @@ export class ReviewPage {
   }
 
   private syncReferences(): void {
-    const select = this.controls.reference;
+    const select = this.page.controls.reference;
     const placed = this.current;
     const images = placed ? placed.parent.children.filter((c): c is ImageNode => c.type === "image") : [];
     const options = [h("option", { value: "", text: "None" })];
@@ -303,30 +267,6 @@ export class ReviewPage {
     select.disabled = !placed || placed.leaf.type === "lossMap" || images.length < 2;
   }
 
-  private image(file: ServedFile): Promise<ExrImage> {
-    const key = file.url ?? file.path;
-    const cached = this.cache.get(key);
-    if (cached) return Promise.resolve(cached);
-    let pending = this.loading.get(key);
-    if (!pending) {
-      pending = (async () => {
-        const bytes = await fetchFile(file);
-        try {
-          return await this.decoder.decode(bytes, { transfer: true });
-        } catch (error) {
-          throw new Error(`${file.path}: ${(error as Error).message}`);
-        }
-      })();
-      pending.then(
-        (image) => this.cache.set(key, image),
-        () => undefined,
-      );
-      pending.finally(() => this.loading.delete(key)).catch(() => undefined);
-      this.loading.set(key, pending);
-    }
-    return pending;
-  }
-
   /**
    * Decodes the group's other images in the background so toggling is instant: the ones nearest
    * in the list first, at most PREFETCH_SIBLINGS (a plain folder may hold hundreds of images).
@@ -338,7 +278,13 @@ export class ReviewPage {
       .map((image, index) => ({ image, distance: here < 0 ? index : Math.abs(index - here) }))
       .sort((a, b) => a.distance - b.distance)
       .slice(0, PREFETCH_SIBLINGS + 1);
-    for (const { image } of nearest) this.image(image.file).catch(() => undefined);
+    const previous = this.prefetching;
+    const prefetching = (this.prefetching = new AbortController());
+    for (const { image } of nearest) {
+      this.loader.load(servedImage(image.file), { priority: "prefetch", signal: prefetching.signal }).catch(() => undefined);
+    }
+    // Only now: what both lists hold has been joined by the new prefetch, not restarted.
+    previous?.abort();
   }
 
   private setMetric(metric: Metric): void {
@@ -355,22 +301,9 @@ export class ReviewPage {
   }
 
   private fail(message: string): void {
-    this.status.hidden = true;
-    this.viewer.setImage(null);
     this.viewer.setReference(null);
-    this.viewer.showMessage(message);
-    this.element.dataset["state"] = "error";
-    this.element.dataset["error"] = message;
-    this.syncLayers();
+    this.page.fail(message);
     this.writeHash();
-  }
-
-  private flashStatus(message: string): void {
-    this.status.hidden = false;
-    this.status.textContent = message;
-    window.setTimeout(() => {
-      if (this.status.textContent === message) this.status.hidden = true;
-    }, 4000);
   }
 
   // ---- URL fragment ----------------------------------------------------------------------
@@ -399,18 +332,7 @@ export class ReviewPage {
     const linked = parseViewHash(hash);
     const target = this.placed.find((p) => p.leaf.id === linked.image);
     if (target) void this.select(target.leaf, linked);
-    else this.viewer.setState(viewPatch(linked));
-  }
-
-  // ---- controls --------------------------------------------------------------------------
-
-  private syncLayers(): void {
-    syncLayerSelect(this.controls.layer, this.viewer);
-  }
-
-  private syncControls(): void {
-    syncViewControls(this.controls, this.viewer, this.legend);
-    this.controls.metric.disabled = this.viewer.referenceImage === null;
+    else this.viewer.setState(linkedViewPatch(linked));
   }
 
   /** Links to the original files, as JERI's footer has them. */
@@ -431,38 +353,16 @@ export class ReviewPage {
     this.info.replaceChildren(...parts);
   }
 
-  private onKey(event: KeyboardEvent): void {
-    if (isTextInput(event.target)) return;
-    if (event.ctrlKey || event.metaKey || event.altKey) return;
+  private onKey(event: KeyboardEvent): boolean {
+    if (event.ctrlKey || event.metaKey || event.altKey) return false;
     if (/^[0-9]$/.test(event.key)) {
       this.toggle((Number(event.key) + 9) % 10);
-      event.preventDefault();
-    } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-      const index = this.placed.findIndex((p) => p.leaf.id === this.current?.leaf.id);
-      const next = this.placed[index + (event.key === "ArrowDown" ? 1 : -1)];
-      if (next) void this.select(next.leaf);
-      event.preventDefault();
-    } else if (event.key === "?") {
-      this.help.hidden = !this.help.hidden;
-    } else if (event.key === "Escape") {
-      this.help.hidden = true;
+      return true;
     }
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return false;
+    const index = this.placed.findIndex((p) => p.leaf.id === this.current?.leaf.id);
+    const next = this.placed[index + (event.key === "ArrowDown" ? 1 : -1)];
+    if (next) void this.select(next.leaf);
+    return true;
   }
-}
-
-/** The viewer-state part of a linked view (everything but the image). */
-function viewPatch(linked: LinkedView): Partial<ViewState> {
-  const patch: Partial<ViewState> = {};
-  if (linked.exposure !== undefined) patch.exposure = linked.exposure;
-  if (linked.offset !== undefined) patch.offset = linked.offset;
-  if (linked.gamma !== undefined) patch.gamma = linked.gamma;
-  if (linked.tonemap !== undefined) patch.tonemap = linked.tonemap;
-  if (linked.layer !== undefined) patch.layer = linked.layer;
-  if (linked.wipe !== undefined) patch.wipe = linked.wipe;
-  if (linked.zoom !== undefined) patch.zoom = linked.zoom;
-  if (linked.panX !== undefined && linked.panY !== undefined) {
-    patch.panX = linked.panX;
-    patch.panY = linked.panY;
-  }
-  return patch;
 }

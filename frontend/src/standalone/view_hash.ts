@@ -96,3 +96,20 @@ export function formatViewHash(
 function round(value: number, digits: number): string {
   return String(Number(value.toFixed(digits)));
 }
+
+/** The viewer-state part of a linked view (everything but the image and the reference). */
+export function linkedViewPatch(linked: LinkedView): Partial<ViewState> {
+  const patch: Partial<ViewState> = {};
+  if (linked.exposure !== undefined) patch.exposure = linked.exposure;
+  if (linked.offset !== undefined) patch.offset = linked.offset;
+  if (linked.gamma !== undefined) patch.gamma = linked.gamma;
+  if (linked.tonemap !== undefined) patch.tonemap = linked.tonemap;
+  if (linked.layer !== undefined) patch.layer = linked.layer;
+  if (linked.wipe !== undefined) patch.wipe = linked.wipe;
+  if (linked.zoom !== undefined) patch.zoom = linked.zoom;
+  if (linked.panX !== undefined && linked.panY !== undefined) {
+    patch.panX = linked.panX;
+    patch.panY = linked.panY;
+  }
+  return patch;
+}

@@ -1,9 +1,19 @@
-// Decoded images kept in memory, least recently used first out, within a byte budget.
+// Decoded images kept in memory, least recently used first out, within a byte budget. One cache
+// serves every consumer of a page's ImageLoader, so an image decoded for one (a pane, a prefetch)
+// is shown at once by another.
 
 import type { ExrImage } from "../decoder/types.js";
 
 /** Default budget for decoded planes: 512 MiB ≈ 30 steps of a 1920x1080 half RGBA image. */
 export const DEFAULT_CACHE_BYTES = 512 * 1024 * 1024;
+
+/** What a download said about its file besides the bytes (e.g. a header of the server's answer). */
+export type ImageInfo = Readonly<Record<string, string>>;
+
+export interface CachedImage {
+  image: ExrImage;
+  info: ImageInfo;
+}
 
 export function decodedBytes(image: ExrImage): number {
   let total = 0;
@@ -12,7 +22,7 @@ export function decodedBytes(image: ExrImage): number {
 }
 
 export class DecodedImageCache {
-  private readonly entries = new Map<string, { image: ExrImage; bytes: number }>();
+  private readonly entries = new Map<string, CachedImage & { bytes: number }>();
   private used = 0;
 
   constructor(private budget: number = DEFAULT_CACHE_BYTES) {}
@@ -34,12 +44,13 @@ export class DecodedImageCache {
     return this.entries.size;
   }
 
-  get(key: string): ExrImage | undefined {
+  /** The entry under `key`, which becomes the most recently used. */
+  get(key: string): CachedImage | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     this.entries.delete(key); // re-insert: Map order is the recency order
     this.entries.set(key, entry);
-    return entry.image;
+    return entry;
   }
 
   has(key: string): boolean {
@@ -47,11 +58,11 @@ export class DecodedImageCache {
   }
 
   /** Adds an image; one larger than the whole budget is not kept (the caller still shows it). */
-  set(key: string, image: ExrImage): void {
+  set(key: string, image: ExrImage, info: ImageInfo = {}): void {
     this.delete(key);
     const bytes = decodedBytes(image);
     if (bytes > this.budget) return;
-    this.entries.set(key, { image, bytes });
+    this.entries.set(key, { image, info, bytes });
     this.used += bytes;
     this.evict();
   }

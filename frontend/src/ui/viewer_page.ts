@@ -1,0 +1,188 @@
+// The frame both pages put around the viewer: the page's list on the left; the toolbar; the stage
+// (viewer, status line, false-colour legend, statistics box); the page's rows under the stage;
+// the pixel readout; the keyboard help. It keeps the controls in step with the viewer and owns the
+// root's `data-state` / `data-error` and the error display. The TensorBoard dashboard (panel.ts)
+// and the review page (standalone/review_page.ts) compose it with what they show.
+
+import type { ImageStatistics } from "../viewer/index.js";
+import { type ExrDecoder, isTextInput, Viewer } from "../viewer/viewer.js";
+import { h } from "./dom.js";
+import { FalseColourLegend } from "./legend.js";
+import { showReadout } from "./readout.js";
+import { StatisticsBox } from "./statistics_box.js";
+import {
+  bindViewControls,
+  buildHelp,
+  createViewControls,
+  labelled,
+  syncLayerSelect,
+  syncViewControls,
+  type ViewControls,
+  viewChecks,
+} from "./toolbar.js";
+import css from "./viewer_page.css";
+
+export interface ViewerPageOptions {
+  decoder: ExrDecoder;
+  /** Class of the root besides `exr-panel` (the review page's `exr-review`). */
+  className?: string;
+  /** Styles added after the shared sheet. */
+  css?: string;
+  title: string;
+  /** The list of images on the left. */
+  sidebar: HTMLElement;
+  shortcuts: ReadonlyArray<{ keys: string; action: string }>;
+  /** Tooltip of the reference select: each page says what its image B is. */
+  referenceTitle: string;
+  /** The comparison controls, placed after the tonemap, made of the shared controls and the page's own. */
+  comparison(controls: ViewControls): HTMLElement[];
+  /** Buttons placed before the help button. */
+  buttons?: HTMLElement[];
+  /** Rows between the stage and the readout (the scrubber, the error strip, the file links). */
+  below?: HTMLElement[];
+  /** Without a reference the metric select is hidden (dashboard) or disabled (review page). */
+  metricWithoutReference: "hide" | "disable";
+  /** The page's keys, asked after the help's `?` and Esc; true when handled (its default is then prevented). */
+  onKey(event: KeyboardEvent): boolean;
+}
+
+export type PageState = "loading" | "ready" | "error";
+
+export class ViewerPage {
+  readonly element: HTMLElement;
+  readonly viewer: Viewer;
+  readonly controls: ViewControls;
+  /** Where the viewer is; panes and overlays go in here. */
+  readonly stage: HTMLElement;
+  private readonly title: HTMLElement;
+  private readonly status: HTMLElement;
+  private readonly readout: HTMLElement;
+  private readonly help: HTMLElement;
+  private readonly legend = new FalseColourLegend();
+  private readonly statisticsBox: StatisticsBox;
+  private statusTimer = 0;
+  private pageState: PageState | undefined;
+
+  constructor(
+    container: HTMLElement,
+    private readonly options: ViewerPageOptions,
+  ) {
+    this.title = h("div", { class: "exr-title", text: options.title });
+    this.status = h("div", { class: "exr-status", role: "status", hidden: true });
+    this.readout = h("div", { class: "exr-readout", "aria-live": "off" });
+    const c = (this.controls = createViewControls(options.referenceTitle));
+    const statsToggle = h("input", { class: "exr-stats-toggle", type: "checkbox" });
+    const toolbar = h(
+      "div",
+      { class: "exr-toolbar" },
+      this.title,
+      h("div", { class: "exr-spacer" }),
+      labelled("Layer", c.layer),
+      labelled("Tonemap", c.tonemap),
+      ...options.comparison(c),
+      labelled("Exposure", c.exposure, c.exposureValue),
+      labelled("Offset", c.offset, c.offsetValue),
+      labelled("Gamma", c.gamma, c.gammaValue),
+      ...viewChecks(c),
+      h("label", { class: "exr-check", title: "Statistics and histogram (Ctrl+drag: a rectangle)" }, statsToggle, "Stats"),
+      c.fit,
+      c.actual,
+      ...(options.buttons ?? []),
+      c.help,
+    );
+    this.help = buildHelp(options.shortcuts);
+    this.stage = h("div", { class: "exr-stage" }, this.status, this.legend.element);
+    const main = h("main", { class: "exr-main" }, toolbar, this.stage, ...(options.below ?? []), this.readout);
+    const rootClass = options.className ? `exr-panel ${options.className}` : "exr-panel";
+    const style = h("style", { text: css + (options.css ?? "") });
+    this.element = h("div", { class: rootClass }, style, options.sidebar, main, this.help);
+    container.append(this.element);
+
+    this.viewer = new Viewer(this.stage, { keyboardTarget: document, decoder: options.decoder });
+    this.stage.prepend(this.viewer.element);
+    this.statisticsBox = new StatisticsBox(this.viewer);
+    this.stage.append(this.statisticsBox.element);
+    statsToggle.addEventListener("change", () => this.statisticsBox.setEnabled(statsToggle.checked));
+
+    bindViewControls(c, this.viewer);
+    c.help.addEventListener("click", () => this.toggleHelp());
+    this.viewer.on("state", () => this.syncControls());
+    this.viewer.on("hover", (info) => showReadout(this.readout, info));
+    document.addEventListener("keydown", (event) => this.onKey(event));
+    this.syncControls();
+  }
+
+  /** The statistics shown in the Stats box (null when off or nothing to measure). */
+  get statistics(): ImageStatistics | null {
+    return this.statisticsBox.current;
+  }
+
+  /** What the root's `data-state` says (undefined before anything was asked for). */
+  get state(): PageState | undefined {
+    return this.pageState;
+  }
+
+  setTitle(text: string): void {
+    this.title.textContent = text;
+  }
+
+  /** Shows a line over the image; null hides it. */
+  setStatus(text: string | null): void {
+    window.clearTimeout(this.statusTimer);
+    this.status.hidden = text === null;
+    if (text !== null) this.status.textContent = text;
+  }
+
+  /** Shows a status line for a few seconds (unless another replaces it). */
+  flashStatus(text: string, ms = 4000): void {
+    this.setStatus(text);
+    this.statusTimer = window.setTimeout(() => this.setStatus(null), ms);
+  }
+
+  /** Marks the page as loading, or as showing what was asked for (which clears a former error). */
+  setState(state: "loading" | "ready"): void {
+    this.pageState = state;
+    this.element.dataset["state"] = state;
+    if (state === "ready") delete this.element.dataset["error"];
+  }
+
+  /** Replaces the image by `message` and marks the page failed (`data-state="error"`, `data-error`). */
+  fail(message: string): void {
+    this.setStatus(null);
+    this.viewer.setImage(null);
+    this.viewer.showMessage(message);
+    this.pageState = "error";
+    this.element.dataset["state"] = "error";
+    this.element.dataset["error"] = message;
+    this.syncLayers();
+  }
+
+  /** Rebuilds the layer list from the viewer's image. */
+  syncLayers(): void {
+    syncLayerSelect(this.controls.layer, this.viewer);
+  }
+
+  /** Shows the viewer's state in the controls. */
+  syncControls(): void {
+    syncViewControls(this.controls, this.viewer, this.legend);
+    const noReference = this.viewer.referenceImage === null;
+    if (this.options.metricWithoutReference === "hide") this.controls.metric.hidden = noReference;
+    else this.controls.metric.disabled = noReference;
+  }
+
+  toggleHelp(show = this.help.hidden): void {
+    this.help.hidden = !show;
+  }
+
+  private onKey(event: KeyboardEvent): void {
+    if (isTextInput(event.target)) return;
+    if (event.key === "?") {
+      this.toggleHelp();
+      event.preventDefault();
+    } else if (event.key === "Escape" && !this.help.hidden) {
+      this.toggleHelp(false);
+    } else if (this.options.onKey(event)) {
+      event.preventDefault();
+    }
+  }
+}
