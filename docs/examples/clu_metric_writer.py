@@ -4,7 +4,9 @@
     python docs/examples/clu_metric_writer.py logs/clu     # then: tensorboard --logdir logs
 
 CLU's summary writer needs TensorFlow (`pip install clu tensorflow-cpu`). It does not expose its
-directory: `logdir=` lets big EXRs be stored as files there.
+directory: `logdir=` lets big EXRs be stored as files there. On a multi-host run, log from the
+process that writes summaries (`jax.process_index() == 0`): the others' `just_logging` writers
+only log each image's shape, and with `logdir=` they would store the files all the same.
 """
 
 from __future__ import annotations
