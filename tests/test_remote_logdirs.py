@@ -24,8 +24,6 @@ import pytest
 
 pytest.importorskip("boto3")
 pytest.importorskip("moto")
-pytest.importorskip("gcsfs")
-pytest.importorskip("gcp_storage_emulator")
 
 STEPS = (0, 1, 2)
 
@@ -120,6 +118,8 @@ while True:
 @pytest.fixture(scope="module")
 def gcs_endpoint():
     """A GCS emulator on 127.0.0.1 with the bucket exr-logs, and the environment to reach it."""
+    pytest.importorskip("gcsfs")
+    pytest.importorskip("gcp_storage_emulator")
     process = subprocess.Popen(
         [sys.executable, "-c", _GCS_EMULATOR], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
