@@ -13,6 +13,7 @@ import dataclasses
 import hashlib
 import operator
 import os
+import sys
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -139,12 +140,21 @@ def record_without_writer_directory(job: ImageJob, logdir: str | None, writer_ki
             f"memory; pass logdir=<the writer's run directory> to store EXRs over {INLINE_LIMIT_BYTES} "
             "bytes as files there (this warning is shown once)",
             UserWarning,
-            stacklevel=4,
+            stacklevel=_stacklevel_of_caller(),
         )
     return record
 
 
 _warned_inline = False
+
+
+def _stacklevel_of_caller() -> int:
+    """The `stacklevel` that makes a warning point at the first frame outside this package."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and os.path.abspath(frame.f_code.co_filename).startswith(package + os.sep):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def summary_proto(

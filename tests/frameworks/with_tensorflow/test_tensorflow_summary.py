@@ -93,8 +93,9 @@ def test_a_big_image_without_logdir_goes_inline_and_warns_once(tmp_path, monkeyp
     big = np.random.default_rng(0).random((256, 256, 4), np.float32)  # 1 MiB uncompressed
     writer = tf.summary.create_file_writer(str(tmp_path))
     with writer.as_default(step=1):
-        with pytest.warns(UserWarning, match=r"'big'.*does not expose its directory.*pass logdir="):
+        with pytest.warns(UserWarning, match=r"'big'.*does not expose its directory.*pass logdir=") as caught:
             exr_summary.image("big", big, pixel_type="float", compression="none")
+        assert [w.filename for w in caught] == [__file__]  # the warning names the logging call
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             exr_summary.image("big", big, 2, pixel_type="float", compression="none")
