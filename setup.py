@@ -7,6 +7,7 @@ already-built static/ folder (e.g. when scripts/setup.sh has just built it).
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 from setuptools import setup
@@ -18,7 +19,14 @@ ROOT = Path(__file__).resolve().parent
 class BuildPyWithFrontend(build_py):
     def run(self) -> None:
         if os.environ.get("TENSORBOARD_EXR_SKIP_FRONTEND") != "1":
-            subprocess.run(["bash", str(ROOT / "scripts" / "build_frontend.sh")], check=True)
+            # The build's own interpreter fetches the OpenEXR sdist (build_wasm.sh): inside a
+            # PEP 517 build environment there is no pip, and another venv's python is the wrong one.
+            environment = {**os.environ, "TENSORBOARD_EXR_PYTHON": sys.executable}
+            script = ROOT / "scripts" / "build_frontend.sh"
+            if subprocess.run(["bash", str(script)], env=environment).returncode != 0:
+                raise SystemExit(
+                    "tensorboard-exr: the frontend build failed (scripts/build_frontend.sh, see above)"
+                )
         super().run()
 
 

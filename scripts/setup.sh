@@ -2,7 +2,11 @@
 # One-time (idempotent) set-up of a fresh Debian 12 machine: system packages, a Python venv in
 # .venv with the package installed in editable mode, and the frontend build (WebAssembly + JS).
 # Used by scripts/demo.sh and scripts/test.sh; safe to re-run.
+#   --with-tensorflow   also the TensorFlow venv .venv-tf for tests/frameworks/with_tensorflow
+#                       (scripts/test.sh; about a minute and 2.2 GB on a fresh machine)
 set -euo pipefail
+with_tensorflow=""
+[ "${1:-}" = "--with-tensorflow" ] && with_tensorflow=1
 cd "$(dirname "$0")/.."
 
 # Debian packages: emscripten builds OpenEXRCore to WebAssembly, libimath-dev gives the Imath
@@ -29,3 +33,11 @@ if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
 
 bash scripts/build_frontend.sh
 TENSORBOARD_EXR_SKIP_FRONTEND=1 .venv/bin/pip install -q -e ".[dev]"
+
+# TensorFlow has a venv of its own: where it is importable, TensorBoard and gfile use it as their
+# filesystem layer (s3:// then fails) and each TensorBoard process grows by ~500 MB.
+if [ -n "$with_tensorflow" ]; then
+  if [ ! -x .venv-tf/bin/python ]; then "$PY" -m venv .venv-tf; fi
+  .venv-tf/bin/python -m pip install -q --upgrade "pip>=24" >/dev/null
+  TENSORBOARD_EXR_SKIP_FRONTEND=1 .venv-tf/bin/pip install -q -e ".[tensorflow-tests]"
+fi

@@ -62,6 +62,13 @@ _MOTION_LAYERS: Final = frozenset(
 )
 _LAYOUTS: Final = ("HWC", "CHW")
 
+GRAPH_MODE_HINT: Final = (
+    "an EXR is encoded from the pixel values in Python, which a graph (tf.function, Keras' "
+    "train_step) does not have. Log from eager code: return the images from the tf.function, or "
+    "log them from a Keras callback (tensorboard_exr.keras.ExrComparisonCallback)"
+)
+"""Why a TensorFlow graph cannot log an EXR, and what to do instead (see tensorflow_target.py)."""
+
 
 @dataclasses.dataclass(frozen=True)
 class Channel:
@@ -154,6 +161,9 @@ def to_numpy(tag: str, data: Any, layout: str = "HWC") -> np.ndarray:
     try:
         array = np.asarray(data)
     except Exception as e:
+        if type(data).__module__.startswith("tensorflow"):  # a symbolic tensor, inside tf.function
+            message = f"tag {tag!r}: a TensorFlow graph tensor has no values: {GRAPH_MODE_HINT}"
+            raise TypeError(message) from None
         raise TypeError(f"tag {tag!r}: cannot convert {type(data).__name__} to an array: {e}") from None
     if array.dtype.name == "bfloat16":  # JAX / ml_dtypes
         array = array.astype(np.float32)

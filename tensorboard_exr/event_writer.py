@@ -14,6 +14,7 @@ import itertools
 import os
 import socket
 import struct
+import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -133,10 +134,10 @@ class EventFileWriter:
 
     Thread-safe: each record is written whole under a lock. The first record is the
     `file_version` event that TensorBoard expects. A local directory is written with unbuffered
-    appends; a URL (`s3://`, `gs://`, any fsspec protocol such as `file://`) through TensorBoard's
-    own gfile, the layer its loaders read with. Object stores cannot append: gfile then rewrites
-    the whole object at each flush (each object version is complete, never torn), which is cheap
-    for file storage's small events but grows with inline EXRs.
+    appends. Object stores cannot append: after each record the whole object is written again
+    (each object version is complete, never torn), which is cheap for file storage's small events
+    but grows with inline EXRs. `s3://` goes through TensorBoard's own gfile (boto3), the layer
+    its loaders read with; `gs://` and every other URL through fsspec (`_RepublishedFile`).
     """
 
     def __init__(self, logdir: str | os.PathLike[str], filename_suffix: str = "") -> None:
@@ -151,11 +152,14 @@ class EventFileWriter:
         self._file: BinaryIO | None = None
         self._remote: Any = None
         if is_remote_path(self._logdir):
-            gfile = remote_gfile()
             self._path = join_path(self._logdir, event_file_name(filename_suffix))
-            with contextlib.suppress(Exception):  # object stores have no directories
-                gfile.makedirs(self._logdir)
-            self._remote = gfile.GFile(self._path, "wb")
+            if self._logdir.startswith("s3://"):
+                gfile = remote_gfile()
+                with contextlib.suppress(Exception):  # object stores have no directories
+                    gfile.makedirs(self._logdir)
+                self._remote = gfile.GFile(self._path, "wb")
+            else:
+                self._remote = _RepublishedFile(self._path)
         else:
             os.makedirs(self._logdir, exist_ok=True)
             self._path = os.path.join(self._logdir, event_file_name(filename_suffix))
@@ -225,6 +229,46 @@ class EventFileWriter:
         return self._file is None and self._remote is None
 
 
+class _RepublishedFile:
+    """A file at an fsspec URL that is written whole again at each `flush`, from a local spool.
+
+    TensorBoard's gfile appends to fsspec URLs with mode "ab", which gcsfs turns into an
+    overwrite (GCS objects are immutable): each record would replace the whole event file.
+    """
+
+    def __init__(self, url: str) -> None:
+        import fsspec
+
+        self._fs, self._path = fsspec.core.url_to_fs(url)
+        with contextlib.suppress(Exception):  # object stores have no directories
+            self._fs.makedirs(self._path.rsplit("/", 1)[0], exist_ok=True)
+        self._spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        self._published = 0
+
+    def write(self, data: bytes) -> None:
+        self._spool.seek(0, os.SEEK_END)
+        self._spool.write(data)
+
+    def flush(self) -> None:
+        """Publishes the whole file; on failure the records since the last publish are dropped."""
+        size = self._spool.seek(0, os.SEEK_END)
+        if size == self._published:
+            return
+        self._spool.seek(0)
+        try:
+            self._fs.pipe_file(self._path, self._spool.read())
+        except BaseException:
+            self._spool.truncate(self._published)  # the caller is told; the next record stays whole
+            raise
+        self._published = size
+
+    def close(self) -> None:
+        try:
+            self.flush()
+        finally:
+            self._spool.close()
+
+
 def is_remote_path(path: str) -> bool:
     """Whether `path` is a URL (`s3://`, `gs://`, `file://`, ...) rather than a local path."""
     return "://" in path
@@ -249,8 +293,9 @@ def write_file_atomically(path: str, data: bytes) -> bool:
 
     The file is content-addressed by the caller: an existing file of the same size holds the
     same bytes and is kept. Local paths and fsspec URLs are written to a temporary name and
-    renamed (a rename is atomic locally; object stores publish a copy whole). `s3://` URLs are
-    one PUT through TensorBoard's gfile (boto3), which S3 publishes atomically.
+    renamed (a rename is atomic locally). Object stores publish an upload whole when it
+    completes, so `s3://` URLs are one PUT through TensorBoard's gfile (boto3) and `gs://` URLs
+    one upload through gcsfs (a rename there is a copy and a delete, or an API emulators lack).
     """
     if not is_remote_path(path):
         if os.path.exists(path) and os.path.getsize(path) == len(data):
@@ -279,6 +324,9 @@ def write_file_atomically(path: str, data: bytes) -> bool:
     with contextlib.suppress(FileNotFoundError):
         if fs.size(fs_path) == len(data):
             return False
+    if path.startswith(("gs://", "gcs://")):
+        fs.pipe_file(fs_path, data)
+        return True
     parent = fs_path.rsplit("/", 1)[0]
     with contextlib.suppress(Exception):
         fs.makedirs(parent, exist_ok=True)

@@ -3,7 +3,8 @@
 `make_job` checks a call's arguments in the caller's thread (`ImageOptions` carries everything
 but tag, data and step); `ImageJob.record` encodes the image and builds its step's records once;
 `write_step` writes a file-stored EXR before the event that refers to it. `summary` (the public
-API, PyTorch writers, `pb`) and `background_writer.Writer` both write through these.
+API, `pb`), `writer_targets` (PyTorch, tensorboardX, TensorFlow and CLU writers) and
+`background_writer.Writer` all write through these.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ import dataclasses
 import hashlib
 import operator
 import os
+import sys
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
-from tensorboard.compat.proto import summary_pb2
+from tensorboard.compat.proto import summary_pb2, tensor_pb2, tensor_shape_pb2, types_pb2
 
 from tensorboard_exr import encode, event_writer, metadata
 
@@ -118,6 +121,58 @@ def storage_kind(storage: str, exr_size: int) -> int:
     return STORAGE_KINDS[storage]
 
 
+def record_without_writer_directory(job: ImageJob, logdir: str | None, writer_kind: str) -> StepRecord:
+    """The records of `job` for a writer that does not expose its run directory.
+
+    With `logdir` (the caller names the writer's directory) the storage rule of `Writer`
+    applies; without it every EXR goes into the event file, and the first one over
+    `INLINE_LIMIT_BYTES` in this process warns that TensorBoard's memory then grows with it.
+    """
+    if logdir:
+        return job.record("auto")
+    record = job.record("inline")
+    global _warned_inline
+    if record.step_info.size > INLINE_LIMIT_BYTES and not _warned_inline:
+        _warned_inline = True
+        warnings.warn(
+            f"tensorboard_exr: tag {job.tag!r}: a {record.step_info.size}-byte EXR went into the event "
+            f"file: {writer_kind} does not expose its directory. TensorBoard keeps every step of it in "
+            f"memory; pass logdir=<the writer's run directory> to store EXRs over {INLINE_LIMIT_BYTES} "
+            "bytes as files there (this warning is shown once)",
+            UserWarning,
+            stacklevel=_stacklevel_of_caller(),
+        )
+    return record
+
+
+_warned_inline = False
+
+
+def _stacklevel_of_caller() -> int:
+    """The `stacklevel` that makes a warning point at the first frame outside this package."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and os.path.abspath(frame.f_code.co_filename).startswith(package + os.sep):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def summary_proto(
+    tag: str, summary_metadata: summary_pb2.SummaryMetadata, values: Sequence[bytes]
+) -> summary_pb2.Summary:
+    """A `Summary` holding one step's values (`StepRecord.values`) as a string tensor under `tag`."""
+    tensor = tensor_pb2.TensorProto(
+        dtype=types_pb2.DT_STRING,
+        tensor_shape=tensor_shape_pb2.TensorShapeProto(
+            dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=len(values))]
+        ),
+        string_val=list(values),
+    )
+    return summary_pb2.Summary(
+        value=[summary_pb2.Summary.Value(tag=tag, metadata=summary_metadata, tensor=tensor)]
+    )
+
+
 def write_step(record: StepRecord, logdir: str, write_event: Callable[[list[bytes]], None]) -> None:
     """Writes a step: a file-stored EXR first, then the event, by `write_event(values)`.
 
@@ -171,8 +226,11 @@ def _checked_step(tag: str, step: Any) -> int:
     try:
         step = operator.index(step)
     except TypeError:
-        try:  # 0-d tensors / numpy scalars with integer values
-            step = operator.index(getattr(step, "item", lambda: step)())
+        # 0-d tensors and numpy scalars with integer values: `.item()` (numpy, PyTorch, JAX) or
+        # `.numpy()` (TensorFlow's tensors and variables, e.g. tf.summary.experimental.get_step()).
+        value = getattr(step, "item", None) or getattr(step, "numpy", None)
+        try:
+            step = operator.index(value() if callable(value) else step)
         except TypeError:
             raise TypeError(f"tag {tag!r}: step must be an integer, got {step!r}") from None
     if not -(2**63) <= step < 2**63:

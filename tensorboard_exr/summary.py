@@ -20,16 +20,15 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from tensorboard.compat.proto import summary_pb2, tensor_pb2, tensor_shape_pb2, types_pb2
+from tensorboard.compat.proto import summary_pb2
 
-from tensorboard_exr import default_writer, encode, event_writer, image_job
+from tensorboard_exr import default_writer, encode, image_job, writer_targets
 from tensorboard_exr.background_writer import ExrWriteError, Writer
-from tensorboard_exr.image_job import ImageJob, ImageOptions
+from tensorboard_exr.image_job import ImageOptions
 
 __all__ = [
     "ExrWriteError",
@@ -59,27 +58,19 @@ below 256 KiB (a 256x256 RGBA half image with ZIP is ~150-500 KB) buys little.
 """
 
 
-def _summary_proto(tag: str, summary_metadata: summary_pb2.SummaryMetadata, values: Sequence[bytes]):
-    tensor = tensor_pb2.TensorProto(
-        dtype=types_pb2.DT_STRING,
-        tensor_shape=tensor_shape_pb2.TensorShapeProto(
-            dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=len(values))]
-        ),
-        string_val=list(values),
-    )
-    return summary_pb2.Summary(
-        value=[summary_pb2.Summary.Value(tag=tag, metadata=summary_metadata, tensor=tensor)]
-    )
-
-
 @contextlib.contextmanager
 def as_default(writer: Any) -> Iterator[Any]:
     """Within the block, `image` and `comparison` without `writer=` write to `writer`.
 
-    `writer` is a `Writer` or a PyTorch `SummaryWriter` (e.g. Lightning's
-    `TensorBoardLogger.experiment`). Blocks nest; the innermost wins.
+    `writer` is any writer `image` takes as `writer=` (e.g. Lightning's
+    `TensorBoardLogger.experiment`). Blocks nest; the innermost wins. (A TensorFlow writer
+    needs none of this: its own `with writer.as_default():` is seen by `image`.)
     """
-    _check_writer_kind(writer)
+    if not writer_targets.is_writer(writer):
+        raise TypeError(
+            "writer must be a tensorboard_exr Writer, a PyTorch or tensorboardX SummaryWriter, a "
+            f"TensorFlow summary writer or a CLU MetricWriter, got {type(writer).__name__}"
+        )
     with default_writer.use(writer):
         yield writer
 
@@ -87,7 +78,7 @@ def as_default(writer: Any) -> Iterator[Any]:
 def image(
     tag: str,
     data: Any,
-    step: int,
+    step: int | None = None,
     *,
     group: str | None = None,
     role: str | None = None,
@@ -99,6 +90,7 @@ def image(
     layout: str = "HWC",
     display_name: str | None = None,
     writer: Any = None,
+    logdir: str | os.PathLike[str] | None = None,
 ) -> None:
     """Logs one EXR image at `step` under `tag`.
 
@@ -106,7 +98,7 @@ def image(
       tag: Name of the image series, e.g. "val/output".
       data: The image, one of
         - an HxW or HxWxC array, or anything `numpy.asarray` takes (PyTorch tensors on any device,
-          with or without grad, JAX and TensorFlow arrays). Channels default to Y (C=1), R,G,B
+          with or without grad, `jax.Array`, eager `tf.Tensor`). Channels default to Y (C=1), R,G,B
           (C=3), R,G,B,A (C=4); other counts need `channels=`.
         - a dict of named channels (`{"R": r, "G": g, "B": b}`; a 2-D array under a key that is a
           channel name such as R, G, B, A, Y, Z or contains a dot) and/or of layers
@@ -116,7 +108,9 @@ def image(
           All layers must have the same height and width.
         - the bytes (or a path, `str`/`os.PathLike`) of an existing EXR file, logged byte for byte
           after OpenEXR has decoded it successfully; the other pixel arguments must be left alone.
-      step: Training step (an integer).
+      step: Training step (an integer, or a 0-d integer tensor). Under TensorFlow's default
+        writer it may be left out: `tf.summary.experimental.get_step()` is used, as TensorFlow's
+        own summaries do.
       group: Comparison group: images of one group at one step are shown together.
       role: Role within the group, e.g. "input", "output", "reference".
       description: Markdown description shown with the tag.
@@ -131,15 +125,27 @@ def image(
       dwa_level: DWA quality for dwaa/dwab (OpenEXR's default is 45; lower is better quality).
       layout: "HWC" (default) or "CHW" for channel-first arrays such as PyTorch image tensors.
       display_name: Name shown instead of the tag.
-      writer: A `Writer`, a PyTorch `SummaryWriter` (or anything with its `file_writer`), or None
-        for the default set by `with writer.as_default():`.
+      writer: Where to log; None for the default: the writer of the innermost
+        `with writer.as_default():` of this package, else TensorFlow's default writer. One of
+        - a `Writer` (encodes and writes on its background thread);
+        - a PyTorch or tensorboardX `SummaryWriter` (Lightning's `logger.experiment`);
+        - a TensorFlow summary writer (`tf.summary.create_file_writer`), written with
+          `tf.summary.write` (so `tf.summary.record_if` applies); eager code only: inside a
+          `tf.function` a call raises RuntimeError;
+        - a CLU `MetricWriter` (`metric_writers.create_default_writer(logdir)` of Flax/JAX code),
+          through its `write_summaries`.
+        TensorFlow and PyTorch/tensorboardX writers encode and write on the calling thread.
+      logdir: The run directory of a writer that does not expose it (TensorFlow's, CLU's), so
+        that EXRs over `INLINE_LIMIT_BYTES` are stored as files there, as `Writer` does. Without
+        it they go into the event file (TensorBoard then holds every step in memory) and the
+        first such image warns once. Leave it out for the other writers.
 
     Raises:
       ValueError, TypeError: Bad arguments (message names the tag and the problem), including
         images over `MAX_DIMENSION` per side or `MAX_EXR_BYTES`.
+      RuntimeError: Called inside a `tf.function` with a TensorFlow writer.
       ExrWriteError: An earlier background write of this writer failed.
     """
-    target = _resolve_writer(writer, tag)
     options = ImageOptions(
         group=group,
         role=role,
@@ -151,17 +157,19 @@ def image(
         dwa_level=dwa_level,
         layout=layout,
     )
-    _submit(target, [image_job.make_job(tag, data, step, options)])
+    _write(writer, logdir, step, [(tag, data, options)])
 
 
 def comparison(
     group: str,
-    step: int,
+    step: int | None = None,
     *,
     writer: Any = None,
+    logdir: str | os.PathLike[str] | None = None,
     pixel_type: str | Mapping[str, str] = "half",
     compression: str = "zip",
     description: str | None = None,
+    layout: str = "HWC",
     **images_by_role: Any,
 ) -> None:
     """Logs a whole comparison set at once: one image per role, tagged `<group>/<role>`.
@@ -174,26 +182,27 @@ def comparison(
 
     Args:
       group: Group name, also the tag prefix.
-      step: Training step.
+      step: Training step, as for `image`.
       writer: As for `image`.
+      logdir: As for `image`.
       pixel_type: As for `image`, applied to every role.
       compression: As for `image`, applied to every role.
       description: As for `image`, applied to every role.
+      layout: As for `image`, applied to every array ("CHW" for PyTorch image tensors).
       **images_by_role: The images, keyed by role.
     """
     if not isinstance(group, str) or not group:
         raise ValueError(f"comparison group must be a non-empty string, got {group!r}")
     if not images_by_role:
         raise ValueError(f"comparison {group!r}: no images given (pass them as role=image)")
-    target = _resolve_writer(writer, group)
     shared = ImageOptions(
-        group=group, description=description, pixel_type=pixel_type, compression=compression
+        group=group, description=description, pixel_type=pixel_type, compression=compression, layout=layout
     )
-    jobs = [
-        image_job.make_job(f"{group}/{role}", data, step, dataclasses.replace(shared, role=role))
+    images = [
+        (f"{group}/{role}", data, dataclasses.replace(shared, role=role))
         for role, data in images_by_role.items()
     ]
-    _submit(target, jobs)
+    _write(writer, logdir, step, images)
 
 
 def pb(
@@ -231,70 +240,18 @@ def pb(
         layout=layout,
     )
     record = image_job.make_job(tag, data, 0, options).record("inline")
-    return _summary_proto(tag, record.summary_metadata, record.values())
+    return image_job.summary_proto(tag, record.summary_metadata, record.values())
 
 
-def _check_writer_kind(writer: Any) -> None:
-    if isinstance(writer, Writer) or _torch_file_writer(writer, check_only=True) is not None:
-        return
-    raise TypeError(
-        f"writer must be a tensorboard_exr Writer or a PyTorch SummaryWriter, got {type(writer).__name__}"
-    )
-
-
-def _resolve_writer(writer: Any, tag: str) -> Any:
-    if writer is None:
-        writer = default_writer.current()
-        if writer is None:
-            raise ValueError(
-                f"tag {tag!r}: no writer: pass writer=exr_summary.Writer(logdir) (or a PyTorch "
-                "SummaryWriter), or call inside `with writer.as_default():`"
-            )
-    _check_writer_kind(writer)
-    return writer
-
-
-def _torch_file_writer(writer: Any, check_only: bool = False) -> Any:
-    """The `FileWriter` of a PyTorch/tensorboardX `SummaryWriter`-like object, or None."""
-    if hasattr(writer, "_get_file_writer"):  # PyTorch: re-creates the file writer after close()
-        return writer if check_only else writer._get_file_writer()
-    file_writer = getattr(writer, "file_writer", None)
-    if file_writer is not None and hasattr(file_writer, "add_summary"):
-        return file_writer
-    return None
-
-
-_native_crc_installed = False
-
-
-def _submit(writer: Any, jobs: Sequence[ImageJob]) -> None:
-    if isinstance(writer, Writer):
-        writer._submit(jobs)
-        return
-    global _native_crc_installed
-    if not _native_crc_installed:
-        # PyTorch's writer would spend ~1.5 s per 8 MB in TensorBoard's pure-Python CRC.
-        event_writer.install_native_crc_in_tensorboard()
-        _native_crc_installed = True
-    file_writer = _torch_file_writer(writer)
-    if file_writer is None:
-        raise ValueError("the SummaryWriter is closed")
-    # The same storage rule as `Writer(storage="auto")`, with files beside the SummaryWriter's events.
-    logdir = getattr(file_writer, "get_logdir", lambda: None)()
-    for job in jobs:
-        record = job.record("auto" if logdir else "inline")
-        image_job.write_step(
-            record, os.fspath(logdir or ""), functools.partial(_add_summary, file_writer, job, record)
-        )
-
-
-def _add_summary(file_writer: Any, job: ImageJob, record: image_job.StepRecord, values: list[bytes]) -> None:
-    summary = _summary_proto(job.tag, record.summary_metadata, values)
-    try:
-        file_writer.add_summary(summary, global_step=job.step, walltime=job.wall_time)
-    except TypeError:
-        # tensorboardX has its own copies of the protos: hand it the same bytes in its class.
-        from tensorboardX.proto import summary_pb2 as tbx_summary_pb2  # type: ignore[import-not-found]
-
-        converted = tbx_summary_pb2.Summary.FromString(summary.SerializeToString())
-        file_writer.add_summary(converted, global_step=job.step, walltime=job.wall_time)
+def _write(
+    writer: Any,
+    logdir: str | os.PathLike[str] | None,
+    step: Any,
+    images: Sequence[tuple[str, Any, ImageOptions]],
+) -> None:
+    """Checks every image (tag, data, options) at `step`, then hands them all to the writer."""
+    first_tag = images[0][0]
+    target = writer_targets.resolve(writer, first_tag, logdir)
+    if step is None:
+        step = target.default_step(first_tag)
+    target.write([image_job.make_job(tag, data, step, options) for tag, data, options in images])

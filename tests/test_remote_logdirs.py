@@ -2,9 +2,11 @@
 
 An S3 API endpoint (moto's standalone server, started here on 127.0.0.1) stands in for S3: the
 writer runs in its own process (as a training job would) with `S3_ENDPOINT` pointing at it, and
-`tensorboard --logdir s3://...` reads through TensorBoard's gfile (boto3). The same for an fsspec
-`file://` URL. Each run holds a small image (inline under `storage="auto"`) and a large one
-(file storage), and the served bytes must hash to what the writer logged.
+`tensorboard --logdir s3://...` reads through TensorBoard's gfile (boto3). A GCS emulator
+(gcp-storage-emulator, on 127.0.0.1) stands in for Google Cloud Storage, reached by gcsfs through
+`STORAGE_EMULATOR_HOST`. The same for an fsspec `file://` URL. Each run holds a small image
+(inline under `storage="auto"`) and a large one (file storage), and the served bytes must hash
+to what the writer logged.
 """
 
 from __future__ import annotations
@@ -101,6 +103,44 @@ def s3_endpoint():
         process.wait(timeout=15)
 
 
+# Serves an in-memory GCS API on 127.0.0.1 (port chosen by the OS) and prints the port.
+_GCS_EMULATOR = r"""
+import time
+from gcp_storage_emulator.server import create_server
+server = create_server("127.0.0.1", 0, in_memory=True, default_bucket="exr-logs")
+server.start()
+print("port", server._api._httpd.server_address[1], flush=True)
+while True:
+    time.sleep(3600)
+"""
+
+
+@pytest.fixture(scope="module")
+def gcs_endpoint():
+    """A GCS emulator on 127.0.0.1 with the bucket exr-logs, and the environment to reach it."""
+    pytest.importorskip("gcsfs")
+    pytest.importorskip("gcp_storage_emulator")
+    process = subprocess.Popen(
+        [sys.executable, "-c", _GCS_EMULATOR], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline().decode()
+        assert line.startswith("port "), f"the GCS emulator did not start: {line}"
+        endpoint = f"http://127.0.0.1:{int(line.split()[1])}"
+        env = {
+            "STORAGE_EMULATOR_HOST": endpoint,  # gcsfs sends every request there
+            "FSSPEC_GS_TOKEN": "anon",  # no credentials to look for (fsspec's config for gs://)
+            "NO_GCE_CHECK": "true",  # google-auth: do not probe for a GCE metadata server
+            # gcsfs's extra gRPC client (bucket layout) would wait 60 s for an emulator without gRPC
+            "GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT": "false",
+        }
+        yield endpoint, env
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
 def _logged_from_events(run_url: str, env: dict[str, str]) -> dict[str, dict[int, str]]:
     """{tag: {step: sha256}} as recorded in the run's events, read back in a fresh process."""
     script = r"""
@@ -151,6 +191,30 @@ def test_writer_and_tensorboard_on_an_s3_logdir(s3_endpoint, start_tensorboard):
         assert hashlib.sha256(body).hexdigest() == key.rsplit("/", 1)[1][: -len(".exr")]
     # TensorBoard reads s3:// with its Python loader (the Rust server knows local and gs:// only).
     tb = start_tensorboard("s3://exr-logs/logs", load_fast=False, env=env)
+    _served_matches_logged(tb, logged)
+    tb.stop()
+
+
+def test_writer_and_tensorboard_on_a_gcs_logdir(gcs_endpoint, start_tensorboard, monkeypatch):
+    endpoint, env = gcs_endpoint
+    _write_run("gs://exr-logs/logs/run", env)
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", endpoint)
+    import gcsfs.core
+
+    # gcsfs's plain HTTP client (gcsfs.GCSFileSystem is its gRPC-extended one unless the
+    # environment said otherwise when it was imported)
+    gcs = gcsfs.core.GCSFileSystem(token="anon", skip_instance_cache=True)
+    objects = gcs.find("exr-logs/logs/run")
+    stored = [o for o in objects if o.startswith("exr-logs/logs/run/plugins/exr/")]
+    assert len(stored) == len(STEPS) and all(o.endswith(".exr") for o in stored)
+    assert not [o for o in objects if o.endswith(".tmp")]
+    for name in stored:  # each stored object is the EXR whose sha256 names it
+        assert hashlib.sha256(gcs.cat_file(name)).hexdigest() == name.rsplit("/", 1)[1][: -len(".exr")]
+    logged = _logged_from_events("gs://exr-logs/logs/run", env)
+    assert logged == {tag: {step: logged[tag][step] for step in STEPS} for tag in ("small", "large")}
+    # The Python loader reads gs:// through gcsfs, which honours STORAGE_EMULATOR_HOST; the Rust
+    # data server (load_fast) has Google's endpoints built in and could not reach the emulator.
+    tb = start_tensorboard("gs://exr-logs/logs", load_fast=False, env=env)
     _served_matches_logged(tb, logged)
     tb.stop()
 

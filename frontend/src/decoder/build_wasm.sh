@@ -93,10 +93,10 @@ mkdir -p "$SDIST_DIR"
 verify() { [ -f "$SDIST" ] && [ "$(sha256sum "$SDIST" | cut -d' ' -f1)" = "$OPENEXR_SHA256" ]; }
 if ! verify; then
   rm -f "$SDIST"
-  PIP=("$REPO/.venv/bin/python" -m pip)
-  [ -x "$REPO/.venv/bin/python" ] || PIP=(python3 -m pip)
-  echo "build_wasm.sh: downloading openexr==$OPENEXR_VERSION sdist from PyPI (about a minute)" >&2
-  "${PIP[@]}" download --quiet --no-deps --no-binary :all: "openexr==$OPENEXR_VERSION" -d "$SDIST_DIR"
+  # Standard library only, with the interpreter running the package build (setup.py names it;
+  # a PEP 517 build environment has no pip), isolated (-I) from that environment's PYTHONPATH.
+  echo "build_wasm.sh: downloading openexr==$OPENEXR_VERSION sdist from PyPI (26 MB)" >&2
+  "${TENSORBOARD_EXR_PYTHON:-python3}" -I "$REPO/scripts/fetch_sdist.py" openexr "$OPENEXR_VERSION" "$OPENEXR_SHA256" "$SDIST"
   if ! verify; then
     echo "build_wasm.sh: sha256 of $SDIST does not match the pinned $OPENEXR_SHA256" >&2
     rm -f "$SDIST"
