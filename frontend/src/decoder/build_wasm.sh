@@ -74,7 +74,7 @@ hash_of() { sha256sum | cut -c1-16; }
 PATCHES=("$HERE"/patches/*.patch)
 PATCH_KEY=$(cat "${PATCHES[@]}" | hash_of)
 FLAGS_KEY=$(printf '%s\n' "$OPENEXR_SHA256" "$PATCH_KEY" "${COMMON_FLAGS[*]}" "${C_FLAGS[*]}" "${CXX_FLAGS[*]}" "${CORE_SIMD_FLAGS[*]}" "$E2K_FILES" "file-prefix-map: src, decoder" \
-  "$(emcc --version | head -1)" "$(cat "${CORE_HEADERS[@]}" | hash_of)" | hash_of)
+  "$(emcc --version | sed -n 1p)" "$(cat "${CORE_HEADERS[@]}" | hash_of)" | hash_of)
 INPUT_KEY=$( { printf '%s\n' "$FLAGS_KEY" "${LINK_FLAGS[*]}"; cat "$HERE/build_wasm.sh" "$HERE/exr_shim.c" "$HERE/ojph_quiet.cpp" "${PATCHES[@]}"; } | hash_of)
 STAMP=$CACHE/out-$INPUT_KEY
 
@@ -205,11 +205,11 @@ compile_one() {
       local extra=()
       case " $E2K_FILES " in *" $(basename "$src") "*) extra=(-D__e2k__) ;; esac
       emcc "${COMMON_FLAGS[@]}" "${C_FLAGS[@]}" "${CORE_SIMD_FLAGS[@]}" "${extra[@]}" -I"$CONF/simd" "${INCLUDES[@]}" \
-        -I"$HERE_DIR" -c "$src" -o "$obj.tmp" ;;
-    *.cpp) emcc "${COMMON_FLAGS[@]}" "${CXX_FLAGS[@]}" "${INCLUDES[@]}" -c "$src" -o "$obj.tmp" ;;
-    *) emcc "${COMMON_FLAGS[@]}" "${C_FLAGS[@]}" "${INCLUDES[@]}" -c "$src" -o "$obj.tmp" ;;
+        -I"$HERE_DIR" -c "$src" -o "$obj.tmp.$$" ;;
+    *.cpp) emcc "${COMMON_FLAGS[@]}" "${CXX_FLAGS[@]}" "${INCLUDES[@]}" -c "$src" -o "$obj.tmp.$$" ;;
+    *) emcc "${COMMON_FLAGS[@]}" "${C_FLAGS[@]}" "${INCLUDES[@]}" -c "$src" -o "$obj.tmp.$$" ;;
   esac
-  mv "$obj.tmp" "$obj"
+  mv "$obj.tmp.$$" "$obj"
 }
 export -f compile_one
 export OBJ SRC CONF E2K_FILES HERE_DIR="$HERE"
@@ -225,7 +225,9 @@ printf '%s\0' "${sources[@]}" | xargs -0 -P "$JOBS" -n 1 bash -c '
   compile_one "$1"' _
 
 # --- 4. Shim + link ----------------------------------------------------------------------------
-STAGE=$CACHE/stage-$INPUT_KEY
+# A stage of this process's own: two builds of the same inputs at once (two checkouts sharing
+# EXR_WASM_CACHE, or pip and a developer) must not delete each other's half-linked module.
+STAGE=$CACHE/stage-$INPUT_KEY.$$
 rm -rf "$STAGE" && mkdir -p "$STAGE"
 emcc "${COMMON_FLAGS[@]}" "${C_FLAGS[@]}" "${INCLUDES[@]}" -Wall -Wextra -Wno-missing-field-initializers -Werror \
   -c "$HERE/exr_shim.c" -o "$STAGE/exr_shim.o"
@@ -233,7 +235,11 @@ emcc "${COMMON_FLAGS[@]}" "${CXX_FLAGS[@]}" "${INCLUDES[@]}" -c "$HERE/ojph_quie
 echo "build_wasm.sh: linking"
 emcc "${LINK_FLAGS[@]}" "$OBJ"/*.o "$STAGE/exr_shim.o" "$STAGE/ojph_quiet.o" -o "$STAGE/exr_core.js"
 rm -f "$STAGE/exr_shim.o" "$STAGE/ojph_quiet.o"
-rm -rf "$STAMP" && mv "$STAGE" "$STAMP"
+if [ -f "$STAMP/exr_core.wasm" ] && cmp -s "$STAGE/exr_core.wasm" "$STAMP/exr_core.wasm"; then
+  rm -rf "$STAGE"  # another build of the same inputs finished first (the build is reproducible)
+else
+  rm -rf "$STAMP" && mv "$STAGE" "$STAMP"
+fi
 mkdir -p "$OUT_DIR"
 cp "$STAMP/exr_core.wasm" "$STAMP/exr_core.js" "$OUT_DIR/"
 echo "build_wasm.sh: wrote $OUT_DIR/exr_core.{js,wasm} ($(stat -c %s "$OUT_DIR/exr_core.wasm") bytes wasm)"
