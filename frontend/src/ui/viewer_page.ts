@@ -7,6 +7,7 @@
 import type { ImageStatistics } from "../viewer/index.js";
 import { type ExrDecoder, isTextInput, Viewer } from "../viewer/viewer.js";
 import { h } from "./dom.js";
+import { HeaderInfo } from "./header_info.js";
 import { FalseColourLegend } from "./legend.js";
 import { showReadout } from "./readout.js";
 import { StatisticsBox } from "./statistics_box.js";
@@ -58,6 +59,8 @@ export class ViewerPage {
   private readonly status: HTMLElement;
   private readonly readout: HTMLElement;
   private readonly help: HTMLElement;
+  /** The info view: the whole header of the image shown (I). */
+  readonly info = new HeaderInfo();
   private readonly legend = new FalseColourLegend();
   private readonly statisticsBox: StatisticsBox;
   private statusTimer = 0;
@@ -72,6 +75,12 @@ export class ViewerPage {
     this.readout = h("div", { class: "exr-readout", "aria-live": "off" });
     const c = (this.controls = createViewControls(options.referenceTitle));
     const statsToggle = h("input", { class: "exr-stats-toggle", type: "checkbox" });
+    const infoButton = h("button", {
+      class: "exr-button exr-info-button",
+      type: "button",
+      title: "Header: every part, channel and attribute (I)",
+      text: "Info",
+    });
     const toolbar = h(
       "div",
       { class: "exr-toolbar" },
@@ -88,6 +97,7 @@ export class ViewerPage {
       c.fit,
       c.actual,
       ...(options.buttons ?? []),
+      infoButton,
       c.help,
     );
     this.help = buildHelp(options.shortcuts);
@@ -95,7 +105,7 @@ export class ViewerPage {
     const main = h("main", { class: "exr-main" }, toolbar, this.stage, ...(options.below ?? []), this.readout);
     const rootClass = options.className ? `exr-panel ${options.className}` : "exr-panel";
     const style = h("style", { text: css + (options.css ?? "") });
-    this.element = h("div", { class: rootClass }, style, options.sidebar, main, this.help);
+    this.element = h("div", { class: rootClass }, style, options.sidebar, main, this.help, this.info.element);
     container.append(this.element);
 
     this.viewer = new Viewer(this.stage, { keyboardTarget: document, decoder: options.decoder });
@@ -106,6 +116,11 @@ export class ViewerPage {
 
     bindViewControls(c, this.viewer);
     c.help.addEventListener("click", () => this.toggleHelp());
+    infoButton.addEventListener("click", () => this.toggleInfo());
+    // A new image (a step, a member, a leaf) replaces the header shown while the view is open.
+    this.viewer.on("render", () => {
+      if (this.info.open) this.info.update(this.viewer.image, this.title.textContent ?? "");
+    });
     this.viewer.on("state", () => this.syncControls());
     this.viewer.on("hover", (info) => showReadout(this.readout, info));
     document.addEventListener("keydown", (event) => this.onKey(event));
@@ -174,6 +189,12 @@ export class ViewerPage {
     this.help.hidden = !show;
   }
 
+  /** Opens or closes the info view of the image shown. */
+  toggleInfo(show = !this.info.open): void {
+    if (show) this.info.update(this.viewer.image, this.title.textContent ?? "");
+    this.info.toggle(show);
+  }
+
   private onKey(event: KeyboardEvent): void {
     if (isTextInput(event.target)) return;
     if (event.key === "?") {
@@ -181,8 +202,17 @@ export class ViewerPage {
       event.preventDefault();
     } else if (event.key === "Escape" && !this.help.hidden) {
       this.toggleHelp(false);
+    } else if (event.key === "Escape" && this.info.open) {
+      this.toggleInfo(false);
+    } else if (isInfoKey(event)) {
+      this.toggleInfo();
+      event.preventDefault();
     } else if (this.options.onKey(event)) {
       event.preventDefault();
     }
   }
+}
+
+function isInfoKey(event: KeyboardEvent): boolean {
+  return event.key.toLowerCase() === "i" && !event.ctrlKey && !event.metaKey && !event.altKey;
 }
