@@ -65,9 +65,8 @@ def shows(page: Page, name: str, where: str) -> None:
     root = page.locator(".exr-review")
     expect(root).to_have_attribute("data-image", name, timeout=BOUND_MS)
     expect(root).to_have_attribute("data-state", "ready", timeout=BOUND_MS)
-    page.wait_for_function(
-        "name => new URLSearchParams(location.hash.slice(1)).get('image') === name", arg=name, timeout=BOUND_MS
-    )
+    link_names = "name => new URLSearchParams(location.hash.slice(1)).get('image') === name"
+    page.wait_for_function(link_names, arg=name, timeout=BOUND_MS)
     rgba = page.evaluate(
         """() => {
             const viewer = window.__exrReview.viewer;
