@@ -154,9 +154,7 @@ export class ReviewPage {
     const found = this.placed.find((p) => p.leaf.id === wanted) ?? this.placed[0];
     if (!found) {
       this.page.setTitle(this.tree.title);
-      this.viewer.setImage(null);
-      this.viewer.showMessage(`No images in ${this.tree.title}.`, "info");
-      this.page.setState("ready");
+      this.page.empty(`No images in ${this.tree.title}.`);
       return;
     }
     await this.select(found.leaf, linked);

@@ -1,7 +1,8 @@
 // The info view: the whole header of the image on screen, like tev's image info or OpenEXR's
 // exrheader — every part with its name, type, compression, windows, pixel aspect ratio and views,
-// its channels (type, x/y sampling) and every attribute with its type and value. File data only
-// ever reaches the page as text (textContent), never as markup.
+// its channels (type, x/y sampling) and every attribute with its type and value. A panel over the
+// image, not a modal: the list and the steps stay usable, and it follows the image shown.
+// File data only ever reaches the page as text (textContent), never as markup.
 
 import type { ExrImage, ExrPart } from "../decoder/types.js";
 import { pixelAspectOf } from "../viewer/state.js";
@@ -20,16 +21,14 @@ export class HeaderInfo {
   constructor() {
     this.heading = h("h2", { text: "Header" });
     this.body = h("div", { class: "exr-info-body" });
-    const close = h("button", { class: "exr-button", type: "button", text: "Close" });
+    const close = h("button", { class: "exr-button exr-info-close", type: "button", title: "Close (I, Esc)", text: "×" });
     this.element = h(
-      "div",
-      { class: "exr-help exr-info", role: "dialog", "aria-label": "Header of the file", hidden: true },
-      h("div", { class: "exr-help-card exr-info-card" }, this.heading, this.body, close),
+      "aside",
+      { class: "exr-info", "aria-label": "Header of the file", hidden: true },
+      h("div", { class: "exr-info-head" }, this.heading, close),
+      this.body,
     );
     close.addEventListener("click", () => this.toggle(false));
-    this.element.addEventListener("click", (event) => {
-      if (event.target === this.element) this.toggle(false);
-    });
   }
 
   get open(): boolean {

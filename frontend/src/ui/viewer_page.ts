@@ -47,7 +47,8 @@ export interface ViewerPageOptions {
   onKey(event: KeyboardEvent): boolean;
 }
 
-export type PageState = "loading" | "ready" | "error";
+/** `empty`: what was asked for holds no image (a tag with no logged step, a folder without EXRs). */
+export type PageState = "loading" | "ready" | "error" | "empty";
 
 export class ViewerPage {
   readonly element: HTMLElement;
@@ -105,13 +106,13 @@ export class ViewerPage {
     const main = h("main", { class: "exr-main" }, toolbar, this.stage, ...(options.below ?? []), this.readout);
     const rootClass = options.className ? `exr-panel ${options.className}` : "exr-panel";
     const style = h("style", { text: css + (options.css ?? "") });
-    this.element = h("div", { class: rootClass }, style, options.sidebar, main, this.help, this.info.element);
+    this.element = h("div", { class: rootClass }, style, options.sidebar, main, this.help);
     container.append(this.element);
 
     this.viewer = new Viewer(this.stage, { keyboardTarget: document, decoder: options.decoder });
     this.stage.prepend(this.viewer.element);
     this.statisticsBox = new StatisticsBox(this.viewer);
-    this.stage.append(this.statisticsBox.element);
+    this.stage.append(this.statisticsBox.element, this.info.element);
     statsToggle.addEventListener("change", () => this.statisticsBox.setEnabled(statsToggle.checked));
 
     bindViewControls(c, this.viewer);
@@ -169,6 +170,17 @@ export class ViewerPage {
     this.pageState = "error";
     this.element.dataset["state"] = "error";
     this.element.dataset["error"] = message;
+    this.syncLayers();
+  }
+
+  /** Shows `message` in place of an image: what was asked for has none (`data-state="empty"`). */
+  empty(message: string): void {
+    this.setStatus(null);
+    this.viewer.setImage(null);
+    this.viewer.showMessage(message, "info");
+    this.pageState = "empty";
+    this.element.dataset["state"] = "empty";
+    delete this.element.dataset["error"];
     this.syncLayers();
   }
 
