@@ -89,6 +89,12 @@ export async function exrinfo(path, { headerOnly = false, staticDir = defaultSta
   };
 }
 
+/** JSON has no Infinity or NaN: attribute values print them as strings (statistics keep null). */
+function keepNonFiniteAttributes(key, value) {
+  if (key !== "attributes") return value;
+  return JSON.parse(JSON.stringify(value, (_, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v)));
+}
+
 async function main(argv) {
   const files = [];
   let headerOnly = false;
@@ -115,7 +121,7 @@ async function main(argv) {
       status = 1;
     }
   }
-  console.log(JSON.stringify(files.length === 1 ? results[0] : results, null, 2));
+  console.log(JSON.stringify(files.length === 1 ? results[0] : results, keepNonFiniteAttributes, 2));
   return status;
 }
 

@@ -91,6 +91,12 @@ def test_panel_shows_hostile_names_as_text(page: Page, hostile_tensorboard: Tens
     got = read_pixels(page, [(3, 4)])[0]
     assert_close(got, displayed(tuple(half(v) for v in COLOUR)), where="hostile tag pixel 3,4")
     _assert_nothing_injected(page)
+    # The info view shows the hostile attribute values (and the title) as text.
+    page.keyboard.press("i")
+    info = page.locator(".exr-info")
+    expect(info).to_be_visible()
+    assert info.locator('tr[data-name="owner"] td').all_text_contents() == ["string", ATTRIBUTE]
+    _assert_nothing_injected(page)
     assert dialogs == []
     assert not any(
         re.search(r"Refused to execute|Content Security Policy", line) for line in page.console_lines

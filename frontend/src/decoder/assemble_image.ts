@@ -53,6 +53,7 @@ export function assembleImage(header: ExrHeader, parts: readonly number[], bands
       height: info.height,
       channels,
       attributes: info.attributes,
+      attributeTypes: info.attributeTypes,
     });
   }
   return { parts: out, byteLength: header.byteLength };

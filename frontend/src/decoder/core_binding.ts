@@ -3,6 +3,7 @@
 // wherever the module is instantiated: in the decoder worker, in node tools and tests. Nothing
 // here touches the DOM or node APIs.
 
+import { restoreAttributeNumbers } from "./attributes";
 import { checkChannelCounts } from "./header_bytes";
 import { type BufferAllocator, type DecodedBand, copyRows, emptyWholePart, newBuffer } from "./planes";
 import type { ExrHeader, ExrPartInfo } from "./types";
@@ -72,7 +73,7 @@ export class ExrCoreFile {
       throw new Error(`invalid OpenEXR file: ${message}`);
     }
     const parsed = JSON.parse(core.UTF8ToString(json)) as HeaderJson;
-    this.header = { parts: parsed.parts, byteLength: bytes.byteLength };
+    this.header = { parts: parsed.parts.map(restoreAttributeNumbers), byteLength: bytes.byteLength };
   }
 
   /**

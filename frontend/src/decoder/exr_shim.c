@@ -259,8 +259,12 @@ static void json_double_array (json_t* j, const double* v, int n)
     json_lit (j, "]");
 }
 
-/* One attribute value, shaped like ExrPart.attributes (string | number | number[] | record).
- * Returns 0 when the attribute is not worth showing (channel list, previews, opaque blobs). */
+/* One attribute value, shaped like ExrPart.attributes (decoder/types.ts: string | number |
+ * number[] | string[] | record of numbers). Non-finite numbers are written as the strings "NaN",
+ * "Infinity", "-Infinity" (JSON has no such numbers); decoder/attributes.ts turns them back into
+ * numbers, knowing from the attribute's type that a string there can only be one of those.
+ * Values the viewer does not interpret (previews, bytes, opaque and unknown types such as
+ * idManifest) are described by their size. Returns 0 for a channel list (ExrPart.channels). */
 static int json_attr_value (json_t* j, const exr_attribute_t* a)
 {
     switch (a->type)
@@ -279,10 +283,15 @@ static int json_attr_value (json_t* j, const exr_attribute_t* a)
                 j,
                 a->uc == EXR_LINEORDER_INCREASING_Y   ? "INCREASING_Y"
                 : a->uc == EXR_LINEORDER_DECREASING_Y ? "DECREASING_Y"
-                                                      : "RANDOM_Y");
+                : a->uc == EXR_LINEORDER_RANDOM_Y     ? "RANDOM_Y"
+                                                      : "UNKNOWN");
             return 1;
         case EXR_ATTR_ENVMAP:
-            json_str (j, a->uc == EXR_ENVMAP_LATLONG ? "LATLONG" : "CUBE");
+            json_str (
+                j,
+                a->uc == EXR_ENVMAP_LATLONG ? "LATLONG"
+                : a->uc == EXR_ENVMAP_CUBE  ? "CUBE"
+                                            : "UNKNOWN");
             return 1;
         case EXR_ATTR_DEEP_IMAGE_STATE: json_fmt (j, "%d", a->uc); return 1;
         case EXR_ATTR_BOX2I: json_box (j, *a->box2i); return 1;
@@ -363,34 +372,28 @@ static int json_attr_value (json_t* j, const exr_attribute_t* a)
                 (int) EXR_GET_TILE_LEVEL_MODE (*a->tiledesc),
                 (int) EXR_GET_TILE_ROUND_MODE (*a->tiledesc));
             return 1;
-        case EXR_ATTR_STRING_VECTOR: {
-            /* AttributeValue has no string[]: show the strings joined, one per line. */
-            json_lit (j, "\"");
+        case EXR_ATTR_STRING_VECTOR:
+            json_lit (j, "[");
             for (int32_t i = 0; i < a->stringvector->n_strings; ++i)
             {
                 const exr_attr_string_t* s = a->stringvector->strings + i;
-                if (i) json_lit (j, "\\n");
-                json_t tmp = {0};
-                json_str_n (&tmp, s->str, s->length);
-                if (tmp.oom) j->oom = 1;
-                else if (tmp.len >= 2) json_raw (j, tmp.buf + 1, tmp.len - 2);
-                free (tmp.buf);
+                if (i) json_lit (j, ",");
+                json_str_n (j, s->str, s->length);
             }
-            json_lit (j, "\"");
+            json_lit (j, "]");
             return 1;
-        }
+        case EXR_ATTR_PREVIEW:
+            json_fmt (j, "{\"width\":%u,\"height\":%u}", a->preview->width, a->preview->height);
+            return 1;
+        case EXR_ATTR_BYTES:
+            json_fmt (j, "{\"byteLength\":%llu}", (unsigned long long) a->bytes->size);
+            return 1;
+        case EXR_ATTR_OPAQUE:
+            json_fmt (j, "{\"byteLength\":%d}", a->opaque ? a->opaque->size : 0);
+            return 1;
+        case EXR_ATTR_CHLIST: return 0;
         default: return 0;
     }
-}
-
-/* Attributes already exposed as first-class fields of ExrPart, or not meaningful to show. */
-static int attr_is_structural (const char* name)
-{
-    static const char* skip[] = {
-        "channels", "compression", "dataWindow", "displayWindow", "name", "type", "chunkCount", "version"};
-    for (size_t i = 0; i < sizeof (skip) / sizeof (skip[0]); ++i)
-        if (strcmp (name, skip[i]) == 0) return 1;
-    return 0;
 }
 
 static int lines_per_chunk (exrw_file* f, int part, exr_storage_t storage, int* out)
@@ -476,15 +479,21 @@ static int build_header_json (exrw_file* f)
             json_fmt (&j, ",\"xSampling\":%d,\"ySampling\":%d}", e->x_sampling, e->y_sampling);
         }
         json_lit (&j, "],\"attributes\":{");
-        int32_t nattr = 0, shown = 0;
+        /* The type of every attribute, the channel list included, for the info view. */
+        json_t  types  = {0};
+        int32_t nattr = 0, shown = 0, typed = 0;
         if (exr_get_attribute_count (f->ctxt, p, &nattr) != EXR_ERR_SUCCESS) nattr = 0;
         for (int32_t a = 0; a < nattr; ++a)
         {
             const exr_attribute_t* attr = NULL;
             if (exr_get_attribute_by_index (f->ctxt, p, EXR_ATTR_LIST_FILE_ORDER, a, &attr) !=
                     EXR_ERR_SUCCESS ||
-                !attr || !attr->name || attr_is_structural (attr->name))
+                !attr || !attr->name)
                 continue;
+            if (typed++) json_lit (&types, ",");
+            json_str (&types, attr->name);
+            json_lit (&types, ":");
+            json_str (&types, attr->type_name ? attr->type_name : "");
             json_t val = {0};
             if (json_attr_value (&val, attr) && !val.oom)
             {
@@ -497,6 +506,10 @@ static int build_header_json (exrw_file* f)
                 j.oom = 1;
             free (val.buf);
         }
+        json_lit (&j, "},\"attributeTypes\":{");
+        if (types.oom) j.oom = 1;
+        else if (types.len) json_raw (&j, types.buf, types.len);
+        free (types.buf);
         json_lit (&j, "}}");
     }
     json_lit (&j, "]}");

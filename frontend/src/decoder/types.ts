@@ -28,7 +28,15 @@ export interface ExrChannel {
   data: Uint16Array | Float32Array | Uint32Array;
 }
 
-export type AttributeValue = string | number | boolean | number[] | Record<string, number>;
+/**
+ * A header attribute's value (docs/viewer-api.md, "Header attributes"): numbers stay numbers
+ * (±Infinity and NaN included); vectors, matrices (row-major) and float vectors are number[];
+ * string vectors (`multiView`) string[]; boxes, chromaticities, rational, timecode, keycode and
+ * tiledesc records of numbers; compression, lineOrder and envmap their names. A value the viewer
+ * does not interpret is described by its size: preview `{width, height}`, bytes and opaque or
+ * unknown types (e.g. `idManifest`) `{byteLength}`.
+ */
+export type AttributeValue = string | number | boolean | number[] | string[] | Record<string, number>;
 
 export interface ExrPart {
   /** Part name (multipart files) or null for single-part files without a name. */
@@ -41,8 +49,13 @@ export interface ExrPart {
   width: number;
   height: number;
   channels: ExrChannel[];
-  /** Header attributes worth showing (chromaticities, whitepoint, custom strings, ...). */
+  /** Every header attribute's value by name, but the channel list (see `channels`). */
   attributes: Record<string, AttributeValue>;
+  /**
+   * The type name of every header attribute, as in the file ("float", "v2f", "chlist",
+   * "idmanifest", ...). The decoder always fills it; images built by hand may leave it out.
+   */
+  attributeTypes?: Record<string, string>;
 }
 
 export interface ExrImage {

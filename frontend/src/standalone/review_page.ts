@@ -82,7 +82,12 @@ export class ReviewPage {
   /** References chosen by the user, by group id ("" = none), instead of the group's default. */
   private readonly references = new Map<string, string>();
   private hashTimer = 0;
-  private hashWritten = "";
+  /**
+   * The fragment the page last read from the URL or wrote into it, as the browser spells it. A
+   * different one in the URL is a navigation (a pasted link, history) whose hashchange event has
+   * not been handled yet: the page follows it and must not write over it.
+   */
+  private hashSeen = "";
 
   constructor(container: HTMLElement, decoder: ExrDecoder) {
     this.browser = new TreeBrowser((leaf) => void this.select(leaf));
@@ -110,14 +115,14 @@ export class ReviewPage {
     const c = this.page.controls;
     c.metric.addEventListener("change", () => this.setMetric(c.metric.value as Metric));
     c.reference.addEventListener("change", () => this.setReference(c.reference.value));
-    reload.addEventListener("click", () => void this.loadTree(parseViewHash(location.hash)));
+    reload.addEventListener("click", () => void this.loadTree());
     this.viewer.on("state", () => this.scheduleHash());
     window.addEventListener("hashchange", () => this.onHashChange());
   }
 
   /** Loads the tree and shows what the URL fragment names (or the first image). */
   async start(): Promise<void> {
-    await this.loadTree(parseViewHash(location.hash));
+    await this.loadTree();
   }
 
   /** The statistics shown in the Stats box (null when off or nothing to measure). */
@@ -130,13 +135,18 @@ export class ReviewPage {
     return this.current?.leaf ?? null;
   }
 
-  private async loadTree(linked: LinkedView): Promise<void> {
+  private async loadTree(): Promise<void> {
+    let tree: ReviewTree;
     try {
-      this.tree = await fetchTree();
+      tree = await fetchTree();
     } catch (error) {
       this.fail(`Could not load the list of images: ${(error as Error).message}`);
       return;
     }
+    this.tree = tree;
+    // The link as it is now: it may have changed while the list was loading.
+    this.hashSeen = currentHash();
+    const linked = parseViewHash(this.hashSeen);
     this.placed = leavesOf(this.tree.root);
     this.browser.update(this.tree);
     document.title = `${this.tree.title} — EXR review`;
@@ -144,9 +154,7 @@ export class ReviewPage {
     const found = this.placed.find((p) => p.leaf.id === wanted) ?? this.placed[0];
     if (!found) {
       this.page.setTitle(this.tree.title);
-      this.viewer.setImage(null);
-      this.viewer.showMessage(`No images in ${this.tree.title}.`, "info");
-      this.page.setState("ready");
+      this.page.empty(`No images in ${this.tree.title}.`);
       return;
     }
     await this.select(found.leaf, linked);
@@ -318,17 +326,26 @@ export class ReviewPage {
 
   private writeHash(): void {
     if (!this.current) return;
+    if (currentHash() !== this.hashSeen) {
+      // The URL changed since the page last looked (its hashchange event is still queued behind
+      // the load that just finished): follow it instead of writing the old image's link over it.
+      this.onHashChange();
+      return;
+    }
     const group = this.current.parent;
     const chosen = this.references.get(group.id);
     const hash = formatViewHash(this.current.leaf.id, this.viewer.state, this.viewer.activeLayer(), chosen ?? null);
-    this.hashWritten = hash;
     this.element.dataset["hash"] = hash;
-    if (location.hash.replace(/^#/, "") !== hash) history.replaceState(null, "", `#${hash}`);
+    if (currentHash() !== hash) history.replaceState(null, "", `#${hash}`);
+    this.hashSeen = currentHash();
   }
 
+  /** Follows a link the URL holds now (a hashchange event, or one noticed before its event). */
   private onHashChange(): void {
-    const hash = location.hash.replace(/^#/, "");
-    if (hash === this.hashWritten) return;
+    const hash = currentHash();
+    // Already followed; or the list is still loading, and loadTree reads the link when it is here.
+    if (hash === this.hashSeen || !this.tree) return;
+    this.hashSeen = hash;
     const linked = parseViewHash(hash);
     const target = this.placed.find((p) => p.leaf.id === linked.image);
     if (target) void this.select(target.leaf, linked);
@@ -365,4 +382,9 @@ export class ReviewPage {
     if (next) void this.select(next.leaf);
     return true;
   }
+}
+
+/** The URL's fragment without its "#", as the browser spells it (percent-encoded where it must be). */
+function currentHash(): string {
+  return location.hash.replace(/^#/, "");
 }

@@ -222,8 +222,8 @@ export class Panel {
     const remembered = this.stepBySelection.get(selectionId(selection));
     const step = remembered !== undefined && values.includes(remembered) ? remembered : values[values.length - 1];
     if (step === undefined) {
-      this.viewer.setImage(null);
-      this.viewer.showMessage(`${selection.run} / ${selection.tag}: no steps logged`, "info");
+      this.slot.request(null);
+      this.page.empty(`${selection.run} / ${selection.tag}: no steps logged`);
       return;
     }
     this.scrubber.setCurrent(step);

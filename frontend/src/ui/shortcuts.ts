@@ -20,6 +20,7 @@ export const SHORTCUTS: ReadonlyArray<{ keys: string; action: string }> = [
   { keys: "1 – 9", action: "Show that member of the image's group (same step, same view)" },
   { keys: "Shift (hold)", action: "Show the reference image (when one is set)" },
   { keys: "W", action: "Wipe on/off: image left of the line, reference or error map right (drag the line)" },
+  { keys: "I", action: "Show / hide the file's header: every part, channel and attribute" },
   { keys: "?", action: "Show / hide this help" },
-  { keys: "Esc", action: "Close this help" },
+  { keys: "Esc", action: "Close this help or the header" },
 ];

@@ -92,13 +92,37 @@ export function syncViewControls(c: ViewControls, viewer: Viewer, legend: FalseC
   legend.update(s.exposure, s.offset);
 }
 
-/** Fills the layer select with the image's layers (rebuilt only when they changed). */
+/**
+ * Fills the layer select with the image's layers (rebuilt only when they changed); the layers of
+ * a multi-view file are grouped by view, the default view first.
+ */
 export function syncLayerSelect(select: HTMLSelectElement, viewer: Viewer): void {
   const names = viewer.layers();
-  const same = names.length === select.options.length && names.every((n, i) => select.options[i]!.value === n);
-  if (!same) select.replaceChildren(...names.map((name) => h("option", { value: name, text: name })));
+  const views = viewer.layerViews();
+  const groups = views.some((v) => v !== null) ? views.map((v) => v ?? "") : null;
+  const same =
+    names.length === select.options.length &&
+    names.every((n, i) => select.options[i]!.value === n && (select.options[i]!.parentElement as HTMLElement).dataset["view"] === groups?.[i]);
+  if (!same) select.replaceChildren(...layerOptions(names, groups));
   select.value = viewer.activeLayer() ?? "";
   select.disabled = names.length < 2;
+}
+
+/** Options, in an <optgroup> per view when there are views ("" = layers of no view). */
+function layerOptions(names: string[], views: string[] | null): HTMLElement[] {
+  const option = (name: string) => h("option", { value: name, text: name });
+  if (!views) return names.map(option);
+  const groups: HTMLElement[] = [];
+  names.forEach((name, i) => {
+    const view = views[i]!;
+    let group = groups[groups.length - 1];
+    if (!group || group.dataset["view"] !== view) {
+      const label = view === "" ? "no view" : groups.length === 0 ? `view ${view} (default)` : `view ${view}`;
+      groups.push((group = h("optgroup", { label, "data-view": view })));
+    }
+    group.append(option(name));
+  });
+  return groups;
 }
 
 /** The keyboard-shortcut overlay (hidden; Close or a click outside the card hides it again). */

@@ -7,6 +7,7 @@
 import type { ImageStatistics } from "../viewer/index.js";
 import { type ExrDecoder, isTextInput, Viewer } from "../viewer/viewer.js";
 import { h } from "./dom.js";
+import { HeaderInfo } from "./header_info.js";
 import { FalseColourLegend } from "./legend.js";
 import { showReadout } from "./readout.js";
 import { StatisticsBox } from "./statistics_box.js";
@@ -46,7 +47,8 @@ export interface ViewerPageOptions {
   onKey(event: KeyboardEvent): boolean;
 }
 
-export type PageState = "loading" | "ready" | "error";
+/** `empty`: what was asked for holds no image (a tag with no logged step, a folder without EXRs). */
+export type PageState = "loading" | "ready" | "error" | "empty";
 
 export class ViewerPage {
   readonly element: HTMLElement;
@@ -58,6 +60,8 @@ export class ViewerPage {
   private readonly status: HTMLElement;
   private readonly readout: HTMLElement;
   private readonly help: HTMLElement;
+  /** The info view: the whole header of the image shown (I). */
+  readonly info = new HeaderInfo();
   private readonly legend = new FalseColourLegend();
   private readonly statisticsBox: StatisticsBox;
   private statusTimer = 0;
@@ -72,6 +76,12 @@ export class ViewerPage {
     this.readout = h("div", { class: "exr-readout", "aria-live": "off" });
     const c = (this.controls = createViewControls(options.referenceTitle));
     const statsToggle = h("input", { class: "exr-stats-toggle", type: "checkbox" });
+    const infoButton = h("button", {
+      class: "exr-button exr-info-button",
+      type: "button",
+      title: "Header: every part, channel and attribute (I)",
+      text: "Info",
+    });
     const toolbar = h(
       "div",
       { class: "exr-toolbar" },
@@ -88,6 +98,7 @@ export class ViewerPage {
       c.fit,
       c.actual,
       ...(options.buttons ?? []),
+      infoButton,
       c.help,
     );
     this.help = buildHelp(options.shortcuts);
@@ -101,11 +112,16 @@ export class ViewerPage {
     this.viewer = new Viewer(this.stage, { keyboardTarget: document, decoder: options.decoder });
     this.stage.prepend(this.viewer.element);
     this.statisticsBox = new StatisticsBox(this.viewer);
-    this.stage.append(this.statisticsBox.element);
+    this.stage.append(this.statisticsBox.element, this.info.element);
     statsToggle.addEventListener("change", () => this.statisticsBox.setEnabled(statsToggle.checked));
 
     bindViewControls(c, this.viewer);
     c.help.addEventListener("click", () => this.toggleHelp());
+    infoButton.addEventListener("click", () => this.toggleInfo());
+    // A new image (a step, a member, a leaf) replaces the header shown while the view is open.
+    this.viewer.on("render", () => {
+      if (this.info.open) this.info.update(this.viewer.image, this.title.textContent ?? "");
+    });
     this.viewer.on("state", () => this.syncControls());
     this.viewer.on("hover", (info) => showReadout(this.readout, info));
     document.addEventListener("keydown", (event) => this.onKey(event));
@@ -157,6 +173,17 @@ export class ViewerPage {
     this.syncLayers();
   }
 
+  /** Shows `message` in place of an image: what was asked for has none (`data-state="empty"`). */
+  empty(message: string): void {
+    this.setStatus(null);
+    this.viewer.setImage(null);
+    this.viewer.showMessage(message, "info");
+    this.pageState = "empty";
+    this.element.dataset["state"] = "empty";
+    delete this.element.dataset["error"];
+    this.syncLayers();
+  }
+
   /** Rebuilds the layer list from the viewer's image. */
   syncLayers(): void {
     syncLayerSelect(this.controls.layer, this.viewer);
@@ -174,6 +201,12 @@ export class ViewerPage {
     this.help.hidden = !show;
   }
 
+  /** Opens or closes the info view of the image shown. */
+  toggleInfo(show = !this.info.open): void {
+    if (show) this.info.update(this.viewer.image, this.title.textContent ?? "");
+    this.info.toggle(show);
+  }
+
   private onKey(event: KeyboardEvent): void {
     if (isTextInput(event.target)) return;
     if (event.key === "?") {
@@ -181,8 +214,17 @@ export class ViewerPage {
       event.preventDefault();
     } else if (event.key === "Escape" && !this.help.hidden) {
       this.toggleHelp(false);
+    } else if (event.key === "Escape" && this.info.open) {
+      this.toggleInfo(false);
+    } else if (isInfoKey(event)) {
+      this.toggleInfo();
+      event.preventDefault();
     } else if (this.options.onKey(event)) {
       event.preventDefault();
     }
   }
+}
+
+function isInfoKey(event: KeyboardEvent): boolean {
+  return event.key.toLowerCase() === "i" && !event.ctrlKey && !event.metaKey && !event.altKey;
 }

@@ -6,7 +6,7 @@ import type { ExrImage } from "../decoder/types.js";
 import { metricInfo } from "../render/pipeline.js";
 import type { CanvasBand, DrawParams, PlaneSet } from "../render/renderer.js";
 import { groupLayers, type Layer } from "./layers.js";
-import { GRID_MIN_ZOOM, type ViewState } from "./state.js";
+import { GRID_MIN_ZOOM, pixelAspectOf, type ViewState } from "./state.js";
 
 /** A decoded image with its layers. */
 export interface ImageSlot {
@@ -41,6 +41,16 @@ export type WipeSide = "a" | "b" | null;
 export function activeLayerOf(scene: Scene, state: ViewState): Layer | null {
   const layers = scene.current?.layers ?? [];
   return layers.find((l) => l.name === state.layer) ?? layers[0] ?? null;
+}
+
+/**
+ * Width over height of the pixels shown: the pixelAspectRatio of the current image's part that
+ * holds the layer (the whole frame, a reference or error map included, is drawn with it).
+ */
+export function viewPixelAspect(scene: Scene, state: ViewState): number {
+  const layer = activeLayerOf(scene, state);
+  const part = layer ? scene.current?.image.parts[layer.partIndex] : undefined;
+  return part ? pixelAspectOf(part) : 1;
 }
 
 /** The image a view displays: the reference while display is "reference", else the current one. */
@@ -107,7 +117,8 @@ export function drawParams(scene: Scene, view: ViewState, theme: Theme): DrawPar
     gamma: view.gamma,
     tonemap: view.tonemap,
     showNonFinite: view.showNonFinite,
-    grid: view.grid && view.zoom >= GRID_MIN_ZOOM,
+    // The narrower side of a pixel decides whether grid lines leave room for it.
+    grid: view.grid && view.zoom * Math.min(1, viewPixelAspect(scene, view)) >= GRID_MIN_ZOOM,
     ...theme,
   };
   const mapLayer = scene.metricImage?.layers[0];

@@ -1,8 +1,10 @@
 // Groups an image's channels into the layers the viewer offers, the way tev does: per part and
 // per layer prefix ("albedo.R" -> layer "albedo"), RGB(A), XYZ and UV sets become one layer each and
-// every other channel is its own single-channel layer.
+// every other channel is its own single-channel layer. In multi-view files the default view's
+// layers come first, then each other view's (multi_view.ts).
 
 import type { ExrChannel, ExrImage, ExrPart } from "../decoder/types.js";
+import { viewOfChannel, viewRanks } from "./multi_view.js";
 
 export interface Layer {
   /** Unique, human-readable id: "RGBA", "albedo.RGB", "depth.Z", "part1:normal.XYZ". */
@@ -11,6 +13,8 @@ export interface Layer {
   /** 1–3 colour channels in display order. */
   colour: ExrChannel[];
   alpha: ExrChannel | null;
+  /** The view ("left", "right", ...) of a multi-view file the layer belongs to; absent otherwise. */
+  view?: string;
 }
 
 const SETS: ReadonlyArray<{ members: readonly string[]; label: string }> = [
@@ -41,12 +45,12 @@ function partLayers(part: ExrPart, partIndex: number, partLabel: string): Layer[
       colour.forEach((c) => used.add(c));
       const alpha = set.label === "RGB" ? (group.get("A") ?? null) : null;
       if (alpha) used.add(alpha);
-      layers.push({ name: `${partLabel}${prefix}${set.label}${alpha ? "A" : ""}`, partIndex, colour, alpha });
+      layers.push(withView(part, { name: `${partLabel}${prefix}${set.label}${alpha ? "A" : ""}`, partIndex, colour, alpha }));
     }
     // Channels in file order, so single channels appear as the writer listed them.
     for (const channel of part.channels) {
       if (used.has(channel) || splitName(channel.name).prefix !== prefix) continue;
-      layers.push({ name: `${partLabel}${channel.name}`, partIndex, colour: [channel], alpha: null });
+      layers.push(withView(part, { name: `${partLabel}${channel.name}`, partIndex, colour: [channel], alpha: null }));
     }
   }
   // Layers without a prefix first (the "beauty" image), then the rest by name.
@@ -59,9 +63,16 @@ function partLayers(part: ExrPart, partIndex: number, partLabel: string): Layer[
 
 export function groupLayers(image: ExrImage): Layer[] {
   const multi = image.parts.length > 1;
-  return image.parts.flatMap((part, i) =>
-    partLayers(part, i, multi ? `${part.name ?? `part${i}`}:` : ""),
-  );
+  const layers = image.parts.flatMap((part, i) => partLayers(part, i, multi ? `${part.name ?? `part${i}`}:` : ""));
+  // A stable sort: the default view first (what the file opens on), each view's layers in place.
+  const rank = viewRanks(image.parts);
+  return layers.sort((x, y) => rank(x.view ?? null) - rank(y.view ?? null));
+}
+
+/** The layer with its view, the view of its first channel (a layer never mixes prefixes). */
+function withView(part: ExrPart, layer: Layer): Layer {
+  const view = viewOfChannel(part, layer.colour[0]!.name);
+  return view === null ? layer : { ...layer, view };
 }
 
 /** Every channel of a layer, alpha included, in display order. */

@@ -72,9 +72,10 @@ export function drawOverlay(overlay: HTMLCanvasElement, content: OverlayContent 
 
 /** Writes each visible pixel's values inside it, from VALUES_MIN_ZOOM on. */
 function drawPixelValues(context: CanvasRenderingContext2D, content: OverlayContent): PixelLabel[] {
-  const { transform: t, state: s, part } = content;
-  const lineHeight = Math.min(14, s.zoom / (content.lines + 1));
-  if (s.zoom < VALUES_MIN_ZOOM || lineHeight < 8) return [];
+  const { transform: t, part } = content;
+  // A pixel is scaleX device px wide and scaleY high (non-square pixels differ).
+  const lineHeight = Math.min(14, t.scaleY / (content.lines + 1));
+  if (Math.min(t.scaleX, t.scaleY) < VALUES_MIN_ZOOM || lineHeight < 8) return [];
   const ratio = window.devicePixelRatio || 1;
   context.font = `${Math.round(lineHeight * 0.85)}px ui-monospace, monospace`;
   context.textAlign = "center";
@@ -97,7 +98,7 @@ function drawPixelValues(context: CanvasRenderingContext2D, content: OverlayCont
     return sources.get(side)!;
   };
   const labels: PixelLabel[] = [];
-  const width = s.zoom - 4;
+  const width = t.scaleX - 4;
   for (let y = y0; y <= y1; y++) {
     for (let x = x0; x <= x1; x++) {
       const centre = t.imageToCanvas(x + 0.5, y + 0.5);

@@ -72,6 +72,16 @@ export function round6(x: number): number {
   return Math.round(x * 1e6) / 1e6;
 }
 
+/**
+ * Width over height of a part's pixels: its `pixelAspectRatio` attribute, 1 when absent. (The
+ * decoder refuses files whose ratio is outside [1e-6, 1e6], as OpenEXR does; a hand-built image
+ * with a meaningless one gets square pixels.)
+ */
+export function pixelAspectOf(part: Pick<ExrPart, "attributes">): number {
+  const ratio = part.attributes["pixelAspectRatio"];
+  return typeof ratio === "number" && ratio > 0 && Number.isFinite(ratio) ? ratio : 1;
+}
+
 /** The zoom and pan that fit a part's data window and display window into a canvas. */
 export function fitView(part: ExrPart, canvas: { width: number; height: number }): Pick<ViewState, "zoom" | "panX" | "panY"> {
   const d = part.dataWindow;
@@ -80,7 +90,8 @@ export function fitView(part: ExrPart, canvas: { width: number; height: number }
   const y0 = Math.min(d.yMin, w.yMin);
   const x1 = Math.max(d.xMax, w.xMax) + 1;
   const y1 = Math.max(d.yMax, w.yMax) + 1;
-  const fitZoom = Math.min(canvas.width / (x1 - x0), canvas.height / (y1 - y0));
+  // zoom is vertical: a pixel is pixelAspect times as wide on the canvas.
+  const fitZoom = Math.min(canvas.width / ((x1 - x0) * pixelAspectOf(part)), canvas.height / (y1 - y0));
   // Snap to powers of two when magnifying so pixels stay equal-sized and values land on pixels.
   const zoom = fitZoom >= 1 ? 2 ** Math.floor(Math.log2(fitZoom)) : fitZoom;
   return { zoom, panX: (x0 + x1) / 2, panY: (y0 + y1) / 2 };

@@ -17,6 +17,7 @@ import {
   sideView,
   slotOf,
   type Theme,
+  viewPixelAspect,
   wipeSplit,
 } from "./draw_plan.js";
 import { type ViewControls, ViewerInput } from "./interaction.js";
@@ -167,6 +168,11 @@ export class Viewer {
   /** Layer names of the current image, in menu order. */
   layers(): string[] {
     return this.scene.current?.layers.map((l) => l.name) ?? [];
+  }
+
+  /** The view of each layer of layers() in a multi-view file ("left", "right", ...); null outside views. */
+  layerViews(): Array<string | null> {
+    return this.scene.current?.layers.map((l) => l.view ?? null) ?? [];
   }
 
   /** Name of the layer that is displayed (state.layer, or the first layer when that is absent). */
@@ -341,9 +347,9 @@ export class Viewer {
     if (this.input.pointer) this.emitHover();
   }
 
-  /** The canvas↔image transform of the view state. */
+  /** The canvas↔image transform of the view state (non-square pixels drawn as the file says). */
   private transform(): ViewTransform {
-    return ViewTransform.forView(this.viewState, this.canvas);
+    return ViewTransform.forView(this.viewState, this.canvas, viewPixelAspect(this.scene, this.viewState));
   }
 
   private wipeSplit(): number | null {
