@@ -3,6 +3,7 @@
 // planes another worker made.
 
 import { assembleImage } from "./assemble_image";
+import { deriveColourBands } from "./derived_colour";
 import { ExrCoreFile, type ExrCoreModule, type HeldBand, describePart, formatBytes } from "./core_binding";
 import { type BufferAllocator, type DecodedBand, bytesPerSample, copyRows, emptyWholePart, newBuffer } from "./planes";
 import type { ExrHeader, ExrImage, ExrPartInfo } from "./types";
@@ -169,7 +170,7 @@ export function decodeInProcess(
   try {
     const parts = resolveParts(file.header, options.parts);
     const bands = decodeBands(file, parts, 0, 1, options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES);
-    return assembleImage(file.header, parts, bands);
+    return assembleImage(file.header, parts, [...bands, ...deriveColourBands(file.header, parts, bands)]);
   } finally {
     file.close();
   }

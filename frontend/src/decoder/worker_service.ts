@@ -5,6 +5,7 @@
 
 import { BandFiller, decodeBands, resolveParts } from "./bands";
 import { ExrCoreFile, type ExrCoreModule } from "./core_binding";
+import { deriveColourBands } from "./derived_colour";
 import type { DecodedBand } from "./planes";
 import { SpareBuffers } from "./spare_buffers";
 import type { ExrHeader } from "./types";
@@ -223,6 +224,12 @@ export class DecoderService {
   ): Answer {
     const input = request.bytes;
     const header = file.header;
+    // The last band holds every part's whole planes: colour derived from several rows is computed here.
+    if (request.bandIndex === request.bandCount - 1) {
+      const derived = deriveColourBands(header, parts, bands, (size) => this.spares.take(size));
+      this.lastSizes.push(...derived.map((b) => b.buffer.byteLength));
+      bands = [...bands, ...derived];
+    }
     const port = request.passTo ? this.peers.get(request.passTo.slot) : undefined;
     if (request.passTo && port) {
       const message: FillMessage = { kind: "fill", id: request.passTo.id, targets: bands };
