@@ -71,7 +71,7 @@ def chromaticities_argument(tag: str, value: Any) -> Chromaticities:
             f"tag {tag!r}: chromaticities must be a name or 8 finite numbers "
             f"(red x, y, green x, y, blue x, y, white x, y), got {value!r}"
         )
-    if rgb_to_xyz(numbers) is None:
+    if not usable(numbers):
         raise ValueError(
             f"tag {tag!r}: chromaticities {numbers} define no colours (white y of 0, or collinear primaries)"
         )
@@ -133,6 +133,12 @@ def rgb_to_xyz(
     return m if all(math.isfinite(v) for v in m) else None
 
 
+def usable(c: Sequence[float]) -> bool:
+    """Whether OpenEXR builds a matrix from these chromaticities (its float32 checks: a white y of
+    0, or collinear primaries, make it throw)."""
+    return rgb_to_xyz(c, 1.0, fround) is not None
+
+
 def luminance_weights(c: Sequence[float]) -> tuple[float, float, float] | None:
     """RgbaYca::computeYw: the weights of Y = R yw0 + G yw1 + B yw2, in float32 exactly as OpenEXR."""
     m = rgb_to_xyz(c, 1.0, fround)
@@ -189,7 +195,7 @@ def to_rec709(
         return None
     to_xyz = rgb_to_xyz(source)
     from_xyz = rgb_to_xyz(REC709)
-    if to_xyz is None or from_xyz is None:
+    if to_xyz is None or from_xyz is None or not usable(source):
         return None
     if adapt:
         assert adopted_neutral is not None

@@ -115,3 +115,38 @@ def write_yc_files(outdir: Path) -> list[YcFile]:
         YcFile("yc_only_ry.exr"),
         YcFile("yc_layer_rec2020.exr", layer="left"),
     ]
+
+
+PRIMARIES_SCENE: tuple[str, ...] = ("rec709", "acescg", "xyz")
+
+
+def primaries_scene(height: int = 48, width: int = 64) -> np.ndarray:
+    """A displayable scene in linear Rec.709 (H, W, 3): saturated patches inside the sRGB gamut, a
+    grey ramp and a gradient, values in [0, 1] so the sRGB view shows every difference."""
+    scene = hdr_scene(height, width, seed=3)
+    return np.clip(scene / max(float(scene.max()), 1.0) * 1.6, 0.0, 1.0).astype(np.float64)
+
+
+def in_primaries(rec709: np.ndarray, name: str) -> np.ndarray:
+    """The same colours in other primaries: Rec.709 -> XYZ -> target, no white adaptation (float64)."""
+    if name == "rec709":
+        return rec709
+    to_xyz = np.asarray(colour.rgb_to_xyz(colour.REC709), np.float64).reshape(3, 3)
+    target = colour.NAMED_CHROMATICITIES[name]
+    from_xyz = np.asarray(colour.invert(colour.rgb_to_xyz(target)), np.float64).reshape(3, 3)
+    return rec709 @ to_xyz @ from_xyz
+
+
+def write_primaries_files(outdir: Path, scene: np.ndarray | None = None) -> dict[str, Path]:
+    """The scene stored as float RGB with Rec.709 (no attribute: OpenEXR's default), ACEScg and XYZ
+    chromaticities; returns {name: path}."""
+    scene = primaries_scene() if scene is None else scene
+    paths = {}
+    for name in PRIMARIES_SCENE:
+        header: dict[str, Any] = {"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage}
+        if name != "rec709":
+            header["chromaticities"] = colour.NAMED_CHROMATICITIES[name]
+        rgb = in_primaries(scene, name).astype(np.float32)
+        paths[name] = outdir / f"scene_{name}.exr"
+        OpenEXR.File(header, {"RGB": np.ascontiguousarray(rgb)}).write(str(paths[name]))
+    return paths
