@@ -392,6 +392,7 @@ export class Viewer {
     d["zoom"] = formatNumber(s.zoom);
     d["pan"] = `${formatNumber(s.panX)},${formatNumber(s.panY)}`;
     d["nonFinite"] = s.showNonFinite ? "1" : "0";
+    d["primaries"] = s.convertPrimaries ? "converted" : "file";
     d["windows"] = s.showWindows ? "1" : "0";
     if (s.region) d["region"] = `${s.region.x},${s.region.y},${s.region.width},${s.region.height}`;
     else delete d["region"];
