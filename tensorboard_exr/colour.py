@@ -220,7 +220,12 @@ def header_chromaticities(
 
 
 def convert_to_rec709(rgb: np.ndarray, matrix: Matrix3 | None) -> np.ndarray:
-    """(H, W, 3) RGB times `to_rec709`'s matrix, in float64 (unchanged for None)."""
+    """(H, W, 3) RGB times `to_rec709`'s matrix, in float64 (unchanged for None). Pixels with a
+    non-finite channel keep their stored values, as the viewer's shader keeps them."""
     if matrix is None:
         return rgb
-    return np.asarray(rgb, np.float64) @ np.asarray(matrix, np.float64).reshape(3, 3)
+    values = np.asarray(rgb, np.float64)
+    finite = np.isfinite(values).all(axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", over="ignore"):
+        converted = np.where(finite, values, 0.0) @ np.asarray(matrix, np.float64).reshape(3, 3)
+    return np.where(finite, converted, values)
