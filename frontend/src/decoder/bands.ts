@@ -170,7 +170,7 @@ export function decodeInProcess(
   try {
     const parts = resolveParts(file.header, options.parts);
     const bands = decodeBands(file, parts, 0, 1, options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES);
-    return assembleImage(file.header, parts, [...bands, ...deriveColourBands(file.header, parts, bands)]);
+    return assembleImage(file.header, parts, [...bands, ...deriveColourBands(core, file.header, parts, bands)]);
   } finally {
     file.close();
   }

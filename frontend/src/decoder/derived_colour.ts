@@ -1,10 +1,11 @@
 // Colour the decoder computes from stored channels: the RGB of luminance/chroma groups (Y, RY, BY
 // with RY/BY sampled 2x2, as OpenEXR's RgbaOutputFile writes them with WRITE_YC), reconstructed as
-// RgbaInputFile reads them (rgba_yca.ts). It runs where the whole planes of a part are: in the
+// RgbaInputFile reads them (rgba_yca.c in the wasm module). It runs where the whole planes of a part are: in the
 // worker of the last band (worker_service.ts), or in decodeInProcess. The planes travel as extra
 // DecodedBands (`derived` set) and become ExrPart.derived (assemble_image.ts).
 
 import { chromaticitiesOf, luminanceWeights, REC709 } from "./chromaticities";
+import type { ExrCoreModule } from "./core_binding";
 import { floatToHalfBits } from "./half_bits";
 import { type BufferAllocator, type DecodedBand, newBuffer, planeView } from "./planes";
 import { reconstructRgb } from "./rgba_yca";
@@ -51,6 +52,7 @@ function fits(channel: ExrChannelInfo, sampling: number): boolean {
  * `bands` (which must hold each such part's whole planes). Parts without such a group add nothing.
  */
 export function deriveColourBands(
+  core: ExrCoreModule,
   header: ExrHeader,
   parts: readonly number[],
   bands: readonly DecodedBand[],
@@ -70,17 +72,18 @@ export function deriveColourBands(
     for (const group of groups) {
       const plane = (i: number) => planeView(info.channels[i]!.pixelType, whole.buffer, whole.offsets[i]!, pixels);
       const chroma = (i: number | null) => (i === null ? new Uint16Array(pixels / 4) : samplesOf(plane(i), info.width, info.height));
-      const rgb = reconstructRgb({
+      const buffer = allocate(planeBytes * 3);
+      const offsets = [0, planeBytes, 2 * planeBytes];
+      const [r, g, b] = offsets.map((offset) => new Uint16Array(buffer, offset, pixels)) as [Uint16Array, Uint16Array, Uint16Array];
+      const planes = {
         width: info.width,
         height: info.height,
         luminance: halfBitsOf(plane(group.y)),
         ry: chroma(group.ry),
         by: chroma(group.by),
         weights,
-      });
-      const buffer = allocate(planeBytes * 3);
-      const offsets = [0, planeBytes, 2 * planeBytes];
-      [rgb.r, rgb.g, rgb.b].forEach((data, i) => new Uint16Array(buffer, offsets[i], pixels).set(data));
+      };
+      reconstructRgb(core, planes, { r, g, b });
       const sources = [group.y, group.ry, group.by].flatMap((i) => (i === null ? [] : [info.channels[i]!.name]));
       out.push({ part: p, rowBegin: 0, rowEnd: info.height, buffer, offsets, derived: { prefix: group.prefix, sources } });
     }

@@ -1,27 +1,5 @@
-// IEEE half <-> float32 as OpenEXR's C++ library converts (Imath's half), for code that must give
-// the library's exact half results (luminance/chroma reconstruction, rgba_yca.ts).
-
-let halfTable: Float32Array | null = null;
-
-/** Every half bit pattern's float value (65536 entries, built on first use). */
-export function halfToFloatTable(): Float32Array {
-  if (halfTable) return halfTable;
-  const table = new Float32Array(65536);
-  for (let bits = 0; bits < 65536; bits++) {
-    const sign = bits & 0x8000 ? -1 : 1;
-    const exponent = (bits >> 10) & 0x1f;
-    const mantissa = bits & 0x3ff;
-    table[bits] =
-      exponent === 0
-        ? sign * mantissa * 2 ** -24
-        : exponent === 31
-          ? mantissa
-            ? NaN
-            : sign * Infinity
-          : sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
-  }
-  return (halfTable = table);
-}
+// float32 -> IEEE half as OpenEXR's C++ library converts (Imath's half): what a float channel
+// becomes in the half frame buffer RgbaInputFile reads luminance/chroma into (derived_colour.ts).
 
 const scratchFloat = new Float32Array(1);
 const scratchBits = new Uint32Array(scratchFloat.buffer);
