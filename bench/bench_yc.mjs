@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Cost of reconstructing RGB from a luminance/chroma (Y, RY, BY) file, as OpenEXR's RgbaInputFile
-// does (frontend/src/decoder/rgba_yca.ts), against decoding the file.
+// does (frontend/src/decoder/rgba_yca.c in the wasm module), against decoding the file.
 //
 // Usage (from the repo root, after `node frontend/build.mjs` and scripts/setup.sh's libopenexr-dev):
 //   node bench/bench_yc.mjs [--size 1920x1080] [--repeats 5]

@@ -1,6 +1,6 @@
 // The `chromaticities` header attribute and OpenEXR's RGB -> XYZ matrix (ImfChromaticities.cpp's
 // RGBtoXYZ, Roy Hall's derivation), written once for its two users: the luminance weights of
-// luminance/chroma files in float32 exactly as the C++ library computes them (rgba_yca.ts), and
+// luminance/chroma files in float32 exactly as the C++ library computes them (derived_colour.ts), and
 // the display's colour conversion in float64 (viewer/colour_space.ts). tensorboard_exr/colour.py
 // is the Python twin, with the same operations in the same order.
 
