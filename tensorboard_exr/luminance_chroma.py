@@ -2,7 +2,7 @@
 reads such a file: the numpy twin of frontend/src/decoder/rgba_yca.c (which explains the steps),
 used by the server's metrics (`metrics.decode_colour`). Every step stores half where the C++
 library stores a half and computes in float32 in the library's order, so the result is the
-library's bit for bit (tests/test_luminance_chroma.py compares with RgbaInputFile itself).
+library's bit for bit (tests/test_colour.py compares with RgbaInputFile itself).
 """
 
 from __future__ import annotations
