@@ -3,7 +3,7 @@
 // planes another worker made.
 
 import { assembleImage } from "./assemble_image";
-import { deriveColourBands } from "./derived_colour";
+import { deriveColourBands, ycGroups } from "./derived_colour";
 import { ExrCoreFile, type ExrCoreModule, type HeldBand, describePart, formatBytes } from "./core_binding";
 import { type BufferAllocator, type DecodedBand, bytesPerSample, copyRows, emptyWholePart, newBuffer } from "./planes";
 import type { ExrHeader, ExrImage, ExrPartInfo } from "./types";
@@ -20,6 +20,8 @@ export function decodedByteLength(header: ExrHeader, parts: readonly number[]): 
     const part = header.parts[p];
     if (!part) continue;
     for (const c of part.channels) total += part.width * part.height * bytesPerSample(c.pixelType);
+    // The R, G, B half planes reconstructed from each luminance/chroma group (derived_colour.ts).
+    total += ycGroups(part).length * 3 * part.width * part.height * 2;
   }
   return total;
 }
