@@ -139,7 +139,10 @@ def test_yc_raw_channels_are_a_layer_and_the_readout_shows_rgb_and_stored_values
 @pytest.mark.parametrize("role", ["reference", "acescg", "xyz"])
 def test_one_scene_in_rec709_acescg_and_xyz_looks_the_same(panel: Page, role: str) -> None:
     select_tag(panel, "run", f"{SCENE}/{role}", 0)
-    expect(panel.locator(".exr-viewer")).to_have_attribute("data-primaries", "converted")
+    viewer = panel.locator(".exr-viewer")
+    expect(viewer).to_have_attribute("data-primaries", "converted")
+    names = {"reference": "Rec.709", "acescg": "ACEScg", "xyz": "XYZ"}
+    expect(viewer).to_have_attribute("data-colour", f"{names[role]} primaries")
     scene = primaries_scene()
     for (x, y), got in zip(SCENE_POINTS, read_pixels(panel, SCENE_POINTS), strict=True):
         assert_close(got, displayed(tuple(scene[y, x])), tol=2, where=f"{role} pixel {x},{y}")
@@ -147,6 +150,8 @@ def test_one_scene_in_rec709_acescg_and_xyz_looks_the_same(panel: Page, role: st
 
 def test_toggle_shows_the_stored_values_and_the_readout_always_does(panel: Page, files: Path) -> None:
     select_tag(panel, "run", f"{SCENE}/acescg", 0)
+    expect(panel.locator(".exr-viewer")).to_have_attribute("data-colour", "ACEScg primaries")
+    expect(panel.locator(".exr-primaries")).to_have_attribute("title", "This layer: ACEScg primaries")
     stored = stored_rgb(files / "scene_acescg.exr")
     hover(panel, 45, 8)
     texts = panel.locator(".exr-readout .exr-reading").evaluate_all("e => e.map(r => r.dataset.value)")

@@ -92,6 +92,8 @@ export function syncViewControls(c: ViewControls, viewer: Viewer, legend: FalseC
   c.nonFinite.checked = s.showNonFinite;
   c.windows.checked = s.showWindows;
   c.primaries.checked = s.convertPrimaries;
+  const colour = viewer.element.dataset["colour"];
+  c.primaries.title = colour ? `This layer: ${colour}` : "This layer has no RGB primaries to convert";
   const layer = viewer.activeLayer();
   if (layer) c.layer.value = layer;
   legend.element.hidden = s.tonemap !== "falsecolour";

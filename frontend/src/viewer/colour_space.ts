@@ -88,8 +88,16 @@ const NAMED: ReadonlyArray<[string, readonly number[]]> = [
   ["XYZ", [1, 0, 0, 1, 0, 0, 1 / 3, 1 / 3]],
 ];
 
-/** A name for a part's primaries ("Rec.709" without the attribute), or "custom". */
-export function primariesName(part: ExrPart): string {
+/**
+ * What a part says about its colour, for the UI: its primaries by name ("Rec.709" without the
+ * attribute, "custom" for unknown ones), the adopted neutral and the white luminance if given.
+ */
+export function describeColour(part: ExrPart): string {
   const c = values(chromaticitiesOf(part.attributes) ?? REC709);
-  return NAMED.find(([, v]) => same(c, v))?.[0] ?? "custom";
+  const parts = [`${NAMED.find(([, v]) => same(c, v))?.[0] ?? "custom"} primaries`];
+  const neutral = adoptedNeutralOf(part.attributes);
+  if (neutral) parts.push(`adopted neutral (${neutral.map((v) => v.toFixed(4)).join(", ")})`);
+  const white = part.attributes["whiteLuminance"];
+  if (typeof white === "number") parts.push(`white luminance ${white} cd/m²`);
+  return parts.join(", ");
 }

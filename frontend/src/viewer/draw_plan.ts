@@ -5,7 +5,7 @@
 import type { ExrImage } from "../decoder/types.js";
 import { metricInfo } from "../render/pipeline.js";
 import type { CanvasBand, DrawParams, PlaneSet } from "../render/renderer.js";
-import { type Matrix3, partToRec709 } from "./colour_space.js";
+import { describeColour, type Matrix3, partToRec709 } from "./colour_space.js";
 import { groupLayers, type Layer } from "./layers.js";
 import { GRID_MIN_ZOOM, type ViewState } from "./state.js";
 
@@ -101,6 +101,14 @@ export function planesOf(slot: ImageSlot, layerName: string): PlaneSet | null {
 export function colourMatrixOf(slot: ImageSlot, layerName: string): Matrix3 | null {
   const layer = slot.layers.find((l) => l.name === layerName);
   return layer?.primaries ? partToRec709(slot.image.parts[layer.partIndex]!) : null;
+}
+
+/** What the displayed RGB layer's part says about its colour (describeColour); null for other layers. */
+export function displayedColour(scene: Scene, view: ViewState): string | null {
+  const layer = activeLayerOf(scene, view);
+  const slot = displayedSlot(scene, view);
+  const shown = slot?.layers.find((l) => l.name === layer?.name);
+  return slot && shown?.primaries ? describeColour(slot.image.parts[shown.partIndex]!) : null;
 }
 
 /** Everything the renderer needs to draw `view`, or null when there is nothing to draw. */
