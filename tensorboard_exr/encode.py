@@ -18,7 +18,7 @@ from typing import Any, Final
 import numpy as np
 import OpenEXR
 
-from tensorboard_exr import metadata
+from tensorboard_exr import colour, metadata
 
 EXR_MAGIC: Final = b"\x76\x2f\x31\x01"
 
@@ -92,6 +92,9 @@ class ImagePlan:
     # Fast path: the C-contiguous HxWx3/4 array behind channels R,G,B(,A) of one pixel type,
     # handed to OpenEXR whole (it splits interleaved arrays itself, without a copy per channel).
     interleaved: np.ndarray | None = None
+    # The `chromaticities` (8 numbers) and `adoptedNeutral` (x, y) attributes to write, if any.
+    chromaticities: colour.Chromaticities | None = None
+    adopted_neutral: tuple[float, float] | None = None
 
     @property
     def raw_size(self) -> int:
@@ -190,6 +193,8 @@ def plan_image(
     compression: str = "zip",
     dwa_level: float | None = None,
     layout: str = "HWC",
+    chromaticities: Any = None,
+    adopted_neutral: Any = None,
 ) -> ImagePlan:
     """Validates an array or a dict of channels/layers and names every channel.
 
@@ -236,8 +241,17 @@ def plan_image(
     for channel in planned:
         if channel.pixel_type == "uint32":
             _check_uint32(tag, channel)
+    primaries = None if chromaticities is None else colour.chromaticities_argument(tag, chromaticities)
+    neutral = None if adopted_neutral is None else colour.adopted_neutral_argument(tag, adopted_neutral)
     plan = ImagePlan(
-        tag, width, height, planned, compression_name, None if dwa_level is None else float(dwa_level)
+        tag,
+        width,
+        height,
+        planned,
+        compression_name,
+        None if dwa_level is None else float(dwa_level),
+        chromaticities=primaries,
+        adopted_neutral=neutral,
     )
     if plan.raw_size > MAX_EXR_BYTES:
         raise ValueError(
@@ -268,6 +282,10 @@ def encode_plan(plan: ImagePlan) -> bytes:
     header: dict[str, Any] = {"compression": COMPRESSIONS[plan.compression], "type": OpenEXR.scanlineimage}
     if plan.dwa_level is not None:
         header["dwaCompressionLevel"] = plan.dwa_level
+    if plan.chromaticities is not None:
+        header["chromaticities"] = plan.chromaticities
+    if plan.adopted_neutral is not None:
+        header["adoptedNeutral"] = np.asarray(plan.adopted_neutral, np.float32)  # a v2f attribute
     # OpenEXR's Python binding silently writes garbage from strided arrays: every array it gets
     # must be C-contiguous. Overflow to +-inf is what a half conversion means for HDR data.
     with np.errstate(over="ignore", invalid="ignore"):
@@ -402,14 +420,26 @@ def inspect_exr(tag: str, data: bytes) -> metadata.ExrImageInfo:
     if not parts:
         # OpenEXR's binding reports truncated or corrupt pixel data by returning no parts.
         raise ValueError(f"tag {tag!r}: the EXR bytes do not parse: the pixel data is truncated or corrupt")
+    try:
+        info = _describe_parts(parts)
+    except Exception as e:  # whatever the binding raises, the caller learns which tag
+        raise ValueError(f"tag {tag!r}: the EXR file cannot be described: {e}") from None
+    if info.width == 0 or info.height == 0:
+        raise ValueError(f"tag {tag!r}: the EXR file's image is empty")
+    return info
+
+
+def _describe_parts(parts: Sequence[Any]) -> metadata.ExrImageInfo:
+    """The step info of decoded parts, from their headers (the binding's Part.width() refuses
+    subsampled channels such as the 2x2 chroma of luminance/chroma files)."""
+    window = parts[0].header["dataWindow"]
+    (x_min, y_min), (x_max, y_max) = (tuple(int(v) for v in corner) for corner in window)
     info = metadata.ExrImageInfo(
-        width=parts[0].width(),
-        height=parts[0].height(),
+        width=max(0, x_max - x_min + 1),
+        height=max(0, y_max - y_min + 1),
         compression=_COMPRESSION_NAMES.get(int(parts[0].header.get("compression", 0)), "unknown"),
         parts=len(parts),
     )
-    if info.width == 0 or info.height == 0:
-        raise ValueError(f"tag {tag!r}: the EXR file's image is empty")
     types = {np.dtype(dtype): metadata.PIXEL_TYPE_BY_NAME[name] for name, dtype in PIXEL_DTYPES.items()}
     for index, part in enumerate(parts):
         for name, channel in sorted(part.channels.items()):

@@ -44,6 +44,8 @@ class ImageOptions:
     compression: str = "zip"
     dwa_level: float | None = None
     layout: str = "HWC"
+    chromaticities: Any = None
+    adopted_neutral: Any = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -200,10 +202,12 @@ def make_job(tag: str, data: Any, step: Any, options: ImageOptions) -> ImageJob:
             or options.pixel_type != "half"
             or options.dwa_level is not None
             or options.layout != "HWC"
+            or options.chromaticities is not None
+            or options.adopted_neutral is not None
         ):
             raise ValueError(
                 f"tag {tag!r}: an existing EXR file is logged as is; channels, pixel_type, "
-                "dwa_level and layout do not apply"
+                "dwa_level, layout, chromaticities and adopted_neutral do not apply"
             )
         job.exr = encode.read_exr_source(tag, data)
         job.info = encode.inspect_exr(tag, job.exr)
@@ -216,6 +220,8 @@ def make_job(tag: str, data: Any, step: Any, options: ImageOptions) -> ImageJob:
         compression=options.compression,
         dwa_level=options.dwa_level,
         layout=options.layout,
+        chromaticities=options.chromaticities,
+        adopted_neutral=options.adopted_neutral,
     )
     return job
 

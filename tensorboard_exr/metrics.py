@@ -143,13 +143,16 @@ def mean_errors(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
 
 
 def decode_colour(data: bytes, where: str = "EXR") -> np.ndarray:
-    """The colour channels of an EXR's first part as float32 (H, W, C), C = 3 for R,G,B, else 1.
+    """The colour of an EXR's first part as float32 (H, W, C) in the common space the metrics
+    compare in (docs/metrics.md): C = 3 for R,G,B, or for Y,RY,BY reconstructed as OpenEXR's
+    RgbaInputFile reads them, both converted from the file's chromaticities to linear Rec.709;
+    else C = 1 for Y or the only channel.
 
     Uses OpenEXR's Python package. `where` names the image in error messages.
     """
     import OpenEXR
 
-    from tensorboard_exr import encode
+    from tensorboard_exr import colour, encode, luminance_chroma
 
     declared = encode.declared_pixel_bytes(data, where)
     if declared > encode.MAX_EXR_BYTES:  # a decompression bomb: refused before OpenEXR allocates
@@ -161,11 +164,17 @@ def decode_colour(data: bytes, where: str = "EXR") -> np.ndarray:
         raise ValueError(f"{where}: the EXR bytes do not parse: {e}") from None
     if not parts:
         raise ValueError(f"{where}: the EXR pixel data is truncated or corrupt")
-    channels = parts[0].channels
-    for names in (("R", "G", "B"), ("Y",)):
-        if all(name in channels for name in names):
-            planes = [np.asarray(channels[name].pixels, np.float32) for name in names]
-            return np.stack(planes, axis=-1)
+    channels, header = parts[0].channels, parts[0].header
+    rgb: np.ndarray | None = None
+    if all(name in channels for name in "RGB"):
+        rgb = np.stack([np.asarray(channels[name].pixels, np.float32) for name in "RGB"], axis=-1)
+    elif luminance_chroma.yc_channels(channels):
+        rgb = luminance_chroma.decode_yc(channels, header)
+    if rgb is not None:
+        matrix = colour.to_rec709(*colour.header_chromaticities(header))
+        return np.asarray(colour.convert_to_rec709(rgb.astype(np.float32), matrix), np.float32)
+    if "Y" in channels:
+        return np.asarray(channels["Y"].pixels, np.float32)[..., None]
     if len(channels) == 1:
         (only,) = channels.values()
         return np.asarray(only.pixels, np.float32)[..., None]

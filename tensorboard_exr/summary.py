@@ -89,6 +89,8 @@ def image(
     dwa_level: float | None = None,
     layout: str = "HWC",
     display_name: str | None = None,
+    chromaticities: str | Sequence[float] | None = None,
+    adopted_neutral: Sequence[float] | None = None,
     writer: Any = None,
     logdir: str | os.PathLike[str] | None = None,
 ) -> None:
@@ -125,6 +127,16 @@ def image(
       dwa_level: DWA quality for dwaa/dwab (OpenEXR's default is 45; lower is better quality).
       layout: "HWC" (default) or "CHW" for channel-first arrays such as PyTorch image tensors.
       display_name: Name shown instead of the tag.
+      chromaticities: The primaries and white point of the RGB values, written as the EXR's
+        `chromaticities` attribute so every reader (and the EXR tab, which converts them to the
+        display's Rec.709/sRGB primaries) knows what they mean: "rec709" (= "srgb", OpenEXR's
+        default when the attribute is absent), "acescg" (AP1), "aces" (AP0, ACES2065-1),
+        "rec2020", "p3" (Display P3), "xyz" (R, G, B are CIE X, Y, Z), or 8 numbers: red x, y,
+        green x, y, blue x, y, white x, y. Only the attribute is written: the values are not
+        converted, and no `adoptedNeutral` is added.
+      adopted_neutral: CIE (x, y) of the white the viewer should show as neutral, written as the
+        `adoptedNeutral` attribute (then the EXR tab adapts that white to D65 with Bradford);
+        without it colours are converted without white-point adaptation.
       writer: Where to log; None for the default: the writer of the innermost
         `with writer.as_default():` of this package, else TensorFlow's default writer. One of
         - a `Writer` (encodes and writes on its background thread);
@@ -156,6 +168,8 @@ def image(
         compression=compression,
         dwa_level=dwa_level,
         layout=layout,
+        chromaticities=chromaticities,
+        adopted_neutral=adopted_neutral,
     )
     _write(writer, logdir, step, [(tag, data, options)])
 
@@ -170,6 +184,8 @@ def comparison(
     compression: str = "zip",
     description: str | None = None,
     layout: str = "HWC",
+    chromaticities: str | Sequence[float] | None = None,
+    adopted_neutral: Sequence[float] | None = None,
     **images_by_role: Any,
 ) -> None:
     """Logs a whole comparison set at once: one image per role, tagged `<group>/<role>`.
@@ -189,6 +205,9 @@ def comparison(
       compression: As for `image`, applied to every role.
       description: As for `image`, applied to every role.
       layout: As for `image`, applied to every array ("CHW" for PyTorch image tensors).
+      chromaticities: As for `image`, applied to every role (the error maps between the roles
+        are computed in one common space anyway, see docs/metrics.md).
+      adopted_neutral: As for `image`, applied to every role.
       **images_by_role: The images, keyed by role.
     """
     if not isinstance(group, str) or not group:
@@ -196,7 +215,13 @@ def comparison(
     if not images_by_role:
         raise ValueError(f"comparison {group!r}: no images given (pass them as role=image)")
     shared = ImageOptions(
-        group=group, description=description, pixel_type=pixel_type, compression=compression, layout=layout
+        group=group,
+        description=description,
+        pixel_type=pixel_type,
+        compression=compression,
+        layout=layout,
+        chromaticities=chromaticities,
+        adopted_neutral=adopted_neutral,
     )
     images = [
         (f"{group}/{role}", data, dataclasses.replace(shared, role=role))
@@ -218,6 +243,8 @@ def pb(
     dwa_level: float | None = None,
     layout: str = "HWC",
     display_name: str | None = None,
+    chromaticities: str | Sequence[float] | None = None,
+    adopted_neutral: Sequence[float] | None = None,
 ) -> summary_pb2.Summary:
     """Returns a `Summary` proto holding one EXR image, for any other event writer.
 
@@ -238,6 +265,8 @@ def pb(
         compression=compression,
         dwa_level=dwa_level,
         layout=layout,
+        chromaticities=chromaticities,
+        adopted_neutral=adopted_neutral,
     )
     record = image_job.make_job(tag, data, 0, options).record("inline")
     return image_job.summary_proto(tag, record.summary_metadata, record.values())

@@ -49,6 +49,25 @@ def half(v: float) -> float:
     return float(np.float16(v))
 
 
+REC709_CHROMATICITIES = (0.64, 0.33, 0.30, 0.60, 0.15, 0.06, 0.3127, 0.3290)
+
+
+def rgb_to_xyz(chromaticities: tuple[float, ...]) -> np.ndarray:
+    """3x3 (column-vector) RGB -> XYZ of primaries and white given as CIE xy, with Y(white) = 1:
+    the primaries' xyz columns scaled so that they sum to the white (solved, so a primary with
+    y = 0, like the XYZ primaries' blue, is fine)."""
+    xy = np.asarray(chromaticities, np.float64).reshape(4, 2)
+    columns = np.stack([xy[:3, 0], xy[:3, 1], 1 - xy[:3, 0] - xy[:3, 1]])  # rows x, y, z
+    wx, wy = xy[3]
+    white = np.array([wx / wy, 1.0, (1 - wx - wy) / wy])
+    return columns * np.linalg.solve(columns, white)[None, :]
+
+
+def to_rec709(chromaticities: tuple[float, ...]) -> np.ndarray:
+    """The matrix taking RGB in these primaries to linear Rec.709 (no white adaptation), rows."""
+    return np.linalg.solve(rgb_to_xyz(REC709_CHROMATICITIES), rgb_to_xyz(chromaticities))
+
+
 def displayed(
     rgb: tuple[float, ...],
     exposure: float = 0.0,
@@ -56,8 +75,12 @@ def displayed(
     gamma: float = 2.2,
     tonemap: str = "srgb",
     markers: bool = True,
+    matrix: np.ndarray | None = None,
 ) -> tuple[int, int, int]:
-    """8-bit display value of one pixel's colour channels (1 or 3 values)."""
+    """8-bit display value of one pixel's colour channels (1 or 3 values); `matrix` (to_rec709)
+    first converts finite RGB to the display's primaries."""
+    if matrix is not None and all(math.isfinite(v) for v in rgb):
+        rgb = tuple(float(v) for v in matrix @ np.asarray(rgb, np.float64))
     if markers:
         if any(math.isnan(v) for v in rgb):
             return NAN_MARKER

@@ -2,7 +2,7 @@
 
 import { describePart } from "./core_binding";
 import { type DecodedBand, allocatePlane, planeView } from "./planes";
-import type { ExrChannel, ExrChannelInfo, ExrHeader, ExrImage, ExrPart } from "./types";
+import type { DerivedColour, ExrChannel, ExrChannelInfo, ExrHeader, ExrImage, ExrPart } from "./types";
 
 /**
  * Builds the ExrImage from decoded bands. A part decoded as one band keeps views into the band's
@@ -13,7 +13,7 @@ export function assembleImage(header: ExrHeader, parts: readonly number[], bands
   for (const p of parts) {
     const info = header.parts[p];
     if (!info) throw new Error(`part ${p} does not exist (the file has ${header.parts.length})`);
-    const mine = bands.filter((b) => b.part === p && b.rowEnd > b.rowBegin);
+    const mine = bands.filter((b) => b.part === p && b.rowEnd > b.rowBegin && !b.derived);
     const pixels = info.width * info.height;
     let channels: ExrChannel[];
     const whole = mine.find((b) => b.wholePart);
@@ -54,7 +54,25 @@ export function assembleImage(header: ExrHeader, parts: readonly number[], bands
       channels,
       attributes: info.attributes,
       attributeTypes: info.attributeTypes,
+      ...derivedOf(bands.filter((b) => b.part === p && b.derived), info.width * info.height),
     });
   }
   return { parts: out, byteLength: header.byteLength };
+}
+
+/** ExrPart.derived from the part's derived bands (R, G, B half planes each); nothing without any. */
+function derivedOf(bands: readonly DecodedBand[], pixels: number): { derived?: DerivedColour[] } {
+  if (bands.length === 0) return {};
+  const derived = bands.map(({ buffer, offsets, derived }) => ({
+    prefix: derived!.prefix,
+    sources: derived!.sources,
+    colour: ["R", "G", "B"].map((c, i) => ({
+      name: derived!.prefix + c,
+      pixelType: "half" as const,
+      xSampling: 1,
+      ySampling: 1,
+      data: planeView("half", buffer, offsets[i]!, pixels),
+    })),
+  }));
+  return { derived };
 }

@@ -3,6 +3,7 @@
 // planes another worker made.
 
 import { assembleImage } from "./assemble_image";
+import { deriveColourBands, ycGroups } from "./derived_colour";
 import { ExrCoreFile, type ExrCoreModule, type HeldBand, describePart, formatBytes } from "./core_binding";
 import { type BufferAllocator, type DecodedBand, bytesPerSample, copyRows, emptyWholePart, newBuffer } from "./planes";
 import type { ExrHeader, ExrImage, ExrPartInfo } from "./types";
@@ -19,6 +20,8 @@ export function decodedByteLength(header: ExrHeader, parts: readonly number[]): 
     const part = header.parts[p];
     if (!part) continue;
     for (const c of part.channels) total += part.width * part.height * bytesPerSample(c.pixelType);
+    // The R, G, B half planes reconstructed from each luminance/chroma group (derived_colour.ts).
+    total += ycGroups(part).length * 3 * part.width * part.height * 2;
   }
   return total;
 }
@@ -169,7 +172,7 @@ export function decodeInProcess(
   try {
     const parts = resolveParts(file.header, options.parts);
     const bands = decodeBands(file, parts, 0, 1, options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES);
-    return assembleImage(file.header, parts, bands);
+    return assembleImage(file.header, parts, [...bands, ...deriveColourBands(core, file.header, parts, bands)]);
   } finally {
     file.close();
   }

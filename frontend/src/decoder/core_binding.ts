@@ -24,6 +24,11 @@ export interface ExrCoreModule {
   _exrw_band_row_end(file: number): number;
   _exrw_release_output(file: number): void;
   _exrw_close(file: number): void;
+  /** rgba_yca.c: RGB of luminance/chroma planes (pointers into the heap), 0 or -1 (out of memory). */
+  _exrw_yca_to_rgb(
+    luminance: number, ry: number, by: number, width: number, height: number,
+    ywx: number, ywy: number, ywz: number, r: number, g: number, b: number,
+  ): number;
   UTF8ToString(ptr: number): string;
 }
 

@@ -17,6 +17,11 @@ export interface DecodedBand {
    * band that was not.
    */
   wholePart?: boolean;
+  /**
+   * Not decoded but computed (derived_colour.ts): R, G, B of the luminance/chroma group with this
+   * channel prefix, from these stored channels.
+   */
+  derived?: { prefix: string; sources: string[] };
 }
 
 /** Gives the buffer a decoded band is copied into; it must be exactly `size` bytes long. */

@@ -56,6 +56,21 @@ export interface ExrPart {
    * "idmanifest", ...). The decoder always fills it; images built by hand may leave it out.
    */
   attributeTypes?: Record<string, string>;
+  /**
+   * Colour computed from stored channels, not stored in the file: RGB reconstructed from each
+   * luminance/chroma group (Y, RY, BY) as OpenEXR's RgbaInputFile reads it (derived_colour.ts).
+   */
+  derived?: DerivedColour[];
+}
+
+/** R, G, B computed by the decoder from a group of stored channels. */
+export interface DerivedColour {
+  /** The group's channel-name prefix ("" or e.g. "left."). */
+  prefix: string;
+  /** `${prefix}R`, `G`, `B` as half planes over the data window (like stored channels). */
+  colour: ExrChannel[];
+  /** The stored channels they were computed from, e.g. ["Y", "RY", "BY"]. */
+  sources: string[];
 }
 
 export interface ExrImage {

@@ -5,6 +5,7 @@
 
 import { BandFiller, decodeBands, resolveParts } from "./bands";
 import { ExrCoreFile, type ExrCoreModule } from "./core_binding";
+import { deriveColourBands } from "./derived_colour";
 import type { DecodedBand } from "./planes";
 import { SpareBuffers } from "./spare_buffers";
 import type { ExrHeader } from "./types";
@@ -163,7 +164,7 @@ export class DecoderService {
         return { response, transfer: [] };
       }
       const parts = resolveParts(file.header, request.parts);
-      if (request.fill) return await this.decodeAndFill(request, file, parts, start);
+      if (request.fill) return await this.decodeAndFill(core, request, file, parts, start);
       const bands = decodeBands(
         file,
         parts,
@@ -174,7 +175,7 @@ export class DecoderService {
         request.wholePart,
       );
       this.lastSizes = bands.map((b) => b.buffer.byteLength);
-      return this.deliver(request, file, parts, bands, now() - start);
+      return this.deliver(core, request, file, parts, bands, now() - start);
     } catch (e) {
       // A trap (RuntimeError) may leave the instance inconsistent: start a fresh one next time.
       if (!(e instanceof Error) || e.constructor !== Error) this.core = null;
@@ -190,6 +191,7 @@ export class DecoderService {
   }
 
   private async decodeAndFill(
+    core: ExrCoreModule,
     request: DecodeRequest,
     file: ExrCoreFile,
     parts: number[],
@@ -206,7 +208,7 @@ export class DecoderService {
       if (!targets) return failure(request.id, "decoding was cancelled");
       const bands = filler.fill(targets);
       this.lastSizes = filler.spentBuffers().map((b) => b.byteLength);
-      return this.deliver(request, file, parts, bands, decodeMs);
+      return this.deliver(core, request, file, parts, bands, decodeMs);
     } finally {
       filler.release();
       for (const buffer of filler.spentBuffers()) this.spares.reuse(buffer);
@@ -215,6 +217,7 @@ export class DecoderService {
 
   /** Passes the planes to the next band's worker if there is one to pass to, else answers with them. */
   private deliver(
+    core: ExrCoreModule,
     request: DecodeRequest,
     file: ExrCoreFile,
     parts: number[],
@@ -223,6 +226,12 @@ export class DecoderService {
   ): Answer {
     const input = request.bytes;
     const header = file.header;
+    // The last band holds every part's whole planes: colour derived from several rows is computed here.
+    if (request.bandIndex === request.bandCount - 1) {
+      const derived = deriveColourBands(core, header, parts, bands, (size) => this.spares.take(size));
+      this.lastSizes.push(...derived.map((b) => b.buffer.byteLength));
+      bands = [...bands, ...derived];
+    }
     const port = request.passTo ? this.peers.get(request.passTo.slot) : undefined;
     if (request.passTo && port) {
       const message: FillMessage = { kind: "fill", id: request.passTo.id, targets: bands };

@@ -17,7 +17,10 @@ export interface CachedImage {
 
 export function decodedBytes(image: ExrImage): number {
   let total = 0;
-  for (const part of image.parts) for (const channel of part.channels) total += channel.data.byteLength;
+  for (const part of image.parts) {
+    for (const channel of part.channels) total += channel.data.byteLength;
+    for (const derived of part.derived ?? []) for (const channel of derived.colour) total += channel.data.byteLength;
+  }
   return total;
 }
 

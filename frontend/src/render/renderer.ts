@@ -25,6 +25,13 @@ export interface DrawParams {
   metric: Metric;
   /** The ε of the metric's formula (`uMetricEpsilon`). */
   metricEpsilon: number;
+  /**
+   * 3x3 colour matrices (Imath's row-vector layout, rgb' = rgb · M) taking A's and B's RGB to linear
+   * Rec.709: before the metric when comparing (both), else A's for display. null: none (identity,
+   * and no multiplication: an identity matrix would turn an infinite channel's zero products into NaN).
+   */
+  colourMatrixA: readonly number[] | null;
+  colourMatrixB: readonly number[] | null;
   exposure: number;
   offset: number;
   gamma: number;
@@ -50,6 +57,9 @@ const VALUE_UNIFORMS = {
   uOffset: (gl, at, p) => gl.uniform1f(at, p.offset),
   uGamma: (gl, at, p) => gl.uniform1f(at, p.gamma),
   uMetricEpsilon: (gl, at, p) => gl.uniform1f(at, p.metricEpsilon),
+  // GLSL reads the 9 values column by column, so `M * c` is the row vector c times Imath's M.
+  uColourMatrixA: (gl, at, p) => gl.uniformMatrix3fv(at, false, p.colourMatrixA ?? IDENTITY),
+  uColourMatrixB: (gl, at, p) => gl.uniformMatrix3fv(at, false, p.colourMatrixB ?? IDENTITY),
   uViewportSize: (gl, at, _, t) => gl.uniform2f(at, t.viewport.width, t.viewport.height),
   uViewportOrigin: (gl, at, _, t) => gl.uniform2f(at, t.viewport.x, t.viewport.y),
   uViewScale: (gl, at, _, t) => gl.uniform2f(at, t.scaleX, t.scaleY),
@@ -60,6 +70,8 @@ const VALUE_UNIFORMS = {
   uCheckerDark: (gl, at, p) => gl.uniform3fv(at, p.checkerDark),
   uCheckerLight: (gl, at, p) => gl.uniform3fv(at, p.checkerLight),
 } satisfies Record<string, UniformSetter>;
+
+const IDENTITY = [1, 0, 0, 0, 1, 0, 0, 0, 1];
 
 /** The texture unit of every sampler: A's planes 0–3, B's 4–7. */
 const SAMPLER_UNITS = {
@@ -83,6 +95,8 @@ const DEFAULT_VARIANT: ShaderVariant = {
   showNonFinite: true,
   grid: false,
   rawOutput: false,
+  colourMatrixA: false,
+  colourMatrixB: false,
 };
 
 export class Renderer {
@@ -253,7 +267,10 @@ export class Renderer {
     const gl = this.gl;
     const linearMin = transform.minifies && this.floatLinear;
     const metric = params.b ? params.metric : "none";
-    const metricMap = metricInfo(metric).kind === "map" ? this.ssim.mapFor(params.a, params.b!) : null;
+    const metricMap =
+      metricInfo(metric).kind === "map"
+        ? this.ssim.mapFor(params.a, params.b!, params.colourMatrixA, params.colourMatrixB)
+        : null;
     const { program, uniforms } = this.programFor({
       tonemap: params.tonemap,
       metric,
@@ -264,6 +281,8 @@ export class Renderer {
       // Raw values are written before the grid is drawn: one variant fewer to compile.
       grid: params.grid && !raw,
       rawOutput: raw,
+      colourMatrixA: params.colourMatrixA !== null,
+      colourMatrixB: params.b !== null && params.colourMatrixB !== null,
     });
     gl.viewport(0, 0, transform.viewport.width, transform.viewport.height);
     gl.useProgram(program);

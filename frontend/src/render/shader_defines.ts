@@ -33,6 +33,9 @@ export interface ShaderVariant {
   grid: boolean;
   /** Write the value before exposure and tonemap (float read-backs). */
   rawOutput: boolean;
+  /** Multiply A's (B's) colour by uColourMatrixA (B) (DrawParams.colourMatrixA). */
+  colourMatrixA: boolean;
+  colourMatrixB: boolean;
 }
 
 /** The variant's #define block; also the key its compiled program is cached under. */
@@ -49,6 +52,8 @@ export function variantDefines(v: ShaderVariant): string {
     ["SHOW_NON_FINITE", v.showNonFinite ? 1 : 0],
     ["GRID", v.grid ? 1 : 0],
     ["RAW_OUTPUT", v.rawOutput ? 1 : 0],
+    ["COLOUR_MATRIX_A", v.colourMatrixA ? 1 : 0],
+    ["COLOUR_MATRIX_B", v.colourMatrixB ? 1 : 0],
   ];
   return switches.map(([name, value]) => `#define ${name} ${value}\n`).join("");
 }

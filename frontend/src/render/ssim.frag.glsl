@@ -22,6 +22,13 @@ precision highp sampler2D;
 #ifndef WINDOW_RADIUS
 #define WINDOW_RADIUS 3
 #endif
+// 1: A's (B's) RGB is first converted to linear Rec.709 (the common space, docs/metrics.md).
+#ifndef COLOUR_MATRIX_A
+#define COLOUR_MATRIX_A 0
+#endif
+#ifndef COLOUR_MATRIX_B
+#define COLOUR_MATRIX_B 0
+#endif
 
 uniform ivec2 uSize;      // A's data window size (the map's size)
 
@@ -34,6 +41,8 @@ uniform sampler2D uB1;
 uniform sampler2D uB2;
 uniform ivec4 uWindowA;   // data windows: xMin, yMin, width, height
 uniform ivec4 uWindowB;
+uniform mat3 uColourMatrixA;
+uniform mat3 uColourMatrixB;
 out vec4 outColour;
 
 const vec3 LUMA = vec3(0.2126, 0.7152, 0.0722);
@@ -60,10 +69,25 @@ float luma(vec3 c) {
 #define TEXEL(s0, s1, s2, t) vec3(texelFetch(s0, t, 0).r, texelFetch(s1, t, 0).r, texelFetch(s2, t, 0).r)
 #endif
 
-vec3 texelA(ivec2 t) { return TEXEL(uA0, uA1, uA2, t); }
+// As view.frag.glsl: a pixel with a non-finite channel keeps its stored values.
+bool allFinite(vec3 c) { return all(lessThan(floatBitsToUint(c) & uvec3(0x7fffffffu), uvec3(0x7f800000u))); }
+
+vec3 texelA(ivec2 t) {
+  vec3 c = TEXEL(uA0, uA1, uA2, t);
+#if COLOUR_MATRIX_A
+  c = allFinite(c) ? uColourMatrixA * c : c;
+#endif
+  return c;
+}
 
 // B is read at the same EXR pixel as A (its own data window may be offset).
-vec3 texelB(ivec2 tA) { return TEXEL(uB0, uB1, uB2, clamp(tA + uWindowA.xy - uWindowB.xy, ivec2(0), uWindowB.zw - 1)); }
+vec3 texelB(ivec2 tA) {
+  vec3 c = TEXEL(uB0, uB1, uB2, clamp(tA + uWindowA.xy - uWindowB.xy, ivec2(0), uWindowB.zw - 1));
+#if COLOUR_MATRIX_B
+  c = allFinite(c) ? uColourMatrixB * c : c;
+#endif
+  return c;
+}
 
 void main() {
   ivec2 t = ivec2(floor(gl_FragCoord.xy));

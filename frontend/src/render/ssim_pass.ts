@@ -11,7 +11,11 @@ import vertexSource from "./view.vert.glsl";
 
 const SSIM_UNIFORMS = [
   "uA0", "uA1", "uA2", "uB0", "uB1", "uB2", "uWindowA", "uWindowB", "uSize", "uLuma", "uSums", "uCross",
+  "uColourMatrixA", "uColourMatrixB",
 ] as const;
+
+/** A colour matrix of DrawParams (null: none). */
+type ColourMatrix = readonly number[] | null;
 
 interface SsimProgram {
   program: WebGLProgram;
@@ -46,8 +50,12 @@ export class SsimPass {
     return this.maps.reduce((sum, m) => sum + m.bytes, 0);
   }
 
-  /** The 1 − SSIM map of A against B (both uploaded), computed now unless it is kept. */
-  mapFor(a: PlaneSet, b: PlaneSet): WebGLTexture {
+  /**
+   * The 1 − SSIM map of A against B (both uploaded), computed now unless it is kept. The colour
+   * matrices take each image's RGB to the common space first (DrawParams.colourMatrixA/B); they
+   * follow from the images, so a pair's map is the same whatever the view.
+   */
+  mapFor(a: PlaneSet, b: PlaneSet, matrixA: ColourMatrix = null, matrixB: ColourMatrix = null): WebGLTexture {
     const keyA = a.colour[0]!;
     const keyB = b.colour[0]!;
     const found = this.maps.find((m) => m.a === keyA && m.b === keyB);
@@ -81,7 +89,9 @@ export class SsimPass {
       gl.viewport(0, 0, width, height);
       // 0: luma of A and B.
       attach(scratch, luma);
-      let p = this.program(0, a.colour.length);
+      let p = this.program(0, a.colour.length, matrixA !== null, matrixB !== null);
+      gl.uniformMatrix3fv(p.uniforms.uColourMatrixA, false, matrixA ?? [1, 0, 0, 0, 1, 0, 0, 0, 1]);
+      gl.uniformMatrix3fv(p.uniforms.uColourMatrixB, false, matrixB ?? [1, 0, 0, 0, 1, 0, 0, 0, 1]);
       this.planes.bind(a, 0, false);
       this.planes.bind(b, 4, false);
       (["uA0", "uA1", "uA2"] as const).forEach((name, unit) => gl.uniform1i(p.uniforms[name], unit));
@@ -137,13 +147,14 @@ export class SsimPass {
   }
 
   /** The program of one stage (ssim.frag.glsl), compiled once, in use on return. */
-  private program(stage: number, channels: number): SsimProgram {
-    const key = stage * 10 + channels;
+  private program(stage: number, channels: number, matrixA = false, matrixB = false): SsimProgram {
+    const key = stage * 10 + channels + (matrixA ? 100 : 0) + (matrixB ? 200 : 0);
     let entry = this.programs.get(key);
     if (!entry) {
       const gl = this.gl;
       const defines =
-        `#define STAGE ${stage}\n#define COLOUR_CHANNELS ${channels}\n#define WINDOW_RADIUS ${SSIM_WINDOW_RADIUS}\n`;
+        `#define STAGE ${stage}\n#define COLOUR_CHANNELS ${channels}\n#define WINDOW_RADIUS ${SSIM_WINDOW_RADIUS}\n` +
+        `#define COLOUR_MATRIX_A ${matrixA ? 1 : 0}\n#define COLOUR_MATRIX_B ${matrixB ? 1 : 0}\n`;
       const program = linkProgram(gl, vertexSource, `#version 300 es\n${defines}${ssimSource}`);
       entry = { program, uniforms: uniformLocations(gl, program, SSIM_UNIFORMS) };
       this.programs.set(key, entry);

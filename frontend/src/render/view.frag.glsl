@@ -12,6 +12,10 @@
 //   HAS_ALPHA, SHOW_NON_FINITE, GRID
 //   LINEAR_MIN               bilinear sampling when zoomed out
 //   RAW_OUTPUT               1: write the value before exposure/tonemap (float read-backs)
+//   COLOUR_MATRIX_A, _B      1: A's (B's) RGB is converted to linear Rec.709 by uColourMatrixA (B)
+//                            (viewer/colour_space.ts): both before a metric (the common space of
+//                            error maps), A's after RAW_OUTPUT for display (read-backs of an image
+//                            give its stored values, like the readout)
 // Names that are not defined fail to compile (GLSL ES has no implicit 0 in #if): nothing is
 // hand-numbered here.
 precision highp float;
@@ -34,6 +38,8 @@ uniform float uExposure;
 uniform float uOffset;
 uniform float uGamma;
 uniform float uMetricEpsilon;   // the ε of the metric's formula (pipeline.ts METRICS)
+uniform mat3 uColourMatrixA;    // A's RGB -> linear Rec.709 (identity unless COLOUR_MATRIX_A)
+uniform mat3 uColourMatrixB;
 // The view transform (render/view_transform.ts): image point p of viewport pixel position s is
 // (s - uViewportSize / 2) / uViewScale + uViewCentre.
 uniform vec2 uViewportSize;     // device pixels drawn (the canvas, or a 1x1 probe)
@@ -88,6 +94,20 @@ vec4 fetchA(vec2 p, out bool inside) {
   if (!inside) return vec4(0.0);
   return vec4(COLOUR(uA0, uA1, uA2, texel, uv), ALPHA(uA3, texel, uv));
 }
+
+// A pixel with a non-finite channel keeps its stored values: its markers say what the file holds
+// (a matrix would turn +Inf into NaN through Inf - Inf).
+bool allFinite(vec3 c) { return all(lessThan(floatBitsToUint(c) & uvec3(0x7fffffffu), uvec3(0x7f800000u))); }
+#if COLOUR_MATRIX_A
+vec3 toRec709A(vec3 c) { return allFinite(c) ? uColourMatrixA * c : c; }
+#else
+vec3 toRec709A(vec3 c) { return c; }
+#endif
+#if COLOUR_MATRIX_B
+vec3 toRec709B(vec3 c) { return allFinite(c) ? uColourMatrixB * c : c; }
+#else
+vec3 toRec709B(vec3 c) { return c; }
+#endif
 
 #if METRIC_IS_PER_PIXEL
 vec4 fetchB(vec2 p) {
@@ -187,12 +207,15 @@ void main() {
   alpha = 1.0;
 #elif METRIC_IS_PER_PIXEL
   vec4 b = fetchB(p);
-  value = applyMetric(a.rgb, b.rgb);
+  value = applyMetric(toRec709A(a.rgb), toRec709B(b.rgb));
   alpha = 0.5 * (a.a + b.a);
 #endif
 #if RAW_OUTPUT
   outColour = vec4(value, alpha);
   return;
+#endif
+#if !METRIC_IS_PER_PIXEL && !METRIC_IS_MAP
+  value = toRec709A(value);
 #endif
 
   // Non-finite tests on whole vectors: short-circuit || chains become divergent control flow,

@@ -20,7 +20,15 @@ export function showReadout(readout: HTMLElement, info: HoverInfo | null): void 
     ? info.readings.map((r) =>
         h(
           "span",
-          { class: "exr-reading", "data-channel": r.channel, "data-value": r.text, title: `${r.channel} (${r.pixelType})` },
+          {
+            class: r.reconstructed ? "exr-reading exr-reading-reconstructed" : "exr-reading",
+            "data-channel": r.channel,
+            "data-value": r.text,
+            ...(r.reconstructed ? { "data-reconstructed": "1" } : {}),
+            title: r.reconstructed
+              ? `${r.channel} (${r.pixelType}), reconstructed from the stored luminance/chroma as OpenEXR's RgbaInputFile reads it`
+              : `${r.channel} (${r.pixelType})`,
+          },
           h("span", { class: "exr-reading-name", text: r.channel }),
           h("span", { class: "exr-reading-value", text: r.text }),
         ),

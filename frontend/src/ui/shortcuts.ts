@@ -11,6 +11,7 @@ export const SHORTCUTS: ReadonlyArray<{ keys: string; action: string }> = [
   { keys: "[ / ]", action: "Previous / next layer" },
   { keys: "N", action: "Toggle NaN (magenta) / +Inf (green) / −Inf (blue) markers" },
   { keys: "B", action: "Toggle data window (solid) and display window (dashed) outlines" },
+  { keys: "C", action: "Convert the file's primaries (chromaticities) to sRGB / show the stored values" },
   { keys: "F", action: "Fit image to the view" },
   { keys: "Ctrl+0", action: "Actual pixels (1:1)" },
   { keys: "+ / −", action: "Zoom in / out" },

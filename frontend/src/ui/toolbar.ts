@@ -19,6 +19,7 @@ export interface ViewControls {
   gammaValue: HTMLOutputElement;
   nonFinite: HTMLInputElement;
   windows: HTMLInputElement;
+  primaries: HTMLInputElement;
   fit: HTMLButtonElement;
   actual: HTMLButtonElement;
   help: HTMLButtonElement;
@@ -39,6 +40,7 @@ export function createViewControls(referenceTitle: string): ViewControls {
     gammaValue: h("output", { class: "exr-value" }),
     nonFinite: h("input", { class: "exr-nonfinite", type: "checkbox", checked: true }),
     windows: h("input", { class: "exr-windows", type: "checkbox" }),
+    primaries: h("input", { class: "exr-primaries", type: "checkbox", checked: true }),
     fit: h("button", { class: "exr-button exr-fit", type: "button", title: "Fit (F)", text: "Fit" }),
     actual: h("button", { class: "exr-button exr-actual", type: "button", title: "Actual pixels (Ctrl+0)", text: "1:1" }),
     help: h("button", { class: "exr-button exr-help-button", type: "button", title: "Shortcuts (?)", text: "?" }),
@@ -48,11 +50,13 @@ export function createViewControls(referenceTitle: string): ViewControls {
   return c;
 }
 
-/** The two check boxes of the toolbar (markers, outlines), labelled. */
+/** The check boxes of the toolbar (markers, outlines, primaries), labelled. */
 export function viewChecks(c: ViewControls): HTMLElement[] {
+  const primaries = "Convert RGB from the file's primaries (chromaticities) to sRGB/Rec.709 (C); off: the stored values";
   return [
     h("label", { class: "exr-check", title: "NaN / Inf markers (N)" }, c.nonFinite, "NaN/Inf"),
     h("label", { class: "exr-check", title: "Data / display window outlines (B)" }, c.windows, "Windows"),
+    h("label", { class: "exr-check", title: primaries }, c.primaries, "→ sRGB"),
   ];
 }
 
@@ -68,6 +72,7 @@ export function bindViewControls(c: ViewControls, viewer: Viewer): void {
   c.gamma.addEventListener("input", () => viewer.setState({ gamma: Number(c.gamma.value) }));
   c.nonFinite.addEventListener("change", () => viewer.setState({ showNonFinite: c.nonFinite.checked }));
   c.windows.addEventListener("change", () => viewer.setState({ showWindows: c.windows.checked }));
+  c.primaries.addEventListener("change", () => viewer.setState({ convertPrimaries: c.primaries.checked }));
   c.fit.addEventListener("click", () => viewer.fit());
   c.actual.addEventListener("click", () => viewer.actualSize());
 }
@@ -86,6 +91,9 @@ export function syncViewControls(c: ViewControls, viewer: Viewer, legend: FalseC
   c.gamma.disabled = s.tonemap !== "gamma";
   c.nonFinite.checked = s.showNonFinite;
   c.windows.checked = s.showWindows;
+  c.primaries.checked = s.convertPrimaries;
+  const colour = viewer.element.dataset["colour"];
+  c.primaries.title = colour ? `This layer: ${colour}` : "This layer has no RGB primaries to convert";
   const layer = viewer.activeLayer();
   if (layer) c.layer.value = layer;
   legend.element.hidden = s.tonemap !== "falsecolour";

@@ -5,6 +5,7 @@
 import type { ExrImage } from "../decoder/types.js";
 import { metricInfo } from "../render/pipeline.js";
 import type { CanvasBand, DrawParams, PlaneSet } from "../render/renderer.js";
+import { describeColour, type Matrix3, partToRec709 } from "./colour_space.js";
 import { groupLayers, type Layer } from "./layers.js";
 import { GRID_MIN_ZOOM, pixelAspectOf, type ViewState } from "./state.js";
 
@@ -106,6 +107,20 @@ export function planesOf(slot: ImageSlot, layerName: string): PlaneSet | null {
   };
 }
 
+/** The matrix taking the named layer of an image to linear Rec.709 (null: none needed, or not RGB). */
+export function colourMatrixOf(slot: ImageSlot, layerName: string): Matrix3 | null {
+  const layer = slot.layers.find((l) => l.name === layerName);
+  return layer?.primaries ? partToRec709(slot.image.parts[layer.partIndex]!) : null;
+}
+
+/** What the displayed RGB layer's part says about its colour (describeColour); null for other layers. */
+export function displayedColour(scene: Scene, view: ViewState): string | null {
+  const layer = activeLayerOf(scene, view);
+  const slot = displayedSlot(scene, view);
+  const shown = slot?.layers.find((l) => l.name === layer?.name);
+  return slot && shown?.primaries ? describeColour(slot.image.parts[shown.partIndex]!) : null;
+}
+
 /** Everything the renderer needs to draw `view`, or null when there is nothing to draw. */
 export function drawParams(scene: Scene, view: ViewState, theme: Theme): DrawParams | null {
   const layer = activeLayerOf(scene, view);
@@ -124,14 +139,25 @@ export function drawParams(scene: Scene, view: ViewState, theme: Theme): DrawPar
   const mapLayer = scene.metricImage?.layers[0];
   if (showsExternalMap(scene, view) && mapLayer) {
     const a = planesOf(scene.metricImage!, mapLayer.name)!;
-    return { ...base, a, b: null, metric: "none", metricEpsilon: 0 };
+    return { ...base, a, b: null, metric: "none", metricEpsilon: 0, colourMatrixA: null, colourMatrixB: null };
   }
-  const a = planesOf(slot, layer.name) ?? planesOf(scene.current, layer.name)!;
+  const shown = planesOf(slot, layer.name) ? slot : scene.current;
+  const a = planesOf(shown, layer.name)!;
   const kind = metricInfo(view.metric).kind;
   const compares = (kind === "per-pixel" || kind === "map") && view.display === "current" && scene.reference !== null;
   const b = compares ? planesOf(scene.reference!, layer.name) : null;
   const metric = b ? view.metric : "none";
-  return { ...base, a, b, metric, metricEpsilon: metricInfo(metric).epsilon };
+  // Error maps are computed in linear Rec.709 whatever the view; images are converted on request.
+  const convert = b !== null || view.convertPrimaries;
+  return {
+    ...base,
+    a,
+    b,
+    metric,
+    metricEpsilon: metricInfo(metric).epsilon,
+    colourMatrixA: convert ? colourMatrixOf(shown, layer.name) : null,
+    colourMatrixB: b ? colourMatrixOf(scene.reference!, layer.name) : null,
+  };
 }
 
 /** One draw of a frame: the whole canvas, or one side of the wipe line. */

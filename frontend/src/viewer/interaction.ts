@@ -202,6 +202,7 @@ const TOGGLES: Record<string, (s: ViewState) => Partial<ViewState>> = {
   n: (s) => ({ showNonFinite: !s.showNonFinite }),
   b: (s) => ({ showWindows: !s.showWindows }),
   w: (s) => ({ wipe: s.wipe === null ? 0.5 : null }),
+  c: (s) => ({ convertPrimaries: !s.convertPrimaries }),
 };
 
 /** Whether keys typed at `target` are text for it (not shortcuts): sliders and check boxes are not. */

@@ -3,7 +3,7 @@
 // every other channel is its own single-channel layer. In multi-view files the default view's
 // layers come first, then each other view's (multi_view.ts).
 
-import type { ExrChannel, ExrImage, ExrPart } from "../decoder/types.js";
+import type { DerivedColour, ExrChannel, ExrImage, ExrPart } from "../decoder/types.js";
 import { viewOfChannel, viewRanks } from "./multi_view.js";
 
 export interface Layer {
@@ -15,6 +15,10 @@ export interface Layer {
   alpha: ExrChannel | null;
   /** The view ("left", "right", ...) of a multi-view file the layer belongs to; absent otherwise. */
   view?: string;
+  /** The colour channels are R, G, B in the part's primaries (converted for display: colour_space.ts). */
+  primaries?: boolean;
+  /** Colour the decoder reconstructed (ExrPart.derived): the stored channels it came from. */
+  sources?: ExrChannel[];
 }
 
 const SETS: ReadonlyArray<{ members: readonly string[]; label: string }> = [
@@ -39,13 +43,16 @@ function partLayers(part: ExrPart, partIndex: number, partLabel: string): Layer[
   const layers: Layer[] = [];
   for (const [prefix, group] of byPrefix) {
     const used = new Set<ExrChannel>();
+    const derived = part.derived?.find((d) => d.prefix === prefix);
+    if (derived) layers.push(...luminanceChromaLayers(derived, group, partIndex, partLabel, used).map((l) => withView(part, l)));
     for (const set of SETS) {
       if (!set.members.every((m) => group.has(m))) continue;
       const colour = set.members.map((m) => group.get(m)!);
       colour.forEach((c) => used.add(c));
-      const alpha = set.label === "RGB" ? (group.get("A") ?? null) : null;
+      const rgb = set.label === "RGB";
+      const alpha = rgb ? (group.get("A") ?? null) : null;
       if (alpha) used.add(alpha);
-      layers.push(withView(part, { name: `${partLabel}${prefix}${set.label}${alpha ? "A" : ""}`, partIndex, colour, alpha }));
+      layers.push(withView(part, { name: `${partLabel}${prefix}${set.label}${alpha ? "A" : ""}`, partIndex, colour, alpha, primaries: rgb }));
     }
     // Channels in file order, so single channels appear as the writer listed them.
     for (const channel of part.channels) {
@@ -59,6 +66,27 @@ function partLayers(part: ExrPart, partIndex: number, partLabel: string): Layer[
     const py = y.name.includes(".") ? 1 : 0;
     return px - py || 0;
   });
+}
+
+/**
+ * A luminance/chroma group's layers: the RGB(A) the decoder reconstructed (first: the picture) and
+ * the stored Y, RY, BY as one layer "YC", as they are in the file.
+ */
+function luminanceChromaLayers(
+  derived: DerivedColour,
+  group: Map<string, ExrChannel>,
+  partIndex: number,
+  partLabel: string,
+  used: Set<ExrChannel>,
+): Layer[] {
+  const stored = ["Y", "RY", "BY"].flatMap((c) => group.get(c) ?? []);
+  const alpha = group.get("A") ?? null;
+  [...stored, ...(alpha ? [alpha] : [])].forEach((c) => used.add(c));
+  const label = `${partLabel}${derived.prefix}`;
+  return [
+    { name: `${label}RGB${alpha ? "A" : ""}`, partIndex, colour: derived.colour, alpha, primaries: true, sources: stored },
+    { name: `${label}YC`, partIndex, colour: stored, alpha: null },
+  ];
 }
 
 export function groupLayers(image: ExrImage): Layer[] {

@@ -30,6 +30,8 @@ export interface ChannelReading {
   value: number;
   /** Shortest text that reads back as exactly this value of the channel's type. */
   text: string;
+  /** Not stored: reconstructed by the decoder (R, G, B of a luminance/chroma file, Layer.sources). */
+  reconstructed?: boolean;
 }
 
 export interface HoverInfo {
@@ -75,7 +77,7 @@ export function inspectPixel(source: ReadoutSource, x: number, y: number): Hover
   const slot = displayedSlot(scene, view);
   if (!layer || !slot) return null;
   const point = transform.imagePixelAt(x, y);
-  const readings = readingsAt(slot, layer.name, point);
+  const readings = readingsAt(slot, layer.name, point, true);
   const params = drawParams(scene, view, source.theme);
   const drawn = params !== null && renderer.holds(params);
   const rgba = drawn ? renderer.probe(params, transform, x, y) : [0, 0, 0, 0];
@@ -139,18 +141,27 @@ export function pixelTexts(source: ReadoutSource, view: ViewState, layer: Layer,
   };
 }
 
-/** Exact decoded values of a layer of `slot` at an image pixel; null outside its data window. */
-function readingsAt(slot: ImageSlot | null, layerName: string, point: Point): ChannelReading[] | null {
+/**
+ * Exact decoded values of a layer of `slot` at an image pixel; null outside its data window. With
+ * `sources`, a reconstructed layer's readings (marked) are followed by its stored channels'.
+ */
+function readingsAt(slot: ImageSlot | null, layerName: string, point: Point, sources = false): ChannelReading[] | null {
   const layer = slot?.layers.find((l) => l.name === layerName);
   if (!slot || !layer) return null;
   const part = slot.image.parts[layer.partIndex]!;
   const tx = point.x - part.dataWindow.xMin;
   const ty = point.y - part.dataWindow.yMin;
   if (tx < 0 || ty < 0 || tx >= part.width || ty >= part.height) return null;
-  return layerChannels(layer).map((channel) => {
+  const reading = (channel: ExrChannel, reconstructed: boolean): ChannelReading => {
     const value = channelValue(channel, ty * part.width + tx);
-    return { channel: channel.name, pixelType: channel.pixelType, value, text: formatValue(value, channel.pixelType) };
-  });
+    const text = formatValue(value, channel.pixelType);
+    return { channel: channel.name, pixelType: channel.pixelType, value, text, ...(reconstructed ? { reconstructed } : {}) };
+  };
+  const derived = new Set(layer.sources ? layer.colour : []);
+  return [
+    ...layerChannels(layer).map((channel) => reading(channel, derived.has(channel))),
+    ...(sources ? (layer.sources ?? []).map((channel) => reading(channel, false)) : []),
+  ];
 }
 
 /** The part of `rect` (null: all) inside a data window, or null when they do not meet. */

@@ -18,6 +18,11 @@ export interface ViewState {
   display: "current" | "reference";
   /** Draw NaN / +Inf / -Inf in marker colours. */
   showNonFinite: boolean;
+  /**
+   * Convert RGB from the file's primaries (its `chromaticities`) to the display's sRGB/Rec.709;
+   * false shows the stored values unconverted. Error maps are always computed in Rec.709.
+   */
+  convertPrimaries: boolean;
   /** Layer name (see Viewer.layers()); null picks the first layer of the image. */
   layer: string | null;
   /** Device pixels per image pixel. */
@@ -47,6 +52,7 @@ export const DEFAULT_VIEW: Readonly<ViewState> = {
   metric: "none",
   display: "current",
   showNonFinite: true,
+  convertPrimaries: true,
   layer: null,
   zoom: 1,
   panX: 0,

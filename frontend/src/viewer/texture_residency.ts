@@ -44,5 +44,5 @@ export class TextureResidency {
 }
 
 function channelsOf(image: ExrImage): ExrChannel[] {
-  return image.parts.flatMap((p) => p.channels);
+  return image.parts.flatMap((p) => [...p.channels, ...(p.derived ?? []).flatMap((d) => d.colour)]);
 }

@@ -10,6 +10,7 @@ import { Renderer } from "../render/renderer.js";
 import { ViewTransform } from "../render/view_transform.js";
 import {
   activeLayerOf,
+  displayedColour,
   displayedSlot,
   drawParams,
   planFrame,
@@ -398,6 +399,10 @@ export class Viewer {
     d["zoom"] = formatNumber(s.zoom);
     d["pan"] = `${formatNumber(s.panX)},${formatNumber(s.panY)}`;
     d["nonFinite"] = s.showNonFinite ? "1" : "0";
+    d["primaries"] = s.convertPrimaries ? "converted" : "file";
+    const colour = displayedColour(this.scene, s);
+    if (colour) d["colour"] = colour;
+    else delete d["colour"];
     d["windows"] = s.showWindows ? "1" : "0";
     if (s.region) d["region"] = `${s.region.x},${s.region.y},${s.region.width},${s.region.height}`;
     else delete d["region"];
