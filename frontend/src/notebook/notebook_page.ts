@@ -45,6 +45,8 @@ export class NotebookPage {
   private shown = 0;
   /** The reference chosen in the select: a member's name, "" for none, undefined for the default. */
   private referenceChoice: string | undefined;
+  /** Metric and reference: hidden while the viewer shows a single image. */
+  private comparisonControls: HTMLElement[] = [];
 
   constructor(container: HTMLElement, runtime: NotebookRuntime) {
     this.list = new MemberList((index) => this.select(index));
@@ -56,7 +58,7 @@ export class NotebookPage {
       sidebar: this.list.element,
       shortcuts: NOTEBOOK_SHORTCUTS,
       referenceTitle: "Image B of the metric, of the wipe and of Shift",
-      comparison: (c) => [labelled("Metric", c.metric), labelled("Reference", c.reference)],
+      comparison: (c) => (this.comparisonControls = [labelled("Metric", c.metric), labelled("Reference", c.reference)]),
       metricWithoutReference: "disable",
       onKey: (event) => this.onKey(event),
       keyboard: "page",
@@ -87,7 +89,8 @@ export class NotebookPage {
         this.page.setState("loading");
         if (phase.kind === "decode") this.page.setStatus(`Decoding ${request.name}…`);
       },
-      failed: (request, reason) => this.page.fail(`${request.name}: ${reason}`),
+      // The loader's reasons already name the image.
+      failed: (_, reason) => this.page.fail(reason),
     });
     this.referenceSlot = new ImageSlot(
       runtime.loader,
@@ -97,9 +100,9 @@ export class NotebookPage {
           this.element.dataset["referenceState"] = "ready";
           this.page.syncControls();
         },
-        failed: (request, reason) => {
+        failed: (_, reason) => {
           this.element.dataset["referenceState"] = "error";
-          this.page.setStatus(`reference ${request.name}: ${reason}`);
+          this.page.setStatus(`reference: ${reason}`);
         },
       },
       { showSuperseded: false },
@@ -120,6 +123,7 @@ export class NotebookPage {
     this.page.setTitle(title);
     this.element.style.setProperty("--exr-notebook-height", `${height}px`);
     this.element.classList.toggle("exr-single", members.length < 2);
+    for (const control of this.comparisonControls) control.hidden = members.length < 2;
     this.showMembers();
   }
 
