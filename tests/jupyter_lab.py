@@ -65,7 +65,9 @@ def jupyter_lab(folder: Path) -> Iterator[JupyterServer]:
         sys.executable, "-m", "jupyterlab", "--no-browser",
         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-        "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=None",
+        # window.jupyterapp, which the tests drive (tests/browser/notebook_page.py)
+        "--LabApp.expose_app_in_browser=True", "--JupyterNotebookApp.expose_app_in_browser=True",
+        "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         # Only the package registries are reachable, and a test asks none of them anything.
         "--LabApp.extension_manager=readonly",

@@ -65,7 +65,9 @@ export class NotebookPage {
     });
     this.element = this.page.element;
     this.viewer = this.page.viewer;
-    // Keys the viewer used are not the notebook's: "b" would insert a cell, "1" make a heading.
+    // Keys the viewer used are not the notebook's ("b" would insert a cell below). JupyterLab and
+    // Notebook 7 leave keys alone whose default was prevented; stopping them too keeps them from
+    // hosts that listen without looking.
     this.element.addEventListener("keydown", (event) => {
       if (event.defaultPrevented) event.stopPropagation();
     });
