@@ -72,12 +72,25 @@ class _ExrImage(ipywidgets.Widget):  # type: ignore[misc]
     description = traitlets.Unicode().tag(sync=True)
     exr = traitlets.Bytes().tag(sync=True)
 
+    @classmethod
+    def of(cls, image: _Encoded) -> _ExrImage:
+        """A new widget holding `image` (sent with its comm's opening message)."""
+        return cls(name=image.name, **cls._traits_of(image))
+
     def set_image(self, image: _Encoded) -> None:
+        """Replaces the image (one update message)."""
         with self.hold_sync():
-            self.role = image.role
-            self.description = image.description()
-            self.sha256 = hashlib.sha256(image.exr).hexdigest()
-            self.exr = image.exr
+            for name, value in self._traits_of(image).items():
+                setattr(self, name, value)
+
+    @staticmethod
+    def _traits_of(image: _Encoded) -> dict[str, Any]:
+        return {
+            "role": image.role,
+            "description": image.description(),
+            "sha256": hashlib.sha256(image.exr).hexdigest(),
+            "exr": image.exr,
+        }
 
 
 class ExrViewer(anywidget.AnyWidget):  # type: ignore[misc]
@@ -122,9 +135,7 @@ class ExrViewer(anywidget.AnyWidget):  # type: ignore[misc]
         )
         images = self._encode(_named_images(data, images_by_role, "show"))
         _check_total([len(image.exr) for image in images])
-        members = [_ExrImage(name=image.name) for image in images]
-        for member, image in zip(members, images, strict=True):
-            member.set_image(image)
+        members = [_ExrImage.of(image) for image in images]
         self._displayed_in: int | None = None
         super().__init__(
             _esm=notebook_runtime.viewer_widget_esm(),
@@ -163,11 +174,11 @@ class ExrViewer(anywidget.AnyWidget):  # type: ignore[misc]
         replaced = {image.name for image in images}
         kept = [len(m.exr) for name, m in members.items() if name not in replaced]
         _check_total([len(image.exr) for image in images] + kept)
-        added = [_ExrImage(name=image.name) for image in images if image.name not in members]
         with self.hold_sync():
             for image in images:
-                target = members.get(image.name) or next(m for m in added if m.name == image.name)
-                target.set_image(image)
+                if image.name in members:
+                    members[image.name].set_image(image)
+            added = [_ExrImage.of(image) for image in images if image.name not in members]
             if added:
                 self._members = [*self._members, *added]
 
