@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
+import inspect
 import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
@@ -223,19 +224,7 @@ class ExrViewer(anywidget.AnyWidget):  # type: ignore[misc]
         return "\n".join(["ExrViewer", *(f"  {member.description}" for member in self._members)])
 
 
-def show(
-    data: Any = None,
-    /,
-    *,
-    title: str | None = None,
-    height: int = DEFAULT_HEIGHT,
-    channels: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
-    pixel_type: str | Mapping[str, str] = "half",
-    compression: str = "zip",
-    dwa_level: float | None = None,
-    layout: str = "HWC",
-    **images_by_role: Any,
-) -> ExrViewer:
+def show(data: Any = None, /, **arguments: Any) -> ExrViewer:
     """Shows images in the EXR tab's viewer, in the output of the running cell; returns the viewer.
 
         show(image)                                           # one image
@@ -268,20 +257,14 @@ def show(
         image), including the writer's limits (`MAX_DIMENSION` per side, `MAX_EXR_BYTES` per
         image and for all images of the viewer together).
     """
-    viewer = ExrViewer(
-        data,
-        title=title,
-        height=height,
-        channels=channels,
-        pixel_type=pixel_type,
-        compression=compression,
-        dwa_level=dwa_level,
-        layout=layout,
-        **images_by_role,
-    )
+    viewer = ExrViewer(data, **arguments)
     ipython_display.display(viewer)
     viewer._displayed_in = _execution_count()
     return viewer
+
+
+# `help(show)` and IPython's `show?` list the arguments themselves, which are the viewer's.
+show.__signature__ = inspect.signature(ExrViewer).replace(return_annotation=ExrViewer)  # type: ignore[attr-defined]
 
 
 def _execution_count() -> int | None:

@@ -55,9 +55,9 @@ class _ExrRuntime(ipywidgets.Widget):  # type: ignore[misc]
     """The viewer's frontend as widget state; a model without a view, like ipywidgets' own."""
 
     runtime_id = traitlets.Unicode().tag(sync=True)
-    viewer_js = traitlets.Unicode().tag(sync=True)
-    worker_js = traitlets.Unicode().tag(sync=True)
-    glue_js = traitlets.Unicode().tag(sync=True)
+    # The sources of the viewer module ("viewer"), the decoder worker ("worker") and the emscripten
+    # glue the worker imports ("glue").
+    scripts = traitlets.Dict(value_trait=traitlets.Unicode()).tag(sync=True)
     wasm = traitlets.Bytes().tag(sync=True)
 
 
@@ -68,16 +68,16 @@ def runtime() -> _ExrRuntime:
     """This kernel's runtime widget (made on first use, again if it was closed)."""
     global _runtime
     if _runtime is None or _runtime.comm is None:
-        assets = {
-            "viewer_js": _script("notebook_viewer.js"),
-            "worker_js": _script("notebook_decoder_worker.js"),
-            "glue_js": _script("exr_core.js"),
-            "wasm": _asset("exr_core.wasm"),
+        scripts = {
+            "viewer": _script("notebook_viewer.js"),
+            "worker": _script("notebook_decoder_worker.js"),
+            "glue": _script("exr_core.js"),
         }
-        digest = hashlib.sha256()
-        for value in assets.values():
-            digest.update(value if isinstance(value, bytes) else value.encode("utf-8"))
+        wasm = _asset("exr_core.wasm")
+        digest = hashlib.sha256(wasm)
+        for source in scripts.values():
+            digest.update(source.encode("utf-8"))
         # The id names this build: a page keeps one viewer module per id, so a kernel restarted on
         # a newer install gets the newer module.
-        _runtime = _ExrRuntime(runtime_id=digest.hexdigest()[:16], **assets)
+        _runtime = _ExrRuntime(runtime_id=digest.hexdigest()[:16], scripts=scripts, wasm=wasm)
     return _runtime

@@ -7,7 +7,7 @@ import type { DecodeOptions, ExrImage } from "../decoder/types.js";
 import { ImageLoader } from "../loading/index.js";
 import type { ExrDecoder } from "../viewer/index.js";
 import type { CoreMessage } from "./decoder_worker.js";
-import { bytesOf, type WidgetModel } from "./widget_model.js";
+import { bytesOf, runtimeScript, type WidgetModel } from "./widget_model.js";
 
 export interface NotebookRuntime {
   decoder: ExrDecoder;
@@ -16,11 +16,11 @@ export interface NotebookRuntime {
   pool: Promise<ExrDecoderPool>;
 }
 
-/** A pool whose workers come from the runtime widget: `worker_js`, `glue_js` and `wasm`. */
+/** A pool whose workers come from the runtime widget: its worker and glue scripts and its `wasm`. */
 async function startPool(runtime: WidgetModel): Promise<ExrDecoderPool> {
   const wasm = await WebAssembly.compile(bytesOf(runtime.get("wasm"), "runtime wasm"));
-  const workerUrl = URL.createObjectURL(new Blob([String(runtime.get("worker_js"))], { type: "text/javascript" }));
-  const glue = String(runtime.get("glue_js"));
+  const workerUrl = URL.createObjectURL(new Blob([runtimeScript(runtime, "worker")], { type: "text/javascript" }));
+  const glue = runtimeScript(runtime, "glue");
   const pool = new ExrDecoderPool({
     createWorker: () => {
       const worker = new Worker(workerUrl, { type: "module" });

@@ -4,7 +4,7 @@
 // to; the viewer module is imported once per page and runtime, so all viewers of a notebook share
 // one module, one decoder pool and one image cache.
 
-import { importSource, resolveReference, type WidgetModel } from "./widget_model.js";
+import { importSource, resolveReference, runtimeScript, type WidgetModel } from "./widget_model.js";
 
 /** What `notebook_viewer.js` exports. */
 export interface ViewerModule {
@@ -20,7 +20,7 @@ function viewerModule(runtime: WidgetModel): Promise<ViewerModule> {
   const id = String(runtime.get("runtime_id"));
   let module = modules.get(id);
   if (!module) {
-    module = importSource<ViewerModule>(String(runtime.get("viewer_js")));
+    module = importSource<ViewerModule>(runtimeScript(runtime, "viewer"));
     modules.set(id, module);
     module.catch(() => modules.delete(id));
   }

@@ -30,6 +30,13 @@ export function bytesOf(value: unknown, name: string): Uint8Array<ArrayBuffer> {
   throw new Error(`${name}: expected bytes, got ${value === null ? "null" : typeof value}`);
 }
 
+/** One of the scripts of the runtime widget (tensorboard_exr/notebook_runtime.py): "viewer", "worker", "glue". */
+export function runtimeScript(runtime: WidgetModel, name: "viewer" | "worker" | "glue"): string {
+  const source = (runtime.get("scripts") as Record<string, unknown> | null)?.[name];
+  if (typeof source !== "string") throw new Error(`the runtime widget has no ${name} script`);
+  return source;
+}
+
 /** Imports an ES module from its source text (the runtime widget carries the notebook's modules). */
 export async function importSource<T>(source: string): Promise<T> {
   const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
