@@ -35,8 +35,9 @@ function memberImage(member: Member): ImageRequest {
 export class NotebookPage {
   readonly element: HTMLElement;
   readonly viewer: Viewer;
-  /** performance.now() when the first image was drawn (the benchmark's "first pixel"). */
+  /** performance.now() when the first image was drawn, and the last (bench/bench_notebook.py). */
   firstShownAt: number | null = null;
+  lastShownAt: number | null = null;
   private readonly page: ViewerPage;
   private readonly list: MemberList;
   private readonly main: ImageSlot;
@@ -48,7 +49,11 @@ export class NotebookPage {
   /** Metric and reference: hidden while the viewer shows a single image. */
   private comparisonControls: HTMLElement[] = [];
 
-  constructor(container: HTMLElement, runtime: NotebookRuntime) {
+  constructor(
+    container: HTMLElement,
+    /** The page's shared decoder and loader (its pool's `lastStats` time the last decode). */
+    readonly runtime: NotebookRuntime,
+  ) {
     this.list = new MemberList((index) => this.select(index));
     this.page = new ViewerPage(container, {
       decoder: runtime.decoder,
@@ -80,7 +85,8 @@ export class NotebookPage {
     this.main = new ImageSlot(runtime.loader, {
       show: (request, loaded) => {
         this.viewer.setImage(loaded.image);
-        this.firstShownAt ??= performance.now();
+        this.lastShownAt = performance.now();
+        this.firstShownAt ??= this.lastShownAt;
         this.element.dataset["shown"] = request.key;
         this.page.setStatus(null);
         this.page.syncLayers();
