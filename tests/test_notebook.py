@@ -188,12 +188,12 @@ def _execute(client, code: str, timeout: float = 120.0) -> list[dict]:
         if message["parent_header"].get("msg_id") != message_id:
             continue
         messages.append(message)
-        if message["msg_type"] == "error":
-            raise AssertionError(
-                f"cell failed: {message['content']['ename']}: {message['content']['evalue']}"
-            )
         if message["msg_type"] == "status" and message["content"]["execution_state"] == "idle":
-            return messages
+            break
+    # Raised once idle: a request sent while the kernel still handles an error would be aborted.
+    for error in (m["content"] for m in messages if m["msg_type"] == "error"):
+        raise AssertionError(f"cell failed: {error['ename']}: {error['evalue']}")
+    return messages
 
 
 def test_in_a_kernel_the_exrs_travel_as_binary_buffers_and_show_displays_once() -> None:
@@ -217,6 +217,11 @@ def test_in_a_kernel_the_exrs_travel_as_binary_buffers_and_show_displays_once() 
         (change,) = [m for m in updated if m["msg_type"] == "comm_msg"]
         assert change["content"]["comm_id"] == image["content"]["comm_id"]
         assert change["content"]["data"]["buffer_paths"] == [["exr"]]
+        # Bad input: the error, naming the image, in the cell; the kernel carries on.
+        with pytest.raises(AssertionError, match="ValueError: tag 'image': 7 channels need names"):
+            _execute(client, "tensorboard_exr.show(np.ones((4, 4, 7)))")
+        with pytest.raises(AssertionError, match="ValueError: tag 'output'.*limit is 32768 per side"):
+            _execute(client, "tensorboard_exr.show(output=np.zeros((1, 40000), np.float16))")
         # A second viewer reuses the kernel's runtime widget (the wasm is sent once).
         again = _execute(client, "w = tensorboard_exr.show(gradient)")
         assert not [m for m in again if m["msg_type"] == "comm_open" and "wasm" in str(m["content"]["data"])]

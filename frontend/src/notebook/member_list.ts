@@ -1,6 +1,7 @@
 // The images of one notebook viewer, on its left: one button per image, numbered for the number
 // keys, with its role and a mark on the one used as the reference.
 
+import type { ImageRequest } from "../loading/index.js";
 import { h } from "../ui/dom.js";
 
 /** One image of a viewer, as the widget state gives it (tensorboard_exr/notebook.py). */
@@ -12,6 +13,16 @@ export interface Member {
   /** Size, channels and compression, for the tooltip. */
   description: string;
   bytes: Uint8Array<ArrayBuffer>;
+}
+
+/** A member as a loader request: keyed by its sha256 (the page's cache is shared), named in errors. */
+export function memberImage(member: Member): ImageRequest {
+  return {
+    key: member.sha256,
+    name: member.name,
+    // A copy: the widget state keeps its bytes for the next render, the decoder takes the copy.
+    download: async () => ({ bytes: member.bytes.slice().buffer }),
+  };
 }
 
 export class MemberList {

@@ -18,6 +18,13 @@ function memberOf(child: WidgetModel): Member {
   };
 }
 
+/** The members of `model` now (its child widgets resolved). */
+export async function membersOf(model: WidgetModel): Promise<{ members: Member[]; children: WidgetModel[] }> {
+  const references = (model.get("_members") as unknown[] | null) ?? [];
+  const children = await Promise.all(references.map((reference) => resolveReference(model, reference)));
+  return { members: children.map(memberOf), children };
+}
+
 /** Binds `page` to `model` until the returned function is called. */
 export function bindModel(model: WidgetModel, page: NotebookPage): () => void {
   let children: WidgetModel[] = [];
@@ -27,19 +34,18 @@ export function bindModel(model: WidgetModel, page: NotebookPage): () => void {
   const refresh = async (): Promise<void> => {
     scheduled = false;
     const mine = ++generation;
-    const references = (model.get("_members") as unknown[] | null) ?? [];
-    let resolved: WidgetModel[];
+    let now: Awaited<ReturnType<typeof membersOf>>;
     try {
-      resolved = await Promise.all(references.map((reference) => resolveReference(model, reference)));
+      now = await membersOf(model);
     } catch (error) {
       page.element.dataset["error"] = `the images of this viewer are missing: ${(error as Error).message}`;
       return;
     }
     if (mine !== generation) return;
     for (const child of children) child.off("change", schedule);
-    children = resolved;
+    children = now.children;
     for (const child of children) child.on("change", schedule);
-    page.setMembers(children.map(memberOf), String(model.get("title") ?? ""), Number(model.get("height")));
+    page.setMembers(now.members, String(model.get("title") ?? ""), Number(model.get("height")));
   };
 
   function schedule(): void {

@@ -5,14 +5,14 @@
 // through the page's shared ImageLoader, keyed by the sha256 of their EXR, so `update()` of one
 // member decodes only that member.
 
-import { ImageSlot, type ImageRequest } from "../loading/index.js";
+import { ImageSlot } from "../loading/index.js";
 import type { Metric } from "../render/pipeline.js";
 import { h } from "../ui/dom.js";
 import { SHORTCUTS } from "../ui/shortcuts.js";
 import { labelled } from "../ui/toolbar.js";
 import { ViewerPage } from "../ui/viewer_page.js";
 import type { ImageStatistics, Viewer } from "../viewer/index.js";
-import { type Member, MemberList } from "./member_list.js";
+import { type Member, MemberList, memberImage } from "./member_list.js";
 import notebookCss from "./notebook.css";
 import type { NotebookRuntime } from "./runtime.js";
 
@@ -21,16 +21,6 @@ const NOTEBOOK_SHORTCUTS: ReadonlyArray<{ keys: string; action: string }> = [
   // The dashboard's list, minus its steps and its own member keys.
   ...SHORTCUTS.filter((s) => !/^(←|Home|1 )/.test(s.keys)),
 ];
-
-/** An image of the widget state as a loader request: keyed by its sha256, named in errors. */
-function memberImage(member: Member): ImageRequest {
-  return {
-    key: member.sha256,
-    name: member.name,
-    // A copy: the widget state keeps its bytes for the next render, the decoder takes the copy.
-    download: async () => ({ bytes: member.bytes.slice().buffer }),
-  };
-}
 
 export class NotebookPage {
   readonly element: HTMLElement;

@@ -1,7 +1,8 @@
 // The notebook viewer module (bundled to static/notebook_viewer.js, imported once per page by
 // widget.ts from the runtime widget's state): renders one `ExrViewer` view into its output cell.
 
-import { bindModel } from "./model_binding.js";
+import { memberImage } from "./member_list.js";
+import { bindModel, membersOf } from "./model_binding.js";
 import { NotebookPage } from "./notebook_page.js";
 import { notebookRuntime } from "./runtime.js";
 import type { WidgetModel } from "./widget_model.js";
@@ -26,4 +27,16 @@ export function render(model: WidgetModel, el: HTMLElement, runtime: WidgetModel
     unbind();
     page.destroy();
   };
+}
+
+/**
+ * Called when the widget's model arrives, before any view: the kernel sends a viewer's state
+ * first and its output (with the preview PNG it computes meanwhile) after, so the WebAssembly, the
+ * workers and the decode of the image shown first start now and the view finds them under way.
+ */
+export function prepare(model: WidgetModel, runtime: WidgetModel): void {
+  const { loader } = notebookRuntime(runtime);
+  void membersOf(model)
+    .then(({ members }) => members[0] && loader.load(memberImage(members[0])))
+    .catch(() => undefined); // the view reports what failed
 }

@@ -8,6 +8,7 @@ import { importSource, resolveReference, runtimeScript, type WidgetModel } from 
 
 /** What `notebook_viewer.js` exports. */
 export interface ViewerModule {
+  prepare(model: WidgetModel, runtime: WidgetModel): void;
   render(model: WidgetModel, el: HTMLElement, runtime: WidgetModel): () => void;
 }
 
@@ -28,6 +29,15 @@ function viewerModule(runtime: WidgetModel): Promise<ViewerModule> {
 }
 
 export default {
+  async initialize({ model }: { model: WidgetModel }): Promise<void> {
+    try {
+      const runtime = await resolveReference(model, model.get("_runtime"));
+      (await viewerModule(runtime)).prepare(model, runtime);
+    } catch {
+      // render() says what failed.
+    }
+  },
+
   async render({ model, el }: { model: WidgetModel; el: HTMLElement }): Promise<(() => void) | undefined> {
     try {
       const runtime = await resolveReference(model, model.get("_runtime"));
