@@ -60,6 +60,18 @@ def test_show_draws_the_gradient_and_update_replaces_it(notebook: Page) -> None:
     assert notebook.locator(".exr-notebook").count() == 2
 
 
+def test_the_wheel_zooms_a_clicked_viewer_and_scrolls_past_the_others(notebook: Page) -> None:
+    canvas = viewer(notebook, 0).locator(".exr-viewer")
+    zoom = canvas.get_attribute("data-zoom")
+    canvas.hover()
+    notebook.mouse.wheel(0, -400)
+    notebook.wait_for_timeout(300)
+    expect(canvas).to_have_attribute("data-zoom", zoom or "")
+    canvas.click()
+    notebook.mouse.wheel(0, -400)
+    expect(canvas).not_to_have_attribute("data-zoom", zoom or "")
+
+
 def test_number_keys_switch_the_group_and_stay_out_of_the_notebook(notebook: Page) -> None:
     root = viewer(notebook, 1)
     expect(root).to_have_attribute("data-member", "input")

@@ -19,7 +19,9 @@ import type { NotebookRuntime } from "./runtime.js";
 const NOTEBOOK_SHORTCUTS: ReadonlyArray<{ keys: string; action: string }> = [
   { keys: "1 … 9, 0", action: "Show the 1st … 9th, 10th image (same view)" },
   // The dashboard's list, minus its steps and its own member keys.
-  ...SHORTCUTS.filter((s) => !/^(←|Home|1 )/.test(s.keys)),
+  ...SHORTCUTS.filter((s) => !/^(←|Home|1 )/.test(s.keys)).map((s) =>
+    s.keys === "Wheel" ? { ...s, action: `${s.action}, once the image was clicked (else the notebook scrolls)` } : s,
+  ),
 ];
 
 export class NotebookPage {
@@ -66,6 +68,9 @@ export class NotebookPage {
     this.element.addEventListener("keydown", (event) => {
       if (event.defaultPrevented) event.stopPropagation();
     });
+    // Over a viewer that was not clicked, the wheel scrolls the notebook as over any output
+    // (stopped before it reaches the viewer, whose zoom would otherwise take it).
+    this.element.addEventListener("wheel", (event) => this.viewerFocused() || event.stopPropagation(), { capture: true });
     const c = this.page.controls;
     c.metric.addEventListener("change", () => this.viewer.setState({ metric: c.metric.value as Metric }));
     c.reference.addEventListener("change", () => {
@@ -140,6 +145,11 @@ export class NotebookPage {
     this.viewer.destroy();
     // Browsers keep few WebGL contexts per page (16 in Chromium): a re-run cell must free its own.
     canvas?.getContext("webgl2")?.getExtension("WEBGL_lose_context")?.loseContext();
+  }
+
+  private viewerFocused(): boolean {
+    const root = this.viewer.element.getRootNode() as Document | ShadowRoot;
+    return root.activeElement === this.viewer.element;
   }
 
   private referenceMember(): Member | null {
