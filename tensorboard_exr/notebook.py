@@ -213,8 +213,8 @@ class ExrViewer(anywidget.AnyWidget):  # type: ignore[misc]
 
     def _ipython_display_(self) -> None:
         # `show()` displays the viewer and returns it: as the cell's value it is not shown twice.
-        if self._displayed_in is not None and self._displayed_in == _execution_count():
-            return
+        if self.comm is None or (self._displayed_in is not None and self._displayed_in == _execution_count()):
+            return  # closed, or shown by show() in this cell already
         bundle = self._repr_mimebundle_()
         if bundle is not None:
             data, metadata_ = bundle

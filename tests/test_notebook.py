@@ -130,6 +130,14 @@ def test_bad_input_fails_in_the_cell_and_changes_nothing() -> None:
     assert [m.exr for m in viewer._members] == before
 
 
+def test_close_frees_the_images_and_a_closed_viewer_displays_nothing() -> None:
+    viewer = notebook.ExrViewer(input=nb.gradient(), output=nb.gradient())
+    members = list(viewer._members)
+    viewer.close()
+    assert viewer.comm is None and all(member.comm is None for member in members)
+    viewer._ipython_display_()  # no error, no output
+
+
 def test_the_size_of_a_viewer_is_capped_like_one_logged_image(monkeypatch: pytest.MonkeyPatch) -> None:
     one = len(notebook.ExrViewer(nb.gradient())._members[0].exr)
     monkeypatch.setattr(notebook, "MAX_GROUP_BYTES", one + 10)
