@@ -63,8 +63,8 @@ export class NotebookPage {
     this.element = this.page.element;
     this.viewer = this.page.viewer;
     // Keys the viewer used are not the notebook's ("b" would insert a cell below). JupyterLab and
-    // Notebook 7 leave keys alone whose default was prevented; stopping them too keeps them from
-    // hosts that listen without looking.
+    // Notebook 7 leave keys alone whose default was prevented; VS Code's webview forwards every
+    // keydown that reaches its window to the workbench, so they stop here.
     this.element.addEventListener("keydown", (event) => {
       if (event.defaultPrevented) event.stopPropagation();
     });
