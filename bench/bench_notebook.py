@@ -69,6 +69,7 @@ async (source) => {
 }
 """
 
+
 def run(page: Page, source: str) -> float:
     return page.evaluate(RUN_JS, source)
 
@@ -102,9 +103,10 @@ def decode_ms(page: Page, index: int) -> float:
 def png_shown(page: Page, count_before: int, t0: float) -> float:
     images = page.locator(".jp-RenderedImage img")
     images.nth(count_before).wait_for(timeout=120_000)
-    return images.nth(count_before).evaluate(
-        "async (img) => { await img.decode(); return performance.now(); }"
-    ) - t0
+    return (
+        images.nth(count_before).evaluate("async (img) => { await img.decode(); return performance.now(); }")
+        - t0
+    )
 
 
 # Restarts the kernel (a fresh page has no viewer, a fresh kernel no runtime widget) and runs cell 0.
