@@ -19,6 +19,11 @@ const entries = {
   index: "src/index.ts",
   decoder_worker: "src/decoder/worker.ts",
   standalone: "src/standalone.ts",
+  // Notebooks (tensorboard_exr/notebook.py): the widget's ES module, the viewer module and the
+  // decoder worker it starts from a blob: URL (a notebook page serves no file of ours).
+  notebook_widget: "src/notebook/widget.ts",
+  notebook_viewer: "src/notebook/viewer_module.ts",
+  notebook_decoder_worker: "src/notebook/decoder_worker.ts",
 };
 
 if (!args.has("--skip-wasm")) {

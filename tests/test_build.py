@@ -96,7 +96,9 @@ def test_pip_wheel_from_an_unactivated_venv_builds_a_clean_clone_from_scratch(tm
     (wheel,) = (tmp_path / "dist").glob("tensorboard_exr-*.whl")
     assert wheel.name.endswith("-py3-none-any.whl")
     names = set(files_in_wheel(wheel))
-    for built in ("exr_core.wasm", "exr_core.js", "index.js", "decoder_worker.js", "standalone.js"):
+    pages = ("index.js", "decoder_worker.js", "standalone.js")
+    notebook = ("notebook_widget.js", "notebook_viewer.js", "notebook_decoder_worker.js")
+    for built in ("exr_core.wasm", "exr_core.js", *pages, *notebook):
         assert f"tensorboard_exr/static/{built}" in names
     fetched = [p for p in cache.rglob(f"openexr-{version}.tar.gz")]
     assert [hashlib.sha256(p.read_bytes()).hexdigest() for p in fetched] == [sha256]

@@ -129,9 +129,11 @@ export class ExrDecoderPool {
     this.slots = new Array<Slot | null>(this.size).fill(null);
     this.parallelMinBytes = options.parallelMinBytes ?? 1024 * 1024;
     this.timeoutMs = options.timeoutMs ?? 60_000;
-    const url = options.workerUrl ?? new URL("./decoder_worker.js", import.meta.url);
+    // Resolved only when needed: a module imported from a blob: URL (a notebook's) has no
+    // directory to resolve against, and brings its own createWorker.
+    const url = () => options.workerUrl ?? new URL("./decoder_worker.js", import.meta.url);
     this.createWorker =
-      options.createWorker ?? (() => new Worker(url, { type: "module" }) as unknown as DecoderWorkerLike);
+      options.createWorker ?? (() => new Worker(url(), { type: "module" }) as unknown as DecoderWorkerLike);
   }
 
   /**

@@ -45,6 +45,12 @@ export interface ViewerPageOptions {
   metricWithoutReference: "hide" | "disable";
   /** The page's keys, asked after the help's `?` and Esc; true when handled (its default is then prevented). */
   onKey(event: KeyboardEvent): boolean;
+  /**
+   * Where the shortcuts listen: the whole document (default: a page of its own), or only this
+   * page's element (one viewer among others on a host page, e.g. a notebook, whose keys typed
+   * elsewhere are the host's).
+   */
+  keyboard?: "document" | "page";
 }
 
 /** `empty`: what was asked for holds no image (a tag with no logged step, a folder without EXRs). */
@@ -109,7 +115,8 @@ export class ViewerPage {
     this.element = h("div", { class: rootClass }, style, options.sidebar, main, this.help);
     container.append(this.element);
 
-    this.viewer = new Viewer(this.stage, { keyboardTarget: document, decoder: options.decoder });
+    const keys = options.keyboard === "page" ? this.element : document;
+    this.viewer = new Viewer(this.stage, { keyboardTarget: keys, decoder: options.decoder });
     this.stage.prepend(this.viewer.element);
     this.statisticsBox = new StatisticsBox(this.viewer);
     this.stage.append(this.statisticsBox.element, this.info.element);
@@ -124,7 +131,7 @@ export class ViewerPage {
     });
     this.viewer.on("state", () => this.syncControls());
     this.viewer.on("hover", (info) => showReadout(this.readout, info));
-    document.addEventListener("keydown", (event) => this.onKey(event));
+    keys.addEventListener("keydown", (event) => this.onKey(event as KeyboardEvent));
     this.syncControls();
   }
 
