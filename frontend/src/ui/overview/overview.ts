@@ -1,0 +1,602 @@
+// The overview: every EXR tag of every run as a card (card_layout.ts), drawn live by one shared
+// WebGL context (card_renderer.ts), with one step, one set of view settings and one cursor for all.
+//   * Step: the shared step (the scrubber's); a card without it shows its nearest earlier step
+//     (marked), or its own pinned step.
+//   * Settings: the shared ones (the inspector's: exposure, offset, gamma, tonemap, layer,
+//     markers, metric) unless the card is unlinked. Pan and zoom are shared too while views are
+//     linked (one {zoom, panX, panY}: the same image region in every card), else per card.
+//   * Error cards: with a metric, a group's non-reference cards show their error map against the
+//     group's reference at the same step, and its mean in the caption.
+//   * Work and memory: only cards on screen (IntersectionObserver) load and hold textures; a card
+//     that leaves cancels its loads; small cards draw from reduced copies of their planes.
+
+import type { PluginApi, StepInfo, TagsByRun } from "../../api.js";
+import type { ExrImage } from "../../decoder/types.js";
+import { decodedBytes, type ImageLoader, isAbortError, type Priority } from "../../loading/index.js";
+import { metricInfo } from "../../render/pipeline.js";
+import { type Point, type ViewGeometry, ViewTransform } from "../../render/view_transform.js";
+import { activeLayerOf, drawParams, type ImageSlot as LayeredImage, type Scene, slotOf } from "../../viewer/draw_plan.js";
+import { readingsAt } from "../../viewer/pixel_readout.js";
+import { DEFAULT_VIEW, fitView, MAX_ZOOM, MIN_ZOOM, type ViewState } from "../../viewer/state.js";
+import { readTheme } from "../../viewer/theme.js";
+import type { Selection } from "../browser.js";
+import { h } from "../dom.js";
+import { depthWithin } from "../player.js";
+import { type StepImage, stepImage } from "../step_images.js";
+import { Card, type CardSettings, settingsOf } from "./card.js";
+import { type CardLayout, cardId, type CardSpec, layoutCards } from "./card_layout.js";
+import { CardPointer } from "./card_pointer.js";
+import { CardRenderer } from "./card_renderer.js";
+import { type CursorRow, CursorReadout } from "./cursor_readout.js";
+import { OverviewBar } from "./overview_bar.js";
+
+export interface OverviewOptions {
+  api: PluginApi;
+  loader: ImageLoader;
+  /** The image a card's error map compares with (the group's reference), or null. */
+  referenceOf(card: Selection): Selection | null;
+  /** Enter or a click on a card: show it in the inspector at `step`. */
+  open(card: Card, step: number | null): void;
+  /** Whether every card on screen is drawn (or failed). */
+  onState(state: "loading" | "ready"): void;
+  /** The union of the cards' steps changed. */
+  onSteps(steps: StepInfo[]): void;
+}
+
+/** Milliseconds of drawing per animation frame before the rest waits for the next one. */
+const FRAME_BUDGET_MS = 24;
+
+export class Overview {
+  readonly element: HTMLElement;
+  readonly bar: OverviewBar;
+  private readonly grid: HTMLElement;
+  private readonly readout = new CursorReadout();
+  /** The one WebGL context of the grid, made when the first card is drawn. */
+  private cardRenderer: CardRenderer | null = null;
+  private readonly observer: IntersectionObserver;
+  private cards = new Map<string, Card>();
+  private layout: CardLayout = { rows: [], columns: [], cards: [] };
+  private settings: CardSettings = settingsOf(DEFAULT_VIEW);
+  private sharedStep: number | null = null;
+  private linkedGeometry: ViewGeometry | null = null;
+  private panStart: ViewGeometry | null = null;
+  private cursor: { card: Card; x: number; y: number } | null = null;
+  private hovered: Card | null = null;
+  private active = false;
+  /** Whether the observer has said which cards are on screen since the grid was shown. */
+  private visibilityKnown = false;
+  private frameRequest = 0;
+  private reportedState: "loading" | "ready" | null = null;
+  private readonly layered = new WeakMap<ExrImage, LayeredImage>();
+
+  constructor(private readonly options: OverviewOptions) {
+    this.grid = h("div", { class: "exr-overview-grid" });
+    this.bar = new OverviewBar(() => this.applyBar());
+    this.element = h("div", { class: "exr-overview", hidden: true }, this.bar.element, this.grid, this.readout.element);
+    this.observer = new IntersectionObserver((entries) => this.onVisibility(entries), { root: this.grid });
+    new CardPointer<Card>(this.grid, {
+      cardAt: (target) => this.cardAt(target),
+      canvasOf: (card) => card.canvas,
+      hover: (card, point) => this.hover(card, point),
+      startPan: (card) => (this.panStart = this.geometryOf(card)),
+      pan: (card, dx, dy) => this.pan(card, dx, dy),
+      zoom: (card, factor, point) => this.zoomAbout(card, factor, point),
+      open: (card) => this.options.open(card, card.imageStep),
+    });
+    this.applyBar();
+  }
+
+  // ---- what is shown ------------------------------------------------------------------------
+
+  /** Lays the cards out again (new tags, runs or filter); cards that stay keep their state. */
+  update(tags: TagsByRun, runs: readonly string[], filter: RegExp | null): void {
+    this.layout = layoutCards(tags, runs, filter);
+    const next = new Map<string, Card>();
+    for (const spec of this.layout.cards) next.set(spec.id, this.cards.get(spec.id) ?? this.createCard(spec));
+    for (const [id, card] of this.cards) {
+      if (next.has(id)) continue;
+      this.observer.unobserve(card.element);
+      card.cancel();
+      if (this.cursor?.card === card) this.cursor = null;
+    }
+    this.cards = next;
+    this.grid.replaceChildren(...this.layout.rows.map((row) => this.rowElement(row)));
+    this.grid.style.setProperty("--exr-columns", String(Math.max(1, this.layout.columns.length)));
+    this.element.dataset["cards"] = String(this.cards.size);
+    if (this.cards.size === 0) this.grid.append(h("p", { class: "exr-empty", text: "No tags match the filter." }));
+    this.refreshSteps();
+    this.scheduleFrame();
+  }
+
+  /** Fetches every card's steps again (after TensorBoard reloaded). */
+  refreshSteps(): void {
+    for (const card of this.cards.values()) {
+      this.options.api.steps(card.spec.run, card.spec.tag).then(
+        (steps) => {
+          if (this.cards.get(card.spec.id) !== card) return;
+          card.setSteps(steps);
+          this.sync(card);
+          this.options.onSteps(this.unionSteps());
+        },
+        (error: unknown) => card.fail(`${card.spec.run} / ${card.spec.tag}: ${(error as Error).message}`),
+      );
+    }
+  }
+
+  /** The card of a run and tag (cardId), if the grid has it. */
+  card(id: string): Card | null {
+    return this.cards.get(id) ?? null;
+  }
+
+  /** Where the grid is scrolled (CSS px). */
+  get scrollTop(): number {
+    return this.grid.scrollTop;
+  }
+
+  set scrollTop(value: number) {
+    this.grid.scrollTop = value;
+  }
+
+  /** Whether every card on screen is drawn (or failed). */
+  get state(): "loading" | "ready" {
+    return this.reportedState ?? "loading";
+  }
+
+  /** Cards in reading order (tests read them). */
+  get cardList(): Card[] {
+    return this.layout.cards.map((spec) => this.cards.get(spec.id)!);
+  }
+
+  /** The shared step (null: each card's latest). */
+  get step(): number | null {
+    return this.sharedStep;
+  }
+
+  setStep(step: number | null): void {
+    this.sharedStep = step;
+    this.element.dataset["step"] = step === null ? "" : String(step);
+    this.cards.forEach((card) => this.sync(card));
+  }
+
+  /** The shared settings (cards follow them unless unlinked). */
+  setSettings(settings: CardSettings): void {
+    this.settings = settingsOf(settings);
+    for (const card of this.cards.values()) {
+      if (!card.linked) continue;
+      card.dirty = true;
+      this.sync(card);
+    }
+    this.scheduleFrame();
+  }
+
+  get sharedSettings(): CardSettings {
+    return { ...this.settings };
+  }
+
+  /** Shows the grid: cards on screen load and draw. */
+  activate(): void {
+    if (this.active) return;
+    this.active = true;
+    this.visibilityKnown = false;
+    this.element.hidden = false;
+    for (const card of this.cards.values()) {
+      this.observer.observe(card.element);
+      card.dirty = true;
+    }
+    this.applyBar();
+  }
+
+  /** Hides the grid: every load is cancelled and every texture freed. */
+  deactivate(): void {
+    if (!this.active) return;
+    this.active = false;
+    this.element.hidden = true;
+    this.observer.disconnect();
+    for (const card of this.cards.values()) {
+      card.visible = false;
+      card.cancel();
+      card.drawn = null;
+    }
+    this.cardRenderer?.retain([]);
+    this.hover(null, null);
+  }
+
+  get isActive(): boolean {
+    return this.active;
+  }
+
+  /**
+   * Links a card to the shared settings, or unlinks it: it then keeps the settings it has and
+   * no longer follows the shared ones (the inspector edits them while it shows the card).
+   */
+  setLinked(card: Card, linked: boolean): void {
+    card.setLinked(linked, this.settings);
+    card.dirty = true;
+    this.sync(card);
+  }
+
+  /** Sets an unlinked card's own settings. */
+  setCardSettings(card: Card, settings: CardSettings): void {
+    if (card.linked) return;
+    card.setLinked(false, settings);
+    card.dirty = true;
+    this.sync(card);
+  }
+
+  /** The pan and zoom every card shares (null: each card fits its image, or views are not linked). */
+  get linkedView(): ViewGeometry | null {
+    return this.bar.linkView && this.linkedGeometry ? { ...this.linkedGeometry } : null;
+  }
+
+  /** Sets the shared pan and zoom (with views linked). */
+  setLinkedView(geometry: ViewGeometry): void {
+    this.linkedGeometry = { ...geometry, zoom: Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, geometry.zoom)) };
+    this.invalidateAll();
+  }
+
+  /** Fits every card (pan and zoom back to each image's fit). */
+  fit(): void {
+    this.linkedGeometry = null;
+    for (const card of this.cards.values()) card.ownGeometry = null;
+    this.invalidateAll();
+  }
+
+  /** The card to open with Enter: the one under the pointer, else the focused one. */
+  cardToOpen(): Card | null {
+    if (this.hovered) return this.hovered;
+    const focused = document.activeElement?.closest?.(".exr-card");
+    return [...this.cards.values()].find((c) => c.element === focused) ?? null;
+  }
+
+  // ---- drawing ------------------------------------------------------------------------------
+
+  private get renderer(): CardRenderer {
+    return (this.cardRenderer ??= new CardRenderer());
+  }
+
+  /** Draws every card that needs it now (read-backs and playback frames see what is shown). */
+  flush(): void {
+    if (this.frameRequest) cancelAnimationFrame(this.frameRequest);
+    this.frameRequest = 0;
+    this.drawFrame(Infinity);
+  }
+
+  /** RGBA shown by card `index` (reading order) at image pixel (x, y). */
+  cardPixel(index: number, x: number, y: number): number[] | null {
+    this.flush();
+    const card = this.cardList[index];
+    if (!card?.drawn) return null;
+    const p = card.drawn.view.canvasPixelOf(x, y);
+    return Array.from(card.context.getImageData(p.x, p.y, 1, 1).data);
+  }
+
+  /** Counters for tests and benchmarks: live textures in the shared context, cards on screen, … */
+  stats(): Record<string, number> {
+    const cards = [...this.cards.values()];
+    return {
+      ...(this.cardRenderer?.stats() ?? { liveTextures: 0, textureBytes: 0, uploads: 0, draws: 0 }),
+      cards: cards.length,
+      visibleCards: cards.filter((c) => c.visible).length,
+      drawnCards: cards.filter((c) => c.drawn !== null).length,
+      loadingCards: cards.filter((c) => c.state === "loading").length,
+    };
+  }
+
+  private scheduleFrame(): void {
+    if (this.frameRequest || !this.active) return;
+    this.frameRequest = requestAnimationFrame(() => {
+      this.frameRequest = 0;
+      this.drawFrame(FRAME_BUDGET_MS);
+    });
+  }
+
+  private drawFrame(budgetMs: number): void {
+    if (!this.active) return;
+    const started = performance.now();
+    const theme = readTheme(this.element);
+    const visible = this.cardList.filter((c) => c.visible);
+    for (const card of visible) {
+      if (!card.dirty) continue;
+      if (performance.now() - started > budgetMs) {
+        this.scheduleFrame();
+        break;
+      }
+      this.drawCard(card, theme);
+    }
+    for (const card of this.cards.values()) if (!card.visible) card.drawn = null;
+    this.renderer.retain(visible.flatMap((c) => (c.drawn ? [c.drawn] : [])));
+    this.showCursor();
+    const waiting = (c: Card): boolean => !c.stepsKnown || (c.state === "idle" && c.stepFor(this.sharedStep) !== null);
+    const pending = !this.visibilityKnown || visible.some((c) => c.dirty || c.state === "loading" || waiting(c));
+    this.report(pending ? "loading" : "ready");
+  }
+
+  private drawCard(card: Card, theme: ReturnType<typeof readTheme>): void {
+    card.dirty = false;
+    const size = this.bar.cardSize;
+    card.fitCanvas(size.width, size.height);
+    if (!card.image) {
+      card.drawn = null;
+      card.context.fillStyle = `rgb(${theme.background.map((c) => Math.round(c * 255)).join(",")})`;
+      card.context.fillRect(0, 0, card.canvas.width, card.canvas.height);
+      card.showMessage(card.state === "error" ? (card.element.dataset["error"] ?? "") : null);
+      return;
+    }
+    const settings = card.ownSettings ?? this.settings;
+    const comparing = this.comparesWith(card, settings) !== null && card.reference !== null;
+    const scene: Scene = { current: this.layeredOf(card.image), reference: comparing ? this.layeredOf(card.reference!) : null, metricImage: null };
+    const view: ViewState = { ...DEFAULT_VIEW, ...settings, ...this.geometryOf(card) };
+    const params = drawParams(scene, view, theme);
+    if (!params) return;
+    try {
+      card.drawn = this.renderer.draw(card.context, params, this.geometryOf(card));
+      card.element.dataset["layer"] = activeLayerOf(scene, view)?.name ?? "";
+      card.element.dataset["factor"] = String(card.drawn.factor);
+      card.showMessage(null);
+    } catch (error) {
+      card.drawn = null;
+      card.showMessage(`${card.spec.run} / ${card.spec.tag}: ${error instanceof Error ? error.message : String(error)}`);
+      card.setState("error");
+      return;
+    }
+    this.updateMeanError(card, comparing ? settings.metric : null);
+  }
+
+  /** The caption's mean error of an error card, read back once per pair, metric and layer. */
+  private updateMeanError(card: Card, metric: CardSettings["metric"] | null): void {
+    const drawn = card.drawn;
+    if (!metric || !drawn || drawn.params.metric === "none") {
+      card.meanError = null;
+      card.showMeanError(null);
+      return;
+    }
+    const key = JSON.stringify([card.imageSlot.shown, card.referenceSlot.shown, metric, card.element.dataset["layer"], drawn.factor]);
+    if (card.meanError?.key !== key) {
+      const values = this.renderer.readWindow(drawn);
+      const channels = Math.min(3, drawn.params.a.colour.length);
+      let sum = 0;
+      let count = 0;
+      for (let i = 0; i < values.length; i += 4) {
+        for (let c = 0; c < channels; c++) {
+          const v = values[i + c]!;
+          if (Number.isFinite(v)) {
+            sum += v;
+            count += 1;
+          }
+        }
+      }
+      card.meanError = { key, value: count ? sum / count : NaN, approximate: drawn.factor > 1 };
+    }
+    card.showMeanError(metricInfo(metric).label);
+  }
+
+  private layeredOf(image: ExrImage): LayeredImage {
+    let layered = this.layered.get(image);
+    if (!layered) this.layered.set(image, (layered = slotOf(image)!));
+    return layered;
+  }
+
+  // ---- loading ------------------------------------------------------------------------------
+
+  /** Asks a card for what it should show now (nothing when it is off screen or the grid hidden). */
+  private sync(card: Card): void {
+    if (!this.active || !card.visible) {
+      card.cancel();
+      return;
+    }
+    const info = card.stepFor(this.sharedStep);
+    card.showStep(info?.step ?? null, this.sharedStep);
+    if (!info) {
+      card.cancel();
+      if (card.image || card.steps.length > 0) {
+        card.image = null;
+        card.dirty = true;
+      }
+      this.scheduleFrame();
+      return;
+    }
+    const request = this.stepRequest(card.spec, info.step, info);
+    if (card.imageSlot.wanted?.key !== request.key) card.imageSlot.request(request);
+    const compared = this.comparesWith(card, card.ownSettings ?? this.settings);
+    const reference = compared ? this.stepRequest(compared, info.step) : null;
+    if (card.referenceSlot.wanted?.key !== reference?.key) {
+      card.referenceSlot.request(reference);
+      card.reference = null;
+      card.clearReferenceNote();
+      card.dirty = true;
+    }
+    this.scheduleFrame();
+  }
+
+  private stepRequest(source: Selection, step: number, info?: StepInfo): StepImage {
+    const known = info ?? this.cards.get(cardId(source.run, source.tag))?.steps.find((s) => s.step === step);
+    return stepImage(this.options.api, { ...source, step, url: known?.url, error: known?.error });
+  }
+
+  /** The reference of an error card under `settings` (null: the card shows its image). */
+  private comparesWith(card: Card, settings: CardSettings): Selection | null {
+    const kind = metricInfo(settings.metric).kind;
+    if (kind !== "per-pixel" && kind !== "map") return null;
+    const reference = this.options.referenceOf(card.spec);
+    if (!reference || (reference.run === card.spec.run && reference.tag === card.spec.tag)) return null;
+    return reference;
+  }
+
+  private onVisibility(entries: IntersectionObserverEntry[]): void {
+    this.visibilityKnown = true;
+    for (const entry of entries) {
+      const card = [...this.cards.values()].find((c) => c.element === entry.target);
+      if (!card) continue;
+      card.visible = entry.isIntersecting;
+      card.dirty = true;
+      this.sync(card);
+    }
+    const visible = [...this.cards.values()].filter((c) => c.visible).length;
+    this.element.dataset["visibleCards"] = String(visible);
+    this.bar.showCount(this.cards.size, visible);
+    this.scheduleFrame();
+  }
+
+  private unionSteps(): StepInfo[] {
+    const steps = new Map<number, StepInfo>();
+    for (const card of this.cards.values()) for (const s of card.steps) if (!steps.has(s.step)) steps.set(s.step, { step: s.step, wall_time: s.wall_time });
+    return [...steps.values()].sort((a, b) => a.step - b.step);
+  }
+
+  // ---- playback (ui/player.ts) --------------------------------------------------------------
+
+  /** Loads what every card on screen shows at shared step `step` (images and references). */
+  async prepare(step: number, priority: Priority, signal: AbortSignal): Promise<void> {
+    const loads: Array<Promise<unknown>> = [];
+    for (const card of this.cardList) {
+      if (!card.visible) continue;
+      const info = card.stepFor(step);
+      if (!info) continue;
+      const load = (request: StepImage) =>
+        this.options.loader.load(request, { priority, signal }).catch((error: unknown) => {
+          if (isAbortError(error)) throw error; // a failing card shows its error; it does not stop the film
+        });
+      loads.push(load(this.stepRequest(card.spec, info.step, info)));
+      const reference = this.comparesWith(card, card.ownSettings ?? this.settings);
+      if (reference) loads.push(load(this.stepRequest(reference, info.step)));
+    }
+    await Promise.all(loads);
+  }
+
+  /** How many steps ahead playback may load within the decoded-image cache's budget. */
+  prefetchDepth(): number {
+    const bytes = this.cardList.reduce((sum, c) => sum + (c.visible && c.image ? decodedBytes(c.image) * (c.reference ? 2 : 1) : 0), 0);
+    return depthWithin(this.options.loader.cache.budgetBytes, bytes);
+  }
+
+  // ---- view: pan, zoom, cursor ---------------------------------------------------------------
+
+  private geometryOf(card: Card): ViewGeometry {
+    const own = this.bar.linkView ? this.linkedGeometry : card.ownGeometry;
+    if (own || !card.image) return own ?? { zoom: 1, panX: 0, panY: 0 };
+    return fitView(card.image.parts[0]!, card.canvas);
+  }
+
+  private setGeometry(card: Card, geometry: ViewGeometry): void {
+    const zoom = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, geometry.zoom));
+    if (this.bar.linkView) this.linkedGeometry = { ...geometry, zoom };
+    else card.ownGeometry = { ...geometry, zoom };
+    if (this.bar.linkView) this.invalidateAll();
+    else {
+      card.dirty = true;
+      this.scheduleFrame();
+    }
+  }
+
+  private pan(card: Card, dx: number, dy: number): void {
+    const start = this.panStart ?? this.geometryOf(card);
+    this.setGeometry(card, { zoom: start.zoom, panX: start.panX - dx / start.zoom, panY: start.panY - dy / start.zoom });
+  }
+
+  private zoomAbout(card: Card, factor: number, point: Point): void {
+    const geometry = this.geometryOf(card);
+    const transform = ViewTransform.forView(geometry, card.canvas);
+    const zoom = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, geometry.zoom * factor));
+    this.setGeometry(card, { zoom, ...transform.panKeeping(transform.canvasToImage(point.x, point.y), point, zoom) });
+  }
+
+  private hover(card: Card | null, point: Point | null): void {
+    this.hovered = card;
+    const drawn = card?.drawn;
+    if (!card || !point || !drawn) this.cursor = null;
+    else this.cursor = { card, ...drawn.view.imagePixelAt(point.x, point.y) };
+    this.showCursor();
+  }
+
+  /** The crosshair in every card of the hovered card's size, and their values in the readout. */
+  private showCursor(): void {
+    const cursor = this.cursor;
+    const same = (card: Card): boolean => !!cursor && !!card.image && !!cursor.card.image && sameWindows(card.image, cursor.card.image);
+    const rows: CursorRow[] = [];
+    const ratio = window.devicePixelRatio || 1;
+    for (const card of this.cardList) {
+      if (!cursor || !card.drawn || !same(card)) {
+        card.showCursor(null);
+        continue;
+      }
+      const centre = card.drawn.view.imageToCanvas(cursor.x + 0.5, cursor.y + 0.5);
+      card.showCursor({ x: centre.x / ratio, y: centre.y / ratio }, `${cursor.x},${cursor.y}`);
+      rows.push(this.cursorRow(card, cursor, card === cursor.card));
+    }
+    this.readout.show(cursor, rows);
+  }
+
+  private cursorRow(card: Card, point: { x: number; y: number }, hovered: boolean): CursorRow {
+    const drawn = card.drawn!;
+    const layer = card.element.dataset["layer"] ?? "";
+    const readings = readingsAt(this.layeredOf(card.image!), layer, point);
+    let error: CursorRow["error"] = null;
+    if (readings && drawn.params.metric !== "none") {
+      const values = this.renderer.readValues(drawn, { x: point.x, y: point.y, width: 1, height: 1 });
+      error = { metric: drawn.params.metric, values: Array.from(values.slice(0, Math.min(3, drawn.params.a.colour.length))), approximate: drawn.factor > 1 };
+    }
+    const { run, tag, role, group } = card.spec;
+    return { run, tag, label: group && role ? role : tag, step: card.imageStep, readings, error, hovered };
+  }
+
+  // ---- DOM ----------------------------------------------------------------------------------
+
+  private createCard(spec: CardSpec): Card {
+    const card = new Card(spec, this.options.loader, {
+      changed: () => this.scheduleFrame(),
+      pinned: (c) => this.sync(c),
+      linkToggled: (c, linked) => this.setLinked(c, linked),
+    });
+    card.setLinked(true, this.settings);
+    if (this.active) this.observer.observe(card.element);
+    return card;
+  }
+
+  private rowElement(row: CardLayout["rows"][number]): HTMLElement {
+    const label = row.group ? `${row.group} · ${row.run}` : row.run;
+    const cards = row.cards.map((spec) => this.cards.get(spec.id)!.element);
+    return h(
+      "section",
+      { class: row.group ? "exr-ov-row" : "exr-ov-row exr-ov-loose", "data-group": row.group ?? "", "data-run": row.run },
+      h("div", { class: "exr-ov-row-label", text: label, title: label }),
+      h("div", { class: "exr-ov-cards" }, ...cards),
+    );
+  }
+
+  private cardAt(target: EventTarget | null): Card | null {
+    const view = target instanceof Element ? target.closest(".exr-card-view") : null;
+    if (!view) return null;
+    const element = view.closest(".exr-card");
+    return [...this.cards.values()].find((c) => c.element === element) ?? null;
+  }
+
+  /** The bar's card size or view link changed. */
+  private applyBar(): void {
+    const size = this.bar.cardSize;
+    this.grid.style.setProperty("--exr-card-width", `${size.width}px`);
+    this.grid.style.setProperty("--exr-card-height", `${size.height}px`);
+    if (!this.bar.linkView) this.linkedGeometry = null;
+    this.invalidateAll();
+  }
+
+  private invalidateAll(): void {
+    for (const card of this.cards.values()) card.dirty = true;
+    this.scheduleFrame();
+  }
+
+  private report(state: "loading" | "ready"): void {
+    this.element.dataset["state"] = state;
+    if (state === this.reportedState) return;
+    this.reportedState = state;
+    this.options.onState(state);
+  }
+}
+
+/** Whether two images have the same data and display windows (their pixels line up). */
+function sameWindows(a: ExrImage, b: ExrImage): boolean {
+  const pa = a.parts[0];
+  const pb = b.parts[0];
+  if (!pa || !pb) return false;
+  const w = (p: typeof pa) => [p.dataWindow, p.displayWindow].map((b) => `${b.xMin},${b.yMin},${b.xMax},${b.yMax}`).join(";");
+  return w(pa) === w(pb);
+}
