@@ -26,6 +26,7 @@ import { h } from "./dom.js";
 import { ErrorStrip } from "./error_strip.js";
 import type { Card } from "./overview/card.js";
 import overviewCss from "./overview/overview.css";
+import type { Overview } from "./overview/overview.js";
 import { OverviewMode } from "./overview/overview_mode.js";
 import { depthWithin, type PlaybackTarget, Player } from "./player.js";
 import { StepScrubber } from "./scrubber.js";
@@ -221,6 +222,16 @@ export class Panel {
       this.selection = { run: link.run, tag: link.tag };
       if (link.step !== undefined) this.stepBySelection.set(selectionId(this.selection), link.step);
     }
+  }
+
+  /** The overview grid (tests read its cards, pixels and counters). */
+  get overview(): Overview {
+    return this.grid.overview;
+  }
+
+  /** Which view is shown: the overview grid or the inspector. */
+  get currentView(): "grid" | "inspector" {
+    return this.view;
   }
 
   /** The cache of decoded images (its budget can be changed at run time). */

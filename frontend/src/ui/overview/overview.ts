@@ -400,10 +400,11 @@ export class Overview {
     const compared = this.comparesWith(card, card.ownSettings ?? this.settings);
     const reference = compared ? this.stepRequest(compared, info.step) : null;
     if (card.referenceSlot.wanted?.key !== reference?.key) {
-      card.referenceSlot.request(reference);
+      // Cleared first: a cached reference is shown (set) by the request itself.
       card.reference = null;
       card.clearReferenceNote();
       card.dirty = true;
+      card.referenceSlot.request(reference);
     }
     this.scheduleFrame();
   }
