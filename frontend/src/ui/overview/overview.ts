@@ -57,7 +57,9 @@ export class Overview {
   private cards = new Map<string, Card>();
   private layout: CardLayout = { rows: [], columns: [], cards: [] };
   private settings: CardSettings = settingsOf(DEFAULT_VIEW);
+  /** The shared step chosen (null: the latest step of any card, following new ones). */
   private sharedStep: number | null = null;
+  private latestStep: number | null = null;
   private linkedGeometry: ViewGeometry | null = null;
   private panStart: ViewGeometry | null = null;
   private cursor: { card: Card; x: number; y: number } | null = null;
@@ -115,8 +117,16 @@ export class Overview {
         (steps) => {
           if (this.cards.get(card.spec.id) !== card) return;
           card.setSteps(steps);
-          this.sync(card);
-          this.options.onSteps(this.unionSteps());
+          const union = this.unionSteps();
+          const latest = union[union.length - 1]?.step ?? null;
+          if (latest !== this.latestStep && this.sharedStep === null) {
+            this.latestStep = latest;
+            this.cards.forEach((c) => this.sync(c)); // every card follows the new latest step
+          } else {
+            this.latestStep = latest;
+            this.sync(card);
+          }
+          this.options.onSteps(union);
         },
         (error: unknown) => card.fail(`${card.spec.run} / ${card.spec.tag}: ${(error as Error).message}`),
       );
@@ -147,9 +157,14 @@ export class Overview {
     return this.layout.cards.map((spec) => this.cards.get(spec.id)!);
   }
 
-  /** The shared step (null: each card's latest). */
+  /** The shared step chosen (null: the latest of any card). */
   get step(): number | null {
     return this.sharedStep;
+  }
+
+  /** The step the cards are shown at: the one chosen, else the latest (null before any is known). */
+  get effectiveStep(): number | null {
+    return this.sharedStep ?? this.latestStep;
   }
 
   setStep(step: number | null): void {
@@ -194,6 +209,7 @@ export class Overview {
     this.observer.disconnect();
     for (const card of this.cards.values()) {
       card.visible = false;
+      card.element.dataset["visible"] = "0";
       card.cancel();
       card.drawn = null;
     }
@@ -306,7 +322,7 @@ export class Overview {
     for (const card of this.cards.values()) if (!card.visible) card.drawn = null;
     this.renderer.retain(visible.flatMap((c) => (c.drawn ? [c.drawn] : [])));
     this.showCursor();
-    const waiting = (c: Card): boolean => !c.stepsKnown || (c.state === "idle" && c.stepFor(this.sharedStep) !== null);
+    const waiting = (c: Card): boolean => !c.stepsKnown || (c.state === "idle" && c.stepFor(this.effectiveStep) !== null);
     const pending = !this.visibilityKnown || visible.some((c) => c.dirty || c.state === "loading" || waiting(c));
     this.report(pending ? "loading" : "ready");
   }
@@ -384,8 +400,9 @@ export class Overview {
       card.cancel();
       return;
     }
-    const info = card.stepFor(this.sharedStep);
-    card.showStep(info?.step ?? null, this.sharedStep);
+    const shared = this.effectiveStep;
+    const info = card.stepFor(shared);
+    card.showStep(info?.step ?? null, shared);
     if (!info) {
       card.cancel();
       if (card.image || card.steps.length > 0) {
@@ -429,6 +446,7 @@ export class Overview {
       const card = [...this.cards.values()].find((c) => c.element === entry.target);
       if (!card) continue;
       card.visible = entry.isIntersecting;
+      card.element.dataset["visible"] = card.visible ? "1" : "0";
       card.dirty = true;
       this.sync(card);
     }

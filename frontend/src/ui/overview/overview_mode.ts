@@ -106,7 +106,7 @@ export class OverviewMode {
     const overview = this.overview;
     return {
       steps: () => this.unionSteps.map((s) => s.step),
-      current: () => overview.step ?? this.unionSteps[this.unionSteps.length - 1]?.step ?? null,
+      current: () => overview.effectiveStep,
       prepare: (step, priority, signal) => overview.prepare(step, priority, signal),
       show: (step) => {
         this.options.scrubber.setCurrent(step);
@@ -126,6 +126,6 @@ export class OverviewMode {
     const scrubber = this.options.scrubber;
     scrubber.setSteps(this.unionSteps);
     const values = scrubber.stepValues;
-    scrubber.setCurrent(this.overview.step ?? values[values.length - 1] ?? null);
+    scrubber.setCurrent(this.overview.effectiveStep ?? values[values.length - 1] ?? null);
   }
 }
