@@ -35,14 +35,18 @@ def wait_drawn(page: Page) -> None:
 def wait_card_drawn(page: Page, index: int) -> None:
     """Waits until card `index` is on screen and drawn (after it was scrolled into view)."""
     page.wait_for_function(
-        "i => { const c = window.__exrPanel.overview.cardList[i]; return c.visible && c.state === 'ready'; }", arg=index
+        "i => { const c = window.__exrPanel.overview.cardList[i]; return c.visible && c.state === 'ready'; }",
+        arg=index,
     )
-    page.wait_for_function("i => (window.__exrPanel.overview.flush(), window.__exrPanel.overview.cardList[i].drawn)", arg=index)
+    page.wait_for_function(
+        "i => (window.__exrPanel.overview.flush(), window.__exrPanel.overview.cardList[i].drawn)", arg=index
+    )
 
 
 def card_index(page: Page, run: str, tag: str) -> int:
     return page.evaluate(
-        "([run, tag]) => window.__exrPanel.overview.cardList.findIndex(c => c.spec.run === run && c.spec.tag === tag)",
+        "([run, tag]) => window.__exrPanel.overview.cardList"
+        ".findIndex(c => c.spec.run === run && c.spec.tag === tag)",
         [run, tag],
     )
 

@@ -63,14 +63,22 @@ def test_grid_is_the_default_and_lays_out_18_cards_by_group_and_role(grid: Page)
     assert [tuple(c) for c in order] == data.card_order()
     # Roles are columns: every input card in column 1, output 2, reference 3.
     columns = cards.evaluate_all("els => els.map(e => [e.dataset.role, e.style.gridColumn])")
-    assert {(role, column) for role, column in columns} == {("input", "1"), ("output", "2"), ("reference", "3")}
+    assert {(role, column) for role, column in columns} == {
+        ("input", "1"),
+        ("output", "2"),
+        ("reference", "3"),
+    }
     expect(grid.locator(".exr-step-tick")).to_have_count(3)  # the union of the cards' steps
     stats = grid.evaluate("window.__exrPanel.overview.stats()")
     assert stats["visibleCards"] == 18 and stats["drawnCards"] == 18
 
 
 def test_three_cards_show_the_pixel_model(grid: Page) -> None:
-    for run, tag in [("run_a", data.tag(0, "input")), ("run_b", data.tag(1, "output")), ("run_a", data.tag(2, "reference"))]:
+    for run, tag in [
+        ("run_a", data.tag(0, "input")),
+        ("run_b", data.tag(1, "output")),
+        ("run_a", data.tag(2, "reference")),
+    ]:
         check_card(grid, run, tag, image_of(run, tag, 20))
 
 
@@ -82,7 +90,11 @@ def test_exposure_changes_every_linked_card_and_not_an_unlinked_one(grid: Page) 
     grid.locator(".exr-exposure").fill("-1.5")
     expect(grid.locator(".exr-viewer")).to_have_attribute("data-exposure", "-1.5")
     wait_drawn(grid)
-    for run, tag in [("run_a", data.tag(0, "output")), ("run_b", data.tag(0, "input")), ("run_b", data.tag(2, "reference"))]:
+    for run, tag in [
+        ("run_a", data.tag(0, "output")),
+        ("run_b", data.tag(0, "input")),
+        ("run_b", data.tag(2, "reference")),
+    ]:
         check_card(grid, run, tag, image_of(run, tag, 20), exposure=-1.5)
     check_card(grid, *unlinked, image_of(*unlinked, 20))
     # Linked again, it follows the shared settings.
@@ -143,7 +155,9 @@ def test_error_cards_show_the_metric_against_their_group_reference(grid: Page, m
         reference = image_of(run, data.tag(g, "reference"), 20)
         error = metrics.per_pixel(metric, image_of(run, tag, 20), reference)
         check_card(grid, run, tag, error)
-        mean = float(grid.locator(f'.exr-card[data-run="{run}"][data-tag="{tag}"]').get_attribute("data-mean-error"))
+        mean = float(
+            grid.locator(f'.exr-card[data-run="{run}"][data-tag="{tag}"]').get_attribute("data-mean-error")
+        )
         assert mean == pytest.approx(float(np.mean(error)), rel=1e-5), (run, tag)
     # A reference card shows its image; the readout adds the error of each error card.
     check_card(grid, "run_a", data.tag(0, "reference"), image_of("run_a", data.tag(0, "reference"), 20))
@@ -151,7 +165,9 @@ def test_error_cards_show_the_metric_against_their_group_reference(grid: Page, m
     hover_card(grid, card_index(grid, "run_b", data.tag(1, "output")), x, y)
     row = grid.locator(f'.exr-cursor-readout tr[data-run="run_b"][data-tag="{data.tag(1, "output")}"]')
     values = row.locator(".exr-error-value").get_attribute("data-values")
-    want = metrics.per_pixel(metric, image_of("run_b", data.tag(1, "output"), 20), image_of("run_b", data.tag(1, "reference"), 20))
+    want = metrics.per_pixel(
+        metric, image_of("run_b", data.tag(1, "output"), 20), image_of("run_b", data.tag(1, "reference"), 20)
+    )
     assert [float(v) for v in values.split()] == pytest.approx(list(want[y, x]), rel=1e-5)  # type: ignore[union-attr]
 
 
@@ -211,17 +227,29 @@ def test_a_tensorboard_link_opens_the_same_grid_state(page: Page, tensorboard: T
     inner = page.frame(url=lambda u: "name=exr" in u)
     assert inner is not None
     wait_drawn(inner)  # type: ignore[arg-type]
-    check_card(inner, "run_a", data.tag(1, "output"), image_of("run_a", data.tag(1, "output"), 10), exposure=1.0)  # type: ignore[arg-type]
+    check_card(
+        inner, "run_a", data.tag(1, "output"), image_of("run_a", data.tag(1, "output"), 10), exposure=1.0
+    )  # type: ignore[arg-type]
     # The panel's own link says the same, in TensorBoard's form, on this page's origin.
     link = inner.evaluate("window.__exrPanel.link()")
     assert link.startswith(tensorboard.url + "#exr&")
-    for entry in ("p.exr.view=grid", "p.exr.filter=g1", "p.exr.step=10", "p.exr.exposure=1", "p.exr.cards=128"):
+    for entry in (
+        "p.exr.view=grid",
+        "p.exr.filter=g1",
+        "p.exr.step=10",
+        "p.exr.exposure=1",
+        "p.exr.cards=128",
+    ):
         assert entry in link, link
 
 
-def test_a_tensorboard_link_opens_the_same_inspector_state(page: Page, tensorboard: TensorBoardServer) -> None:
+def test_a_tensorboard_link_opens_the_same_inspector_state(
+    page: Page, tensorboard: TensorBoardServer
+) -> None:
     run, tag = "run_b", data.tag(2, "output")
-    state = f"&p.exr.run={run}&p.exr.tag={quote(tag, safe='')}&p.exr.step=0&p.exr.exposure=-1&p.exr.tonemap=gamma"
+    state = (
+        f"&p.exr.run={run}&p.exr.tag={quote(tag, safe='')}&p.exr.step=0&p.exr.exposure=-1&p.exr.tonemap=gamma"
+    )
     page.goto(tensorboard.url + "#exr" + state)
     frame = page.frame_locator('iframe[src*="plugin_entry.html?name=exr"]')
     root = frame.locator(".exr-panel")

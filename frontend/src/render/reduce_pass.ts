@@ -14,9 +14,16 @@ const REDUCE_UNIFORMS = ["uSource", "uSourceSize", "uFactor"] as const;
 /** First texture unit of the source plane: after the draw's inputs (0–9), clear of the upload unit 15. */
 const SOURCE_UNIT = 10;
 
+interface ReduceProgram {
+  program: WebGLProgram;
+  uniforms: Record<(typeof REDUCE_UNIFORMS)[number], WebGLUniformLocation | null>;
+}
+
 export class ReducePass {
-  private program: { program: WebGLProgram; uniforms: Record<(typeof REDUCE_UNIFORMS)[number], WebGLUniformLocation | null> } | null =
-    null;
+  /** The two variants of reduce.frag.glsl: texel fetches, and bilinear fetches of quads. */
+  private readonly programs = new Map<boolean, ReduceProgram>();
+  private sampler: WebGLSampler | null = null;
+  private readonly floatLinear: boolean;
   /** The stand-in channel of each plane's reduced copy, per factor. */
   private readonly standIns = new WeakMap<ExrChannel, Map<number, ExrChannel>>();
   /** Number of planes reduced so far. */
@@ -25,7 +32,9 @@ export class ReducePass {
   constructor(
     private readonly gl: WebGL2RenderingContext,
     private readonly planes: PlaneTextures,
-  ) {}
+  ) {
+    this.floatLinear = gl.getExtension("OES_texture_float_linear") !== null;
+  }
 
   /**
    * `set` reduced by `factor` (≥ 2): planes of ceil(width / factor) x ceil(height / factor) texels,
@@ -50,8 +59,10 @@ export class ReducePass {
   }
 
   dispose(): void {
-    if (this.program) this.gl.deleteProgram(this.program.program);
-    this.program = null;
+    for (const { program } of this.programs.values()) this.gl.deleteProgram(program);
+    this.programs.clear();
+    if (this.sampler) this.gl.deleteSampler(this.sampler);
+    this.sampler = null;
   }
 
   private standInOf(channel: ExrChannel, factor: number): ExrChannel {
@@ -85,9 +96,12 @@ export class ReducePass {
       if (gl.checkFramebufferStatus(gl.FRAMEBUFFER) !== gl.FRAMEBUFFER_COMPLETE) {
         throw new RenderError("this GPU cannot render float textures (EXT_color_buffer_float), so planes cannot be reduced");
       }
-      const { uniforms } = this.useProgram();
+      // Half planes are always filterable; float (and uint, uploaded as float) ones with the extension.
+      const bilinear = channel.pixelType === "half" || this.floatLinear;
+      const { uniforms } = this.useProgram(bilinear);
       gl.viewport(0, 0, width, height);
       this.planes.bind(single, SOURCE_UNIT, false);
+      gl.bindSampler(SOURCE_UNIT, bilinear ? this.bilinearSampler() : null);
       gl.uniform1i(uniforms.uSource, SOURCE_UNIT);
       gl.uniform2i(uniforms.uSourceSize, window.width, window.height);
       gl.uniform1i(uniforms.uFactor, factor);
@@ -97,6 +111,7 @@ export class ReducePass {
       gl.deleteTexture(texture);
       throw error;
     } finally {
+      gl.bindSampler(SOURCE_UNIT, null);
       gl.bindFramebuffer(gl.FRAMEBUFFER, target);
       gl.deleteFramebuffer(framebuffer);
       if (transient) this.planes.release(planesOf(single));
@@ -104,12 +119,28 @@ export class ReducePass {
     this.planes.adopt(standIn, texture, width * height * 4);
   }
 
-  private useProgram(): NonNullable<ReducePass["program"]> {
-    if (!this.program) {
-      const program = linkProgram(this.gl, vertexSource, `#version 300 es\n${reduceSource}`);
-      this.program = { program, uniforms: uniformLocations(this.gl, program, REDUCE_UNIFORMS) };
+  /** Bilinear sampling of level 0, whatever the plane's own filters. */
+  private bilinearSampler(): WebGLSampler {
+    if (!this.sampler) {
+      const gl = this.gl;
+      this.sampler = gl.createSampler();
+      gl.samplerParameteri(this.sampler, gl.TEXTURE_MIN_FILTER, gl.LINEAR);
+      gl.samplerParameteri(this.sampler, gl.TEXTURE_MAG_FILTER, gl.LINEAR);
+      gl.samplerParameteri(this.sampler, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
+      gl.samplerParameteri(this.sampler, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
     }
-    this.gl.useProgram(this.program.program);
-    return this.program;
+    return this.sampler;
+  }
+
+  private useProgram(bilinear: boolean): ReduceProgram {
+    let entry = this.programs.get(bilinear);
+    if (!entry) {
+      const source = `#version 300 es\n#define BILINEAR ${bilinear ? 1 : 0}\n${reduceSource}`;
+      const program = linkProgram(this.gl, vertexSource, source);
+      entry = { program, uniforms: uniformLocations(this.gl, program, REDUCE_UNIFORMS) };
+      this.programs.set(bilinear, entry);
+    }
+    this.gl.useProgram(entry.program);
+    return entry;
   }
 }

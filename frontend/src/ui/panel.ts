@@ -30,7 +30,7 @@ import type { Overview } from "./overview/overview.js";
 import { OverviewMode } from "./overview/overview_mode.js";
 import { depthWithin, type PlaybackTarget, Player } from "./player.js";
 import { StepScrubber } from "./scrubber.js";
-import { SHORTCUTS } from "./shortcuts.js";
+import { OVERVIEW_SHORTCUTS, SHORTCUTS } from "./shortcuts.js";
 import { MAX_PANES, SidePanes } from "./side_panes.js";
 import { type StepImage, stepImage } from "./step_images.js";
 import { labelled } from "./toolbar.js";
@@ -115,7 +115,7 @@ export class Panel {
       decoder: options.decoder,
       title: "No image selected",
       sidebar: this.browser.element,
-      shortcuts: SHORTCUTS,
+      shortcuts: [...SHORTCUTS, ...OVERVIEW_SHORTCUTS],
       referenceTitle: "Reference image B (hold Shift to show it)",
       comparison: (c) => [labelled("Reference", c.reference), labelled("Panes", this.panesSelect), c.metric],
       below: [this.scrubber.element, this.errorStrip.element],

@@ -123,14 +123,15 @@ export class Player {
         if (!this.loopToggle.checked) return;
         next = 0;
       }
-      // Steps ahead, in order: the loader takes them first come, first served.
+      // The next step first, then the steps ahead: the loader serves loads in the order asked for.
+      const asked = performance.now();
+      const ready = target.prepare(steps[next]!, "foreground", signal);
       const depth = target.prefetchDepth();
       for (let k = 1; k < depth; k++) {
-        const ahead = steps[(next + k) % steps.length]!;
-        if (this.loopToggle.checked || next + k < steps.length) void target.prepare(ahead, "foreground", signal).catch(() => undefined);
+        if (!this.loopToggle.checked && next + k >= steps.length) break;
+        void target.prepare(steps[(next + k) % steps.length]!, "foreground", signal).catch(() => undefined);
       }
-      const asked = performance.now();
-      await target.prepare(steps[next]!, "foreground", signal);
+      await ready;
       if (performance.now() - asked > 1000 / this.fps) this.counts.waited += 1;
       const due = last + 1000 / this.fps;
       const wait = due - performance.now();

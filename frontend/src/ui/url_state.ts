@@ -8,7 +8,7 @@
 
 import { METRICS, type Metric, type Tonemap, TONEMAPS } from "../render/pipeline.js";
 import type { TensorBoardHost } from "../tb.js";
-import { DEFAULT_VIEW, type ViewState } from "../viewer/index.js";
+import { DEFAULT_VIEW, type ViewState } from "../viewer/state.js";
 import { DEFAULT_CARD_WIDTH } from "./overview/overview_bar.js";
 import { DEFAULT_FPS } from "./player.js";
 

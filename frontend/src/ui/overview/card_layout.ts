@@ -1,7 +1,8 @@
 // Where the overview's cards go: one card per run × tag matching the tag filter; a row per group
 // and run (the runs of a group next to each other, so the same role lines up across runs), a column
 // per role in the order the groups list their members (the number keys' order: input, output,
-// reference …); tags without a group fill a row per run, after the groups. Pure: no DOM.
+// reference …, the fullest groups first); tags without a group fill a row per run, after the
+// groups. Pure: no DOM.
 
 import type { TagsByRun } from "../../api.js";
 
@@ -57,12 +58,13 @@ export function layoutCards(tags: TagsByRun, runs: readonly string[], filter: Re
     }
   }
   const roleOf = (run: string, tag: string): string => tags[run]![tag]!.role || tag.slice(tag.lastIndexOf("/") + 1);
-  const columns: string[] = [];
+  // Columns follow the fullest member lists first: a group with input, output and reference sets
+  // their order; roles only other groups have come after.
   const orderedGroups = [...groups].sort(([a], [b]) => byName(a, b));
-  for (const [, byRun] of orderedGroups) {
-    for (const [run, members] of byRun) {
-      for (const tag of members) if (!columns.includes(roleOf(run, tag))) columns.push(roleOf(run, tag));
-    }
+  const memberLists = orderedGroups.flatMap(([, byRun]) => [...byRun].map(([run, members]) => members.map((tag) => roleOf(run, tag))));
+  const columns: string[] = [];
+  for (const roles of memberLists.sort((a, b) => b.length - a.length)) {
+    for (const role of roles) if (!columns.includes(role)) columns.push(role);
   }
   const rows: CardRow[] = [];
   for (const [group, byRun] of orderedGroups) {

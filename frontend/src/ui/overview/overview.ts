@@ -175,7 +175,9 @@ export class Overview {
 
   /** The shared settings (cards follow them unless unlinked). */
   setSettings(settings: CardSettings): void {
-    this.settings = settingsOf(settings);
+    const next = settingsOf(settings);
+    if (JSON.stringify(next) === JSON.stringify(this.settings)) return; // e.g. the inspector panned
+    this.settings = next;
     for (const card of this.cards.values()) {
       if (!card.linked) continue;
       card.dirty = true;
@@ -284,6 +286,16 @@ export class Overview {
     if (!card?.drawn) return null;
     const p = card.drawn.view.canvasPixelOf(x, y);
     return Array.from(card.context.getImageData(p.x, p.y, 1, 1).data);
+  }
+
+  /**
+   * The values before exposure card `index` draws at image pixel (x, y) (the error map's for an
+   * error card): on a reduced card, the box mean of its reduced texel there.
+   */
+  cardValues(index: number, x: number, y: number): number[] | null {
+    this.flush();
+    const drawn = this.cardList[index]?.drawn;
+    return drawn ? Array.from(this.renderer.readValues(drawn, { x, y, width: 1, height: 1 })) : null;
   }
 
   /** Counters for tests and benchmarks: live textures in the shared context, cards on screen, … */
@@ -524,7 +536,9 @@ export class Overview {
     const drawn = card?.drawn;
     if (!card || !point || !drawn) this.cursor = null;
     else this.cursor = { card, ...drawn.view.imagePixelAt(point.x, point.y) };
-    this.showCursor();
+    // Shown with the next frame: a burst of pointer moves costs one readout (its error values are read back).
+    if (this.active) this.scheduleFrame();
+    else this.showCursor();
   }
 
   /** The crosshair in every card of the hovered card's size, and their values in the readout. */
