@@ -153,7 +153,7 @@ def test_esc_returns_to_the_grid_where_it_was_scrolled(page: Page, many: TensorB
     top = grid.evaluate("g => g.scrollTop")
     card = page.locator('.exr-card[data-visible="1"][data-state=ready]').nth(2)
     run, tag = card.get_attribute("data-run"), card.get_attribute("data-tag")
-    card.locator(".exr-card-view").click()
+    page.locator(f'.exr-card[data-run="{run}"][data-tag="{tag}"] .exr-card-view').click()
     root = page.locator(".exr-panel")
     expect(root).to_have_attribute("data-view", "inspector")
     expect(root).to_have_attribute("data-tag", tag or "")

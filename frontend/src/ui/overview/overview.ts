@@ -26,7 +26,7 @@ import { type StepImage, stepImage } from "../step_images.js";
 import { Card, type CardSettings, settingsOf } from "./card.js";
 import { type CardLayout, cardId, type CardSpec, layoutCards } from "./card_layout.js";
 import { CardPointer } from "./card_pointer.js";
-import { CardRenderer } from "./card_renderer.js";
+import { type CardJob, CardRenderer } from "./card_renderer.js";
 import { type CursorRow, CursorReadout } from "./cursor_readout.js";
 import { OverviewBar } from "./overview_bar.js";
 
@@ -45,6 +45,8 @@ export interface OverviewOptions {
 
 /** Milliseconds of drawing per animation frame before the rest waits for the next one. */
 const FRAME_BUDGET_MS = 24;
+/** Cards drawn in one strip of the shared canvas (one read-back each). */
+const DRAW_BATCH = 12;
 
 export class Overview {
   readonly element: HTMLElement;
@@ -323,13 +325,14 @@ export class Overview {
     const started = performance.now();
     const theme = readTheme(this.element);
     const visible = this.cardList.filter((c) => c.visible);
-    for (const card of visible) {
-      if (!card.dirty) continue;
+    const dirty = visible.filter((c) => c.dirty);
+    // Batches, so that a frame that takes long (uploads, reductions) leaves the rest for the next.
+    for (let i = 0; i < dirty.length; i += DRAW_BATCH) {
       if (performance.now() - started > budgetMs) {
         this.scheduleFrame();
         break;
       }
-      this.drawCard(card, theme);
+      this.drawCards(dirty.slice(i, i + DRAW_BATCH), theme);
     }
     for (const card of this.cards.values()) if (!card.visible) card.drawn = null;
     this.renderer.retain(visible.flatMap((c) => (c.drawn ? [c.drawn] : [])));
@@ -339,35 +342,44 @@ export class Overview {
     this.report(pending ? "loading" : "ready");
   }
 
-  private drawCard(card: Card, theme: ReturnType<typeof readTheme>): void {
-    card.dirty = false;
+  private drawCards(cards: readonly Card[], theme: ReturnType<typeof readTheme>): void {
     const size = this.bar.cardSize;
-    card.fitCanvas(size.width, size.height);
-    if (!card.image) {
-      card.drawn = null;
-      card.context.fillStyle = `rgb(${theme.background.map((c) => Math.round(c * 255)).join(",")})`;
-      card.context.fillRect(0, 0, card.canvas.width, card.canvas.height);
-      card.showMessage(card.state === "error" ? (card.element.dataset["error"] ?? "") : null);
-      return;
-    }
-    const settings = card.ownSettings ?? this.settings;
-    const comparing = this.comparesWith(card, settings) !== null && card.reference !== null;
-    const scene: Scene = { current: this.layeredOf(card.image), reference: comparing ? this.layeredOf(card.reference!) : null, metricImage: null };
-    const view: ViewState = { ...DEFAULT_VIEW, ...settings, ...this.geometryOf(card) };
-    const params = drawParams(scene, view, theme);
-    if (!params) return;
-    try {
-      card.drawn = this.renderer.draw(card.context, params, this.geometryOf(card));
+    const jobs: Array<{ card: Card; job: CardJob; metric: CardSettings["metric"] | null }> = [];
+    for (const card of cards) {
+      card.dirty = false;
+      card.fitCanvas(size.width, size.height);
+      if (!card.image) {
+        card.drawn = null;
+        card.context.fillStyle = `rgb(${theme.background.map((c) => Math.round(c * 255)).join(",")})`;
+        card.context.fillRect(0, 0, card.canvas.width, card.canvas.height);
+        card.showMessage(card.state === "error" ? (card.element.dataset["error"] ?? "") : null);
+        continue;
+      }
+      const settings = card.ownSettings ?? this.settings;
+      const comparing = this.comparesWith(card, settings) !== null && card.reference !== null;
+      const reference = comparing ? this.layeredOf(card.reference!) : null;
+      const scene: Scene = { current: this.layeredOf(card.image), reference, metricImage: null };
+      const geometry = this.geometryOf(card);
+      const view: ViewState = { ...DEFAULT_VIEW, ...settings, ...geometry };
+      const params = drawParams(scene, view, theme);
+      if (!params) continue;
       card.element.dataset["layer"] = activeLayerOf(scene, view)?.name ?? "";
-      card.element.dataset["factor"] = String(card.drawn.factor);
-      card.showMessage(null);
-    } catch (error) {
-      card.drawn = null;
-      card.showMessage(`${card.spec.run} / ${card.spec.tag}: ${error instanceof Error ? error.message : String(error)}`);
-      card.setState("error");
-      return;
+      jobs.push({ card, job: { target: card.context, params, geometry }, metric: comparing ? settings.metric : null });
     }
-    this.updateMeanError(card, comparing ? settings.metric : null);
+    const results = this.renderer.drawCards(jobs.map((j) => j.job));
+    jobs.forEach(({ card, metric }, i) => {
+      const result = results[i]!;
+      if ("error" in result) {
+        card.drawn = null;
+        card.showMessage(`${card.spec.run} / ${card.spec.tag}: ${result.error}`);
+        card.setState("error");
+        return;
+      }
+      card.drawn = result.drawn;
+      card.element.dataset["factor"] = String(result.drawn.factor);
+      card.showMessage(null);
+      this.updateMeanError(card, metric);
+    });
   }
 
   /** The caption's mean error of an error card, read back once per pair, metric and layer. */
