@@ -45,8 +45,8 @@ export interface OverviewOptions {
 
 /** Milliseconds of drawing per animation frame before the rest waits for the next one. */
 const FRAME_BUDGET_MS = 24;
-/** Cards drawn in one strip of the shared canvas (one read-back each). */
-const DRAW_BATCH = 12;
+/** Cards drawn between two looks at the clock. */
+const DRAW_BATCH = 4;
 
 export class Overview {
   readonly element: HTMLElement;
