@@ -11,8 +11,7 @@ per logdir, opens the EXR tab's overview with all 12 cards on screen and measure
     decoded-image cache: reductions and draws only);
   * the frame time of an exposure drag with the 12 cards (uniform change, 12 draws into the shared
     WebGL context, 12 copies into the cards' canvases, read back), against one inspector frame of
-    the same image measured in the same run, and against a trivial full-canvas draw of the cards'
-    area (the floor of any draw here);
+    the same image measured in the same run (per frame, and per pixel shown);
   * scrolling: the draws a scroll of the grid costs (0: cards are ordinary page content) against
     what one canvas over the grid with a scissored viewport per card would redraw per scroll frame
     (all cards on screen: the exposure-drag frame above);
@@ -33,7 +32,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,20 +41,14 @@ from tensorboard_exr import summary as exr_summary  # noqa: E402
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.tb_server import TensorBoardServer  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "bench"))
+from bench_panel import EXPOSURE_DRAG_JS, render_like  # noqa: E402
+
 STEPS = 6
 GROUPS = ("val/view0", "val/view1")
 RUNS = ("model_a", "model_b")
 WINDOW = {"width": 1600, "height": 1200}
 CARD_WIDTH = 192
-
-
-def render_like(shape: tuple[int, int], seed: int) -> np.ndarray:
-    """Smooth HDR gradients plus mild noise: compresses like a rendered frame, not like white noise."""
-    rng = np.random.default_rng(seed)
-    h, w = shape
-    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
-    base = np.stack([x / w, y / h, 0.5 + 0.5 * np.sin(x / 97.0 + y / 53.0 + seed)], axis=-1) * (1 + seed % 4)
-    return (base + rng.normal(0, 0.01, base.shape).astype(np.float32)).astype(np.float32)
 
 
 def write_logdir(root: Path, shape: tuple[int, int], layers: bool) -> None:
@@ -113,47 +105,6 @@ DRAG_JS = """
     times.push(performance.now() - t0);
   }
   return { times, draws: o.stats().draws };
-}
-"""
-
-INSPECTOR_FRAME_JS = """
-(frames) => {
-  const viewer = window.__exrPanel.viewer;
-  const times = [];
-  for (let i = 0; i < frames; i++) {
-    const t0 = performance.now();
-    viewer.setState({ exposure: Math.sin(i / 5) * 3 });
-    viewer.readPixel(10, 10);
-    times.push(performance.now() - t0);
-  }
-  return { times, width: viewer.canvas.width, height: viewer.canvas.height };
-}
-"""
-
-FLOOR_JS = """
-([frames, pixels]) => {
-  // A trivial fragment shader over the cards' area: what any draw of that many pixels costs here.
-  const canvas = document.createElement('canvas');
-  canvas.width = 1024; canvas.height = Math.ceil(pixels / 1024);
-  const gl = canvas.getContext('webgl2', { antialias: false, alpha: false });
-  const compile = (type, src) => {
-    const s = gl.createShader(type); gl.shaderSource(s, src); gl.compileShader(s); return s;
-  };
-  const program = gl.createProgram();
-  gl.attachShader(program, compile(gl.VERTEX_SHADER, `#version 300 es
-    void main() { vec2 c = vec2(float((gl_VertexID << 1) & 2), float(gl_VertexID & 2));
-                  gl_Position = vec4(c * 2.0 - 1.0, 0.0, 1.0); }`));
-  gl.attachShader(program, compile(gl.FRAGMENT_SHADER, `#version 300 es
-    precision highp float; uniform float u; out vec4 o; void main() { o = vec4(u, 0.5, 0.25, 1.0); }`));
-  gl.linkProgram(program); gl.useProgram(program);
-  const loc = gl.getUniformLocation(program, 'u'), out = new Uint8Array(4), times = [];
-  for (let i = 0; i < frames; i++) {
-    const t0 = performance.now();
-    gl.uniform1f(loc, (i % 10) / 10); gl.drawArrays(gl.TRIANGLES, 0, 3);
-    gl.readPixels(10, 10, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, out);
-    times.push(performance.now() - t0);
-  }
-  return times;
 }
 """
 
@@ -244,13 +195,8 @@ def measure(name: str, shape: tuple[int, int], layers: bool, browser) -> None:  
 
             drag = page.evaluate(DRAG_JS, 25)
             drag_ms = median(drag["times"])
-            card_pixels = 12 * CARD_WIDTH * (CARD_WIDTH * 3 // 4)
-            floor_ms = median(page.evaluate(FLOOR_JS, [25, card_pixels]))
             scroll = page.evaluate(SCROLL_JS)
-            print(
-                f"exposure drag, 12 cards: {drag_ms:.1f} ms/frame (median); trivial draw of the same "
-                f"{card_pixels} px: {floor_ms:.1f} ms → {drag_ms / floor_ms:.1f}x the floor"
-            )
+            print(f"exposure drag, 12 cards: {drag_ms:.1f} ms/frame (median)")
             print(
                 f"scrolling: {scroll['draws']} card draws in 20 scroll frames "
                 f"({median(scroll['times']):.1f} ms per frame); "
@@ -275,11 +221,16 @@ def measure(name: str, shape: tuple[int, int], layers: bool, browser) -> None:  
             # One inspector frame of the same image: the card at its own size in the inspector.
             page.locator(".exr-card").nth(1).locator(".exr-card-view").click()
             page.wait_for_selector('.exr-panel[data-view="inspector"][data-state="ready"]', timeout=120_000)
-            inspector = page.evaluate(INSPECTOR_FRAME_JS, 25)
-            inspector_ms = median(inspector["times"])
+            inspector_ms = median(page.evaluate(EXPOSURE_DRAG_JS, 25))
+            inspector = page.evaluate(
+                "(({width, height}) => ({width, height}))(window.__exrPanel.viewer.canvas)"
+            )
+            card_pixels = 12 * CARD_WIDTH * (CARD_WIDTH * 3 // 4)
+            per_pixel = (drag_ms / card_pixels) / (inspector_ms / (inspector["width"] * inspector["height"]))
             print(
                 f"inspector exposure frame ({inspector['width']}x{inspector['height']} canvas): "
-                f"{inspector_ms:.1f} ms → 12 cards cost {drag_ms / inspector_ms:.2f}x one inspector frame"
+                f"{inspector_ms:.1f} ms → 12 cards ({card_pixels} px) cost {drag_ms / inspector_ms:.2f}x one "
+                f"inspector frame, {per_pixel:.2f}x its cost per pixel shown"
             )
             page.close()
 

@@ -6,14 +6,19 @@
 // link still opens, with defaults where it is wrong). Links are built from the page's own origin
 // and path; the parent's location is never written.
 
-import { METRICS, type Metric, type Tonemap, TONEMAPS } from "../render/pipeline.js";
+import { METRICS, TONEMAPS } from "../render/pipeline.js";
 import type { TensorBoardHost } from "../tb.js";
 import { DEFAULT_VIEW, type ViewState } from "../viewer/state.js";
 import { DEFAULT_CARD_WIDTH } from "./overview/overview_bar.js";
 import { DEFAULT_FPS } from "./player.js";
 
-/** What a link can say; every field is optional (absent: the panel's default). */
-export interface PanelUrlState {
+/**
+ * What a link can say; every field is optional (absent: the panel's default). The shared view
+ * settings (exposure, offset, gamma, tonemap, metric) and the inspector's view or the grid's
+ * linked pan/zoom (zoom, panX, panY) are the view state's fields of those names.
+ */
+export interface PanelUrlState
+  extends Partial<Pick<ViewState, "exposure" | "offset" | "gamma" | "tonemap" | "metric" | "zoom" | "panX" | "panY">> {
   /** The overview grid or the single-image inspector. */
   view?: "grid" | "inspector";
   /** The tag filter (a regular expression, as typed). */
@@ -23,19 +28,10 @@ export interface PanelUrlState {
   tag?: string;
   /** The inspector's step, or the grid's shared step. */
   step?: number;
-  /** The shared (linked) view settings. */
-  exposure?: number;
-  offset?: number;
-  gamma?: number;
-  tonemap?: Tonemap;
-  metric?: Metric;
+  /** The layer shown (where a card has it). */
   layer?: string;
   /** NaN/Inf markers. */
   markers?: boolean;
-  /** The inspector's view, or the grid's linked pan/zoom. */
-  zoom?: number;
-  panX?: number;
-  panY?: number;
   /** Whether the grid's cards share pan and zoom. */
   linkView?: boolean;
   /** Card width in CSS pixels. */

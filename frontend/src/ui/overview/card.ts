@@ -7,6 +7,7 @@ import type { StepInfo } from "../../api.js";
 import type { ExrImage } from "../../decoder/types.js";
 import { type ImageLoader, ImageSlot } from "../../loading/index.js";
 import type { ViewGeometry } from "../../render/view_transform.js";
+import { type ImageSlot as ImageLayers, slotOf } from "../../viewer/draw_plan.js";
 import type { ViewState } from "../../viewer/index.js";
 import { h } from "../dom.js";
 import type { StepImage } from "../step_images.js";
@@ -15,6 +16,15 @@ import type { CardSpec } from "./card_layout.js";
 
 /** The view settings a card shares with the others unless it is unlinked. */
 export type CardSettings = Pick<ViewState, "exposure" | "offset" | "gamma" | "tonemap" | "metric" | "layer" | "showNonFinite">;
+
+const layered = new WeakMap<ExrImage, ImageLayers>();
+
+/** An image with its layers (grouped once per image, however many cards show it). */
+export function layeredImage(image: ExrImage): ImageLayers {
+  let entry = layered.get(image);
+  if (!entry) layered.set(image, (entry = slotOf(image)!));
+  return entry;
+}
 
 export function settingsOf(state: CardSettings): CardSettings {
   const { exposure, offset, gamma, tonemap, metric, layer, showNonFinite } = state;

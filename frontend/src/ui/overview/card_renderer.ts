@@ -140,6 +140,23 @@ export class CardRenderer {
     return this.renderer.readValues(drawn.params, drawn.params.a.window);
   }
 
+  /** The mean of the finite values a card draws (the error map's), over its first three channels. */
+  meanValue(drawn: DrawnCard): number {
+    const values = this.readWindow(drawn);
+    const channels = Math.min(3, drawn.params.a.colour.length);
+    let sum = 0;
+    let count = 0;
+    for (let i = 0; i < values.length; i += 4) {
+      for (let c = 0; c < channels; c++) {
+        const v = values[i + c]!;
+        if (!Number.isFinite(v)) continue;
+        sum += v;
+        count += 1;
+      }
+    }
+    return count ? sum / count : NaN;
+  }
+
   /** GPU counters: live textures (planes, reduced copies, metric maps), their bytes, uploads. */
   stats(): { liveTextures: number; textureBytes: number; uploads: number; draws: number } {
     const r = this.renderer;

@@ -11,23 +11,21 @@
 //     that leaves cancels its loads; small cards draw from reduced copies of their planes.
 
 import type { PluginApi, StepInfo, TagsByRun } from "../../api.js";
-import type { ExrImage } from "../../decoder/types.js";
 import { decodedBytes, type ImageLoader, isAbortError, type Priority } from "../../loading/index.js";
 import { metricInfo } from "../../render/pipeline.js";
 import { type Point, type ViewGeometry, ViewTransform } from "../../render/view_transform.js";
-import { activeLayerOf, drawParams, type ImageSlot as LayeredImage, type Scene, slotOf } from "../../viewer/draw_plan.js";
-import { readingsAt } from "../../viewer/pixel_readout.js";
+import { activeLayerOf, drawParams, type Scene } from "../../viewer/draw_plan.js";
 import { DEFAULT_VIEW, fitView, MAX_ZOOM, MIN_ZOOM, type ViewState } from "../../viewer/state.js";
 import { readTheme } from "../../viewer/theme.js";
 import type { Selection } from "../browser.js";
 import { h } from "../dom.js";
 import { depthWithin } from "../player.js";
 import { type StepImage, stepImage } from "../step_images.js";
-import { Card, type CardSettings, settingsOf } from "./card.js";
+import { Card, type CardSettings, layeredImage, settingsOf } from "./card.js";
 import { type CardLayout, cardId, type CardSpec, layoutCards } from "./card_layout.js";
 import { CardPointer } from "./card_pointer.js";
 import { type CardJob, CardRenderer } from "./card_renderer.js";
-import { type CursorRow, CursorReadout } from "./cursor_readout.js";
+import { CardCursor } from "./card_cursor.js";
 import { OverviewBar } from "./overview_bar.js";
 
 export interface OverviewOptions {
@@ -52,7 +50,6 @@ export class Overview {
   readonly element: HTMLElement;
   readonly bar: OverviewBar;
   private readonly grid: HTMLElement;
-  private readonly readout = new CursorReadout();
   /** The one WebGL context of the grid, made when the first card is drawn. */
   private cardRenderer: CardRenderer | null = null;
   private readonly observer: IntersectionObserver;
@@ -64,19 +61,19 @@ export class Overview {
   private latestStep: number | null = null;
   private linkedGeometry: ViewGeometry | null = null;
   private panStart: ViewGeometry | null = null;
-  private cursor: { card: Card; x: number; y: number } | null = null;
+  private readonly cursor: CardCursor;
   private hovered: Card | null = null;
   private active = false;
   /** Whether the observer has said which cards are on screen since the grid was shown. */
   private visibilityKnown = false;
   private frameRequest = 0;
   private reportedState: "loading" | "ready" | null = null;
-  private readonly layered = new WeakMap<ExrImage, LayeredImage>();
 
   constructor(private readonly options: OverviewOptions) {
     this.grid = h("div", { class: "exr-overview-grid" });
     this.bar = new OverviewBar(() => this.applyBar());
-    this.element = h("div", { class: "exr-overview", hidden: true }, this.bar.element, this.grid, this.readout.element);
+    this.cursor = new CardCursor((drawn, rect) => this.renderer.readValues(drawn, rect));
+    this.element = h("div", { class: "exr-overview", hidden: true }, this.bar.element, this.grid, this.cursor.readout.element);
     this.observer = new IntersectionObserver((entries) => this.onVisibility(entries), { root: this.grid });
     new CardPointer<Card>(this.grid, {
       cardAt: (target) => this.cardAt(target),
@@ -101,7 +98,7 @@ export class Overview {
       if (next.has(id)) continue;
       this.observer.unobserve(card.element);
       card.cancel();
-      if (this.cursor?.card === card) this.cursor = null;
+      this.cursor.forget(card);
     }
     this.cards = next;
     this.grid.replaceChildren(...this.layout.rows.map((row) => this.rowElement(row)));
@@ -197,6 +194,7 @@ export class Overview {
     if (this.active) return;
     this.active = true;
     this.visibilityKnown = false;
+    this.report("loading"); // until the observer has said which cards are on screen and they are drawn
     this.element.hidden = false;
     for (const card of this.cards.values()) {
       this.observer.observe(card.element);
@@ -336,7 +334,7 @@ export class Overview {
     }
     for (const card of this.cards.values()) if (!card.visible) card.drawn = null;
     this.renderer.retain(visible.flatMap((c) => (c.drawn ? [c.drawn] : [])));
-    this.showCursor();
+    this.cursor.show(this.cardList);
     const waiting = (c: Card): boolean => !c.stepsKnown || (c.state === "idle" && c.stepFor(this.effectiveStep) !== null);
     const pending = !this.visibilityKnown || visible.some((c) => c.dirty || c.state === "loading" || waiting(c));
     this.report(pending ? "loading" : "ready");
@@ -357,8 +355,8 @@ export class Overview {
       }
       const settings = card.ownSettings ?? this.settings;
       const comparing = this.comparesWith(card, settings) !== null && card.reference !== null;
-      const reference = comparing ? this.layeredOf(card.reference!) : null;
-      const scene: Scene = { current: this.layeredOf(card.image), reference, metricImage: null };
+      const reference = comparing ? layeredImage(card.reference!) : null;
+      const scene: Scene = { current: layeredImage(card.image), reference, metricImage: null };
       const geometry = this.geometryOf(card);
       const view: ViewState = { ...DEFAULT_VIEW, ...settings, ...geometry };
       const params = drawParams(scene, view, theme);
@@ -391,29 +389,8 @@ export class Overview {
       return;
     }
     const key = JSON.stringify([card.imageSlot.shown, card.referenceSlot.shown, metric, card.element.dataset["layer"], drawn.factor]);
-    if (card.meanError?.key !== key) {
-      const values = this.renderer.readWindow(drawn);
-      const channels = Math.min(3, drawn.params.a.colour.length);
-      let sum = 0;
-      let count = 0;
-      for (let i = 0; i < values.length; i += 4) {
-        for (let c = 0; c < channels; c++) {
-          const v = values[i + c]!;
-          if (Number.isFinite(v)) {
-            sum += v;
-            count += 1;
-          }
-        }
-      }
-      card.meanError = { key, value: count ? sum / count : NaN, approximate: drawn.factor > 1 };
-    }
+    if (card.meanError?.key !== key) card.meanError = { key, value: this.renderer.meanValue(drawn), approximate: drawn.factor > 1 };
     card.showMeanError(metricInfo(metric).label);
-  }
-
-  private layeredOf(image: ExrImage): LayeredImage {
-    let layered = this.layered.get(image);
-    if (!layered) this.layered.set(image, (layered = slotOf(image)!));
-    return layered;
   }
 
   // ---- loading ------------------------------------------------------------------------------
@@ -545,43 +522,10 @@ export class Overview {
 
   private hover(card: Card | null, point: Point | null): void {
     this.hovered = card;
-    const drawn = card?.drawn;
-    if (!card || !point || !drawn) this.cursor = null;
-    else this.cursor = { card, ...drawn.view.imagePixelAt(point.x, point.y) };
+    this.cursor.set(card, point);
     // Shown with the next frame: a burst of pointer moves costs one readout (its error values are read back).
     if (this.active) this.scheduleFrame();
-    else this.showCursor();
-  }
-
-  /** The crosshair in every card of the hovered card's size, and their values in the readout. */
-  private showCursor(): void {
-    const cursor = this.cursor;
-    const same = (card: Card): boolean => !!cursor && !!card.image && !!cursor.card.image && sameWindows(card.image, cursor.card.image);
-    const rows: CursorRow[] = [];
-    const ratio = window.devicePixelRatio || 1;
-    for (const card of this.cardList) {
-      if (!cursor || !card.drawn || !same(card)) {
-        card.showCursor(null);
-        continue;
-      }
-      const centre = card.drawn.view.imageToCanvas(cursor.x + 0.5, cursor.y + 0.5);
-      card.showCursor({ x: centre.x / ratio, y: centre.y / ratio }, `${cursor.x},${cursor.y}`);
-      rows.push(this.cursorRow(card, cursor, card === cursor.card));
-    }
-    this.readout.show(cursor, rows);
-  }
-
-  private cursorRow(card: Card, point: { x: number; y: number }, hovered: boolean): CursorRow {
-    const drawn = card.drawn!;
-    const layer = card.element.dataset["layer"] ?? "";
-    const readings = readingsAt(this.layeredOf(card.image!), layer, point);
-    let error: CursorRow["error"] = null;
-    if (readings && drawn.params.metric !== "none") {
-      const values = this.renderer.readValues(drawn, { x: point.x, y: point.y, width: 1, height: 1 });
-      error = { metric: drawn.params.metric, values: Array.from(values.slice(0, Math.min(3, drawn.params.a.colour.length))), approximate: drawn.factor > 1 };
-    }
-    const { run, tag, role, group } = card.spec;
-    return { run, tag, label: group && role ? role : tag, step: card.imageStep, readings, error, hovered };
+    else this.cursor.show(this.cardList);
   }
 
   // ---- DOM ----------------------------------------------------------------------------------
@@ -635,13 +579,4 @@ export class Overview {
     this.reportedState = state;
     this.options.onState(state);
   }
-}
-
-/** Whether two images have the same data and display windows (their pixels line up). */
-function sameWindows(a: ExrImage, b: ExrImage): boolean {
-  const pa = a.parts[0];
-  const pb = b.parts[0];
-  if (!pa || !pb) return false;
-  const w = (p: typeof pa) => [p.dataWindow, p.displayWindow].map((b) => `${b.xMin},${b.yMin},${b.xMax},${b.yMax}`).join(";");
-  return w(pa) === w(pb);
 }
