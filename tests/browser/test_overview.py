@@ -275,3 +275,63 @@ def test_a_tensorboard_link_opens_the_same_inspector_state(
     assert frame2 is not None
     assert frame2.evaluate("window.__exrPanel.urlState()") == inner.evaluate("window.__exrPanel.urlState()")
     again.close()
+
+
+def test_linked_pan_and_zoom_show_the_same_region_in_every_card(grid: Page) -> None:
+    first = grid.locator(".exr-card-view").first
+    box = first.bounding_box()
+    assert box is not None
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    grid.keyboard.down("Control")
+    grid.mouse.move(cx, cy)
+    grid.mouse.wheel(0, -500)  # Ctrl+wheel zooms the card about the pointer: every card, linked
+    grid.keyboard.up("Control")
+    grid.mouse.move(cx, cy)
+    grid.mouse.down()
+    grid.mouse.move(cx - 30, cy - 20, steps=3)  # a drag pans
+    grid.mouse.up()
+    grid.wait_for_function("window.__exrPanel.overview.linkedView !== null")
+    wait_drawn(grid)
+    view = grid.evaluate("window.__exrPanel.overview.linkedView")
+    assert view["zoom"] > 4  # zoomed in from the fit (4 device px per image px at this card size)
+    # Every card shows the same image pixel at its centre, and that pixel's value.
+    centres = grid.evaluate(
+        """() => window.__exrPanel.overview.cardList.map(c =>
+             c.drawn.view.imagePixelAt(c.canvas.width / 2, c.canvas.height / 2))"""
+    )
+    assert len({(p["x"], p["y"]) for p in centres}) == 1, centres
+    x, y = centres[0]["x"], centres[0]["y"]
+    for run, tag in [("run_b", data.tag(1, "input")), ("run_a", data.tag(2, "output"))]:
+        got = card_pixels(grid, card_index(grid, run, tag), [(x, y)])[0]
+        assert_close(got, displayed(tuple(image_of(run, tag, 20)[y, x])), where=f"{run} {tag} at {x},{y}")
+    grid.keyboard.press("f")  # fit: every card its own fit again
+    grid.wait_for_function("window.__exrPanel.overview.linkedView === null")
+
+
+def test_enter_opens_the_card_under_the_pointer_and_space_plays_in_the_inspector(grid: Page) -> None:
+    run, tag = "run_a", data.tag(1, "output")
+    hover_card(grid, card_index(grid, run, tag), 3, 3)
+    grid.keyboard.press("Enter")
+    root = grid.locator(".exr-panel")
+    expect(root).to_have_attribute("data-view", "inspector")
+    expect(root).to_have_attribute("data-tag", tag)
+    expect(root).to_have_attribute("data-run", run)
+    expect(root).to_have_attribute("data-state", "ready")
+    grid.locator(".exr-fps").fill("5")
+    grid.evaluate(
+        """() => { window.__frames = [];
+             window.__exrPanel.player.onStep(step => {
+               const v = window.__exrPanel.viewer, p = v.canvasPointOf(9, 13);
+               window.__frames.push([step, v.readPixel(p.x, p.y)]);
+             }); }"""
+    )
+    grid.locator(".exr-viewer").focus()
+    grid.keyboard.press("Space")
+    player = grid.locator(".exr-player")
+    expect(player).to_have_attribute("data-playing", "1")
+    expect(player).to_have_attribute("data-playing", "0", timeout=60_000)
+    frames = grid.evaluate("window.__frames")
+    assert [step for step, _ in frames] == list(data.STEPS)
+    for step, pixel in frames:
+        assert_close(pixel, displayed(tuple(image_of(run, tag, step)[13, 9])), where=f"inspector step {step}")
+    expect(root).to_have_attribute("data-step", "20")
