@@ -322,8 +322,8 @@ export class Panel {
 
   async select(selection: Selection): Promise<void> {
     const token = ++this.selectionToken;
+    this.player.stop(); // a film of another image, or of the grid, ends here
     if (this.view === "grid") {
-      this.player.stop();
       this.view = "inspector";
       this.grid.hide();
     }

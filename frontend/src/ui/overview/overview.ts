@@ -62,6 +62,8 @@ export class Overview {
   private linkedGeometry: ViewGeometry | null = null;
   private panStart: ViewGeometry | null = null;
   private readonly cursor: CardCursor;
+  /** Cards whose steps are being listed. */
+  private readonly listing = new Set<Card>();
   private hovered: Card | null = null;
   private active = false;
   /** Whether the observer has said which cards are on screen since the grid was shown. */
@@ -105,31 +107,40 @@ export class Overview {
     this.grid.style.setProperty("--exr-columns", String(Math.max(1, this.layout.columns.length)));
     this.element.dataset["cards"] = String(this.cards.size);
     if (this.cards.size === 0) this.grid.append(h("p", { class: "exr-empty", text: "No tags match the filter." }));
-    this.refreshSteps();
+    for (const card of this.cards.values()) if (!card.stepsKnown) this.listSteps(card);
     this.scheduleFrame();
   }
 
   /** Fetches every card's steps again (after TensorBoard reloaded). */
   refreshSteps(): void {
-    for (const card of this.cards.values()) {
-      this.options.api.steps(card.spec.run, card.spec.tag).then(
-        (steps) => {
-          if (this.cards.get(card.spec.id) !== card) return;
-          card.setSteps(steps);
-          const union = this.unionSteps();
-          const latest = union[union.length - 1]?.step ?? null;
-          if (latest !== this.latestStep && this.sharedStep === null) {
-            this.latestStep = latest;
-            this.cards.forEach((c) => this.sync(c)); // every card follows the new latest step
-          } else {
-            this.latestStep = latest;
-            this.sync(card);
-          }
-          this.options.onSteps(union);
-        },
-        (error: unknown) => card.fail(`${card.spec.run} / ${card.spec.tag}: ${(error as Error).message}`),
-      );
-    }
+    this.cards.forEach((card) => this.listSteps(card));
+  }
+
+  /** Fetches a card's steps (once at a time per card). */
+  private listSteps(card: Card): void {
+    if (this.listing.has(card)) return;
+    this.listing.add(card);
+    this.options.api.steps(card.spec.run, card.spec.tag).then(
+      (steps) => {
+        this.listing.delete(card);
+        if (this.cards.get(card.spec.id) !== card) return;
+        card.setSteps(steps);
+        const union = this.unionSteps();
+        const latest = union[union.length - 1]?.step ?? null;
+        if (latest !== this.latestStep && this.sharedStep === null) {
+          this.latestStep = latest;
+          this.cards.forEach((c) => this.sync(c)); // every card follows the new latest step
+        } else {
+          this.latestStep = latest;
+          this.sync(card);
+        }
+        this.options.onSteps(union);
+      },
+      (error: unknown) => {
+        this.listing.delete(card);
+        card.fail(`${card.spec.run} / ${card.spec.tag}: ${(error as Error).message}`);
+      },
+    );
   }
 
   /** The card of a run and tag (cardId), if the grid has it. */
