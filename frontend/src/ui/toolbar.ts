@@ -94,10 +94,14 @@ export function syncViewControls(c: ViewControls, viewer: Viewer, legend: FalseC
 
 /** Fills the layer select with the image's layers (rebuilt only when they changed). */
 export function syncLayerSelect(select: HTMLSelectElement, viewer: Viewer): void {
-  const names = viewer.layers();
+  fillLayerSelect(select, viewer.layers(), viewer.activeLayer());
+}
+
+/** Fills the layer select with `names` (rebuilt only when they changed), `active` selected. */
+export function fillLayerSelect(select: HTMLSelectElement, names: readonly string[], active: string | null): void {
   const same = names.length === select.options.length && names.every((n, i) => select.options[i]!.value === n);
   if (!same) select.replaceChildren(...names.map((name) => h("option", { value: name, text: name })));
-  select.value = viewer.activeLayer() ?? "";
+  select.value = active ?? "";
   select.disabled = names.length < 2;
 }
 

@@ -93,13 +93,12 @@ export class Card {
       "div",
       { class: "exr-card-caption" },
       h("div", { class: "exr-card-title", text: `${spec.run} · ${name}`, title: `${spec.run} / ${spec.tag}` }),
+      h("div", { class: "exr-card-line" }, this.stepText, this.errorText),
       h(
         "div",
         { class: "exr-card-line" },
-        this.stepText,
-        this.errorText,
-        h("span", { class: "exr-spacer" }),
         this.pinSelect,
+        h("span", { class: "exr-spacer" }),
         h("label", { class: "exr-card-link-label", title: "Linked to the shared view settings" }, this.linkToggle, "link"),
       ),
     );
@@ -202,7 +201,7 @@ export class Card {
     }
     this.element.dataset["meanError"] = String(m.value);
     this.errorText.textContent = `${label} ${m.approximate ? "≈" : ""}${formatMean(m.value)}`;
-    this.errorText.title = m.approximate ? "Mean over the reduced copy the card shows; exact in the inspector" : "";
+    this.errorText.title = `Mean ${label} of the card${m.approximate ? " (of the reduced copy it shows; exact in the inspector)" : ""}`;
   }
 
   clearReferenceNote(): void {

@@ -39,6 +39,8 @@ export interface OverviewOptions {
   onState(state: "loading" | "ready"): void;
   /** The union of the cards' steps changed. */
   onSteps(steps: StepInfo[]): void;
+  /** The layers the cards on screen have changed (the toolbar's layer select lists them). */
+  onLayers(names: readonly string[]): void;
 }
 
 /** Milliseconds of drawing per animation frame before the rest waits for the next one. */
@@ -62,6 +64,7 @@ export class Overview {
   private linkedGeometry: ViewGeometry | null = null;
   private panStart: ViewGeometry | null = null;
   private readonly cursor: CardCursor;
+  private layerNames: string[] = [];
   /** Cards whose steps are being listed. */
   private readonly listing = new Set<Card>();
   private hovered: Card | null = null;
@@ -346,6 +349,7 @@ export class Overview {
     for (const card of this.cards.values()) if (!card.visible) card.drawn = null;
     this.renderer.retain(visible.flatMap((c) => (c.drawn ? [c.drawn] : [])));
     this.cursor.show(this.cardList);
+    this.reportLayers(visible);
     const waiting = (c: Card): boolean => !c.stepsKnown || (c.state === "idle" && c.stepFor(this.effectiveStep) !== null);
     const pending = !this.visibilityKnown || visible.some((c) => c.dirty || c.state === "loading" || waiting(c));
     this.report(pending ? "loading" : "ready");
@@ -401,7 +405,7 @@ export class Overview {
     }
     const key = JSON.stringify([card.imageSlot.shown, card.referenceSlot.shown, metric, card.element.dataset["layer"], drawn.factor]);
     if (card.meanError?.key !== key) card.meanError = { key, value: this.renderer.meanValue(drawn), approximate: drawn.factor > 1 };
-    card.showMeanError(metricInfo(metric).label);
+    card.showMeanError(metricInfo(metric).label.replace(/ \(.*\)$/, "")); // "RSE (tev)" → "RSE"
   }
 
   // ---- loading ------------------------------------------------------------------------------
@@ -582,6 +586,19 @@ export class Overview {
   private invalidateAll(): void {
     for (const card of this.cards.values()) card.dirty = true;
     this.scheduleFrame();
+  }
+
+  /** The layers of the cards on screen, in card order (each name once). */
+  private reportLayers(visible: readonly Card[]): void {
+    const names = [...new Set(visible.flatMap((c) => (c.image ? layeredImage(c.image).layers.map((l) => l.name) : [])))];
+    if (names.join("\n") === this.layerNames.join("\n")) return;
+    this.layerNames = names;
+    this.options.onLayers(names);
+  }
+
+  /** The layers of the cards on screen. */
+  get layers(): readonly string[] {
+    return this.layerNames;
   }
 
   private report(state: "loading" | "ready"): void {

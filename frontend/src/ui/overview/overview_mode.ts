@@ -10,6 +10,7 @@ import type { ViewState } from "../../viewer/index.js";
 import type { Selection } from "../browser.js";
 import type { PlaybackTarget } from "../player.js";
 import type { StepScrubber } from "../scrubber.js";
+import { fillLayerSelect } from "../toolbar.js";
 import type { ViewerPage } from "../viewer_page.js";
 import { type Card, settingsOf } from "./card.js";
 import { cardId } from "./card_layout.js";
@@ -47,6 +48,7 @@ export class OverviewMode {
         this.unionSteps = steps;
         if (this.shown) this.syncScrubber();
       },
+      onLayers: () => this.syncLayers(),
     });
     page.stage.append(this.overview.element);
     page.viewer.on("state", (state) => this.followViewer(state));
@@ -65,6 +67,8 @@ export class OverviewMode {
     this.overview.scrollTop = this.scrollTop;
     this.options.page.showMetric(true);
     this.syncScrubber();
+    this.syncLayers();
+    this.options.page.setTitle("Overview");
     this.options.page.setState(this.overview.state);
   }
 
@@ -120,6 +124,15 @@ export class OverviewMode {
   private followViewer(state: ViewState): void {
     if (this.editing) this.overview.setCardSettings(this.editing, settingsOf(state));
     else this.overview.setSettings(settingsOf(state));
+    if (this.shown) this.syncLayers(); // after the page showed the inspector's layer in the select
+  }
+
+  /** The layer select lists the layers of the cards on screen while the grid is shown. */
+  private syncLayers(): void {
+    if (!this.shown) return;
+    const names = this.overview.layers;
+    const chosen = this.overview.sharedSettings.layer;
+    fillLayerSelect(this.options.page.controls.layer, names, chosen !== null && names.includes(chosen) ? chosen : (names[0] ?? null));
   }
 
   private syncScrubber(): void {
