@@ -151,9 +151,20 @@ def test_esc_returns_to_the_grid_where_it_was_scrolled(page: Page, many: TensorB
     grid.evaluate("g => { g.scrollTop = 900; }")
     wait_drawn(page)
     top = grid.evaluate("g => g.scrollTop")
-    card = page.locator('.exr-card[data-visible="1"][data-state=ready]').nth(2)
-    run, tag = card.get_attribute("data-run"), card.get_attribute("data-tag")
-    page.locator(f'.exr-card[data-run="{run}"][data-tag="{tag}"] .exr-card-view').click()
+    # A card wholly on screen, clicked where it is (a locator's click would scroll it into view).
+    target = page.evaluate(
+        """() => {
+             const g = document.querySelector('.exr-overview-grid').getBoundingClientRect();
+             for (const card of document.querySelectorAll('.exr-card[data-state=ready]')) {
+               const r = card.querySelector('.exr-card-view').getBoundingClientRect();
+               if (r.top >= g.top && r.bottom <= g.bottom)
+                 return {run: card.dataset.run, tag: card.dataset.tag,
+                         x: r.left + r.width / 2, y: r.top + r.height / 2};
+             }
+           }"""
+    )
+    run, tag = target["run"], target["tag"]
+    page.mouse.click(target["x"], target["y"])
     root = page.locator(".exr-panel")
     expect(root).to_have_attribute("data-view", "inspector")
     expect(root).to_have_attribute("data-tag", tag or "")

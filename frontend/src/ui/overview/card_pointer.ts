@@ -37,6 +37,14 @@ export class CardPointer<C> {
       if (!this.press) this.target.hover(null, null);
     });
     grid.addEventListener("wheel", (event) => this.wheel(event), { passive: false });
+    // A press on a card focuses it (Enter opens the focused card) without the browser scrolling a
+    // partly visible card into view: the grid stays where it is, and Esc comes back there.
+    grid.addEventListener("mousedown", (event) => {
+      const card = this.target.cardAt(event.target);
+      if (!card) return;
+      event.preventDefault();
+      (this.target.canvasOf(card).closest("[tabindex]") as HTMLElement | null)?.focus({ preventScroll: true });
+    });
   }
 
   private down(event: PointerEvent): void {

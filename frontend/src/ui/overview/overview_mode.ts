@@ -64,12 +64,13 @@ export class OverviewMode {
     this.shown = true;
     this.options.page.element.dataset["view"] = "grid";
     this.overview.activate();
-    this.overview.scrollTop = this.scrollTop;
     this.options.page.showMetric(true);
     this.syncScrubber();
     this.syncLayers();
     this.options.page.setTitle("Overview");
     this.options.page.setState(this.overview.state);
+    // Last: the toolbar's new contents may change the grid's height, and with it how far it scrolls.
+    this.overview.scrollTop = this.scrollTop;
   }
 
   /** Hides the grid (its loads stop, its textures go), remembering its scroll position. */
