@@ -56,6 +56,8 @@ export class Overview {
   private cardRenderer: CardRenderer | null = null;
   private readonly observer: IntersectionObserver;
   private cards = new Map<string, Card>();
+  /** The card of each card element (pointer events, the observer's entries). */
+  private readonly cardOf = new WeakMap<Element, Card>();
   private layout: CardLayout = { rows: [], columns: [], cards: [] };
   private settings: CardSettings = settingsOf(DEFAULT_VIEW);
   /** The shared step chosen (null: the latest step of any card, following new ones). */
@@ -277,7 +279,7 @@ export class Overview {
   cardToOpen(): Card | null {
     if (this.hovered) return this.hovered;
     const focused = document.activeElement?.closest?.(".exr-card");
-    return [...this.cards.values()].find((c) => c.element === focused) ?? null;
+    return (focused && this.cardOf.get(focused)) ?? null;
   }
 
   // ---- drawing ------------------------------------------------------------------------------
@@ -459,8 +461,8 @@ export class Overview {
   private onVisibility(entries: IntersectionObserverEntry[]): void {
     this.visibilityKnown = true;
     for (const entry of entries) {
-      const card = [...this.cards.values()].find((c) => c.element === entry.target);
-      if (!card) continue;
+      const card = this.cardOf.get(entry.target);
+      if (!card || this.cards.get(card.spec.id) !== card) continue;
       card.visible = entry.isIntersecting;
       card.element.dataset["visible"] = card.visible ? "1" : "0";
       card.dirty = true;
@@ -552,6 +554,7 @@ export class Overview {
       linkToggled: (c, linked) => this.setLinked(c, linked),
     });
     card.setLinked(true, this.settings);
+    this.cardOf.set(card.element, card);
     if (this.active) this.observer.observe(card.element);
     return card;
   }
@@ -571,7 +574,7 @@ export class Overview {
     const view = target instanceof Element ? target.closest(".exr-card-view") : null;
     if (!view) return null;
     const element = view.closest(".exr-card");
-    return [...this.cards.values()].find((c) => c.element === element) ?? null;
+    return (element && this.cardOf.get(element)) ?? null;
   }
 
   /** The bar's card size or view link changed. */
