@@ -171,26 +171,30 @@ def test_error_cards_show_the_metric_against_their_group_reference(grid: Page, m
     assert [float(v) for v in values.split()] == pytest.approx(list(want[y, x]), rel=1e-5)  # type: ignore[union-attr]
 
 
-def test_space_plays_every_step_in_order_and_stops_at_the_end(grid: Page) -> None:
-    grid.locator(".exr-fps").fill("5")
-    card = card_index(grid, "run_a", data.tag(0, "output"))
-    grid.evaluate(
-        """i => { window.__frames = [];
-             window.__exrPanel.player.onStep(step =>
-               window.__frames.push([step, window.__exrPanel.overview.cardPixel(i, 9, 13)])); }""",
-        card,
+def play_to_the_end(page: Page, focus: str, probe: str) -> list:
+    """Presses Space at 5 fps (from the last step: plays from the first) until playback stops;
+    returns [step, probe()] for every step shown, `probe` run in the page as each was drawn."""
+    page.locator(".exr-fps").fill("5")
+    page.evaluate(
+        f"""() => {{ window.__frames = [];
+             window.__exrPanel.player.onStep(step => window.__frames.push([step, ({probe})()])); }}"""
     )
-    grid.locator(".exr-card").first.focus()
-    grid.keyboard.press("Space")  # at the last step: plays from the first
-    player = grid.locator(".exr-player")
+    page.locator(focus).first.focus()
+    page.keyboard.press("Space")
+    player = page.locator(".exr-player")
     expect(player).to_have_attribute("data-playing", "1")
     expect(player).to_have_attribute("data-playing", "0", timeout=60_000)
-    frames = grid.evaluate("window.__frames")
+    assert float(player.get_attribute("data-fps") or 0) > 0
+    return page.evaluate("window.__frames")
+
+
+def test_space_plays_every_step_in_order_and_stops_at_the_end(grid: Page) -> None:
+    card = card_index(grid, "run_a", data.tag(0, "output"))
+    frames = play_to_the_end(grid, ".exr-card", f"() => window.__exrPanel.overview.cardPixel({card}, 9, 13)")
     assert [step for step, _ in frames] == list(data.STEPS)
     for step, pixel in frames:
         want = displayed(tuple(image_of("run_a", data.tag(0, "output"), step)[13, 9]))
         assert_close(pixel, want, where=f"played step {step}")
-    assert float(player.get_attribute("data-fps") or 0) > 0
     expect(grid.locator(".exr-step-field")).to_have_value("20")
 
 
@@ -317,20 +321,11 @@ def test_enter_opens_the_card_under_the_pointer_and_space_plays_in_the_inspector
     expect(root).to_have_attribute("data-tag", tag)
     expect(root).to_have_attribute("data-run", run)
     expect(root).to_have_attribute("data-state", "ready")
-    grid.locator(".exr-fps").fill("5")
-    grid.evaluate(
-        """() => { window.__frames = [];
-             window.__exrPanel.player.onStep(step => {
-               const v = window.__exrPanel.viewer, p = v.canvasPointOf(9, 13);
-               window.__frames.push([step, v.readPixel(p.x, p.y)]);
-             }); }"""
+    probe = (
+        "() => { const v = window.__exrPanel.viewer, p = v.canvasPointOf(9, 13);"
+        " return v.readPixel(p.x, p.y); }"
     )
-    grid.locator(".exr-viewer").focus()
-    grid.keyboard.press("Space")
-    player = grid.locator(".exr-player")
-    expect(player).to_have_attribute("data-playing", "1")
-    expect(player).to_have_attribute("data-playing", "0", timeout=60_000)
-    frames = grid.evaluate("window.__frames")
+    frames = play_to_the_end(grid, ".exr-viewer", probe)
     assert [step for step, _ in frames] == list(data.STEPS)
     for step, pixel in frames:
         assert_close(pixel, displayed(tuple(image_of(run, tag, step)[13, 9])), where=f"inspector step {step}")
