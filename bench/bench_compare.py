@@ -97,7 +97,8 @@ def main() -> None:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 page = browser.new_page(viewport={"width": 2240, "height": 1400})
-                page.goto(tb.url + "data/plugin_entry.html?name=exr")
+                # The inspector from the start (several tags in a run would open the overview grid).
+                page.goto(tb.url + "data/plugin_entry.html?name=exr#exr&p.exr.view=inspector")
                 page.locator('.exr-tag[data-tag="bench/scene/output"]').click()
                 root = page.locator(".exr-panel")
                 page.wait_for_function(

@@ -186,7 +186,8 @@ def main() -> None:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 page = browser.new_page(viewport={"width": 1280, "height": 800})
-                page.goto(tb.url + "data/plugin_entry.html?name=exr")
+                # The inspector from the start (the run's two tags would open the overview grid).
+                page.goto(tb.url + "data/plugin_entry.html?name=exr#exr&p.exr.view=inspector")
                 page.locator('.exr-tag[data-run="bench"][data-tag="hd"]').click()
                 last = f'.exr-panel[data-step="{HD_STEPS - 1}"][data-state="ready"]'
                 page.wait_for_selector(last, timeout=120_000)

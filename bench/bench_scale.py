@@ -200,7 +200,8 @@ def first_pixel(server: TensorBoardServer, steps: int) -> list[float]:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.goto(server.url + "data/plugin_entry.html?name=exr")
+        # The inspector from the start (several tags in a run would open the overview grid).
+        page.goto(server.url + "data/plugin_entry.html?name=exr#exr&p.exr.view=inspector")
         page.locator('.exr-tag[data-run="run"][data-tag="image0"]').click()
         page.wait_for_selector(
             ", ".join(f'.exr-panel[data-tag="image0"][data-state="{state}"]' for state in ("ready", "error")),

@@ -38,6 +38,11 @@ export class PlaneTextures {
     return this.zero;
   }
 
+  /** Number of plane textures held (the overview's live-texture counter). */
+  get count(): number {
+    return this.textures.size;
+  }
+
   /** GPU bytes held by plane textures. */
   get bytes(): number {
     let total = 0;
@@ -62,12 +67,26 @@ export class PlaneTextures {
 
   /** Frees the textures of every plane not in `keep`. */
   releaseExcept(keep: Set<ExrChannel>): void {
-    for (const [channel, entry] of this.textures) {
-      if (!keep.has(channel)) {
-        this.gl.deleteTexture(entry.texture);
-        this.textures.delete(channel);
-      }
+    this.release([...this.textures.keys()].filter((channel) => !keep.has(channel)));
+  }
+
+  /** Frees the textures of these planes. */
+  release(channels: readonly ExrChannel[]): void {
+    for (const channel of channels) {
+      const entry = this.textures.get(channel);
+      if (!entry) continue;
+      this.gl.deleteTexture(entry.texture);
+      this.textures.delete(channel);
     }
+  }
+
+  /**
+   * Takes `texture` (made on the GPU, e.g. a reduced copy) as the plane of `channel`: it is then
+   * bound, held and released like an uploaded plane.
+   */
+  adopt(channel: ExrChannel, texture: WebGLTexture, bytes: number): void {
+    this.release([channel]);
+    this.textures.set(channel, { texture, bytes, minFilter: this.gl.NEAREST });
   }
 
   /** Binds colour planes 0–2 and alpha of `set` to units firstUnit..firstUnit+3. */

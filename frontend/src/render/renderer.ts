@@ -7,8 +7,9 @@ import { COLORMAP_SIZE, viridisTable } from "./colormap.js";
 import { createFramebuffer, createTargetTexture, createTexture, linkProgram, RenderError, uniformLocations } from "./gl_resources.js";
 import { type Metric, metricInfo, type Tonemap } from "./pipeline.js";
 import { type PlaneSet, PlaneTextures } from "./plane_textures.js";
+import { ReducePass } from "./reduce_pass.js";
 import { CODE_DEFINES, type ShaderVariant, variantDefines } from "./shader_defines.js";
-import { SsimPass } from "./ssim_pass.js";
+import { MAX_METRIC_MAPS, SsimPass } from "./ssim_pass.js";
 import fragmentSource from "./view.frag.glsl";
 import { ViewTransform } from "./view_transform.js";
 import vertexSource from "./view.vert.glsl";
@@ -99,18 +100,27 @@ const DEFAULT_VARIANT: ShaderVariant = {
   colourMatrixB: false,
 };
 
+export interface RendererOptions {
+  /** Metric maps (SSIM) kept at once: the pairs drawn together (the overview's error cards). */
+  metricMaps?: number;
+}
+
 export class Renderer {
   readonly gl: WebGL2RenderingContext;
   /** Compiled variants of the one shader, by their #define block. */
   private readonly programs = new Map<string, Program>();
   private readonly planes: PlaneTextures;
   private readonly ssim: SsimPass;
+  private readonly reduction: ReducePass;
   private readonly colormap: WebGLTexture;
   private readonly floatLinear: boolean;
   /** 1x1 targets of the readout's probes: displayed RGBA8, and float values. */
   private readonly probeTargets = new Map<number, WebGLFramebuffer>();
 
-  constructor(readonly canvas: HTMLCanvasElement) {
+  constructor(
+    readonly canvas: HTMLCanvasElement,
+    options: RendererOptions = {},
+  ) {
     const gl = canvas.getContext("webgl2", {
       antialias: false,
       alpha: false,
@@ -127,7 +137,8 @@ export class Renderer {
     this.programFor(DEFAULT_VARIANT); // fail early (and visibly) if the shader does not compile
     gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
     this.planes = new PlaneTextures(gl);
-    this.ssim = new SsimPass(gl, this.planes);
+    this.ssim = new SsimPass(gl, this.planes, options.metricMaps ?? MAX_METRIC_MAPS);
+    this.reduction = new ReducePass(gl, this.planes);
     this.colormap = createTexture(gl, gl.LINEAR, gl.LINEAR);
     gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, COLORMAP_SIZE, 1, 0, gl.RGBA, gl.UNSIGNED_BYTE, viridisTable());
   }
@@ -142,6 +153,11 @@ export class Renderer {
     return this.planes.uploads;
   }
 
+  /** Textures held for planes (uploaded or reduced) and metric maps. */
+  get textureCount(): number {
+    return this.planes.count + this.ssim.count;
+  }
+
   /** Number of metric maps (SSIM) computed so far. */
   get metricPasses(): number {
     return this.ssim.passes;
@@ -151,6 +167,15 @@ export class Renderer {
   upload(params: DrawParams): void {
     this.planes.upload(params.a);
     if (params.b) this.planes.upload(params.b);
+  }
+
+  /**
+   * `set` reduced by `factor` (≥ 2) on the GPU (box means, reduce_pass.ts), its window at the
+   * origin; only the reduced copy stays on the GPU. Drawing it at the same place takes a view
+   * zoomed by `factor` about that origin.
+   */
+  reduce(set: PlaneSet, factor: number): PlaneSet {
+    return this.reduction.reduce(set, factor);
   }
 
   /** Whether every plane of `params` is on the GPU (read-backs never upload). */
@@ -257,6 +282,7 @@ export class Renderer {
   dispose(): void {
     this.planes.dispose();
     this.ssim.dispose();
+    this.reduction.dispose();
     this.gl.deleteTexture(this.colormap);
     for (const { program } of this.programs.values()) this.gl.deleteProgram(program);
     this.programs.clear();

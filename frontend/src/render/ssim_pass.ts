@@ -31,8 +31,8 @@ interface MetricMap {
   bytes: number;
 }
 
-/** Metric maps kept at most (each is one R32F texture the size of A). */
-const MAX_METRIC_MAPS = 4;
+/** Metric maps kept at most by default (each is one R32F texture the size of A). */
+export const MAX_METRIC_MAPS = 4;
 
 export class SsimPass {
   private readonly programs = new Map<number, SsimProgram>();
@@ -43,7 +43,13 @@ export class SsimPass {
   constructor(
     private readonly gl: WebGL2RenderingContext,
     private readonly planes: PlaneTextures,
+    private readonly maxMaps = MAX_METRIC_MAPS,
   ) {}
+
+  /** Number of maps held. */
+  get count(): number {
+    return this.maps.length;
+  }
 
   /** GPU bytes held by the maps. */
   get bytes(): number {
@@ -127,7 +133,7 @@ export class SsimPass {
       if (scissor) gl.enable(gl.SCISSOR_TEST);
     }
     this.maps.push({ a: keyA, b: keyB, texture, framebuffer, bytes: width * height * 4 });
-    while (this.maps.length > MAX_METRIC_MAPS) this.delete(this.maps.shift()!);
+    while (this.maps.length > this.maxMaps) this.delete(this.maps.shift()!);
     return texture;
   }
 

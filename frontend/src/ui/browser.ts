@@ -17,7 +17,11 @@ export class RunTagBrowser {
   private runs: string[] = [];
   private selection: Selection | null = null;
 
-  constructor(private readonly onSelect: (selection: Selection) => void) {
+  /** `onFilter`: the filter text changed (the overview shows the tags it matches). */
+  constructor(
+    private readonly onSelect: (selection: Selection) => void,
+    private readonly onFilter: () => void = () => undefined,
+  ) {
     this.filterInput = h("input", {
       class: "exr-filter",
       type: "search",
@@ -28,7 +32,27 @@ export class RunTagBrowser {
     this.filterError = h("div", { class: "exr-filter-error", role: "status" });
     this.list = h("nav", { class: "exr-runs", "aria-label": "Runs and tags" });
     this.element = h("aside", { class: "exr-sidebar" }, this.filterInput, this.filterError, this.list);
-    this.filterInput.addEventListener("input", () => this.render());
+    this.filterInput.addEventListener("input", () => {
+      this.render();
+      this.onFilter();
+    });
+  }
+
+  /** The filter as typed. */
+  get filterText(): string {
+    return this.filterInput.value;
+  }
+
+  /** Sets the filter (e.g. from a link). */
+  setFilter(text: string): void {
+    this.filterInput.value = text;
+    this.render();
+    this.onFilter();
+  }
+
+  /** The filter as a regular expression (null: none, or not a valid one). */
+  get pattern(): RegExp | null {
+    return this.filter();
   }
 
   /** `runs` is the display order (TensorBoard's run list); runs without EXR tags are skipped. */

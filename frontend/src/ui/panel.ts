@@ -2,21 +2,39 @@
 // panes around the shared viewer page (viewer_page.ts), wired to the plugin's routes and (when
 // embedded) to TensorBoard's host messages. Everything TensorBoard-specific arrives through
 // PanelOptions.host; the viewer itself knows none of it. Every image goes through one ImageLoader.
+// Two views: the overview grid of every tag (overview/, the default when a run has several EXR
+// tags) and the inspector of one image; Enter or a click opens a card, Esc goes back. Space plays
+// the steps in either (player.ts). A link opens the same state (url_state.ts).
 
 import type { PluginApi, StepErrors, StepInfo, TagsByRun } from "../api.js";
-import { type DecodedImageCache, ImageLoader, ImageSlot, type LoadedImage, type LoadPhase, type SlotCounts } from "../loading/index.js";
+import {
+  type DecodedImageCache,
+  decodedBytes,
+  ImageLoader,
+  ImageSlot,
+  isAbortError,
+  type LoadedImage,
+  type LoadPhase,
+  type SlotCounts,
+} from "../loading/index.js";
 import type { TensorBoardHost } from "../tb.js";
-import type { ExrDecoder, ImageStatistics, Metric, Viewer } from "../viewer/index.js";
+import type { ExrDecoder, ImageStatistics, Metric, Viewer, ViewState } from "../viewer/index.js";
 import { RunTagBrowser, type Selection } from "./browser.js";
 import { ComparisonImages } from "./comparison_images.js";
 import { Comparisons } from "./comparison.js";
 import { h } from "./dom.js";
 import { ErrorStrip } from "./error_strip.js";
+import type { Card } from "./overview/card.js";
+import overviewCss from "./overview/overview.css";
+import type { Overview } from "./overview/overview.js";
+import { OverviewMode } from "./overview/overview_mode.js";
+import { depthWithin, type PlaybackTarget, Player } from "./player.js";
 import { StepScrubber } from "./scrubber.js";
-import { SHORTCUTS } from "./shortcuts.js";
+import { OVERVIEW_SHORTCUTS, SHORTCUTS } from "./shortcuts.js";
 import { MAX_PANES, SidePanes } from "./side_panes.js";
 import { type StepImage, stepImage } from "./step_images.js";
 import { labelled } from "./toolbar.js";
+import { type PanelUrlState, readUrlState, settingsOfView, tensorBoardLink, viewPatchOf, withoutDefaults } from "./url_state.js";
 import { ViewerPage } from "./viewer_page.js";
 
 export interface PanelOptions {
@@ -46,6 +64,18 @@ export class Panel {
   private readonly slot: ImageSlot<StepImage>;
   private readonly comparisons = new Comparisons();
   private readonly comparisonImages: ComparisonImages;
+  /** The overview grid, and playback of the steps (either view). */
+  private readonly grid: OverviewMode;
+  readonly player: Player;
+  private view: "grid" | "inspector" = "inspector";
+  /** The state of the link the panel was opened with. */
+  private opened: PanelUrlState = {};
+  /** Whether the first listing chose the view yet. */
+  private viewChosen = false;
+  /** The view the inspector's next image takes (a link's, a card's): a view state, or "fit". */
+  private pendingView: Partial<ViewState> | "fit" | null = null;
+  /** The step a card was opened at: returning to the grid moves the shared step only if it changed. */
+  private openedAtStep: number | null = null;
 
   private tags: TagsByRun = {};
   private hostRuns: string[] | null = null;
@@ -62,7 +92,10 @@ export class Panel {
   private reloadTimer = 0;
 
   constructor(container: HTMLElement, private readonly options: PanelOptions) {
-    this.browser = new RunTagBrowser((selection) => void this.select(selection));
+    this.browser = new RunTagBrowser(
+      (selection) => void this.select(selection),
+      () => this.grid?.update(this.tags, this.orderedRuns(), this.browser.pattern),
+    );
     this.scrubber = new StepScrubber((step) => this.goToStep(step));
     this.errorStrip = new ErrorStrip(
       options.api,
@@ -74,16 +107,22 @@ export class Panel {
     );
     this.panesSelect = h("select", { class: "exr-panes", title: "Side-by-side panes sharing zoom, pan, exposure and step", "aria-label": "Panes" });
     for (let n = 1; n <= MAX_PANES; n++) this.panesSelect.append(h("option", { value: n, text: String(n) }));
+    const overviewButton = h("button", { class: "exr-button exr-overview-button", type: "button", title: "Every image at once (Esc)", text: "Overview" });
+    const link = h("a", { class: "exr-button exr-link", target: "_blank", rel: "noopener", text: "Link", title: "A link to this view" });
+    this.player = new Player(() => (this.view === "grid" ? this.grid.playback : this.inspectorPlayback()));
+    this.scrubber.element.append(this.player.element);
     this.page = new ViewerPage(container, {
       decoder: options.decoder,
       title: "No image selected",
       sidebar: this.browser.element,
-      shortcuts: SHORTCUTS,
+      shortcuts: [...SHORTCUTS, ...OVERVIEW_SHORTCUTS],
       referenceTitle: "Reference image B (hold Shift to show it)",
       comparison: (c) => [labelled("Reference", c.reference), labelled("Panes", this.panesSelect), c.metric],
       below: [this.scrubber.element, this.errorStrip.element],
       metricWithoutReference: "hide",
       onKey: (event) => this.onKey(event),
+      buttons: [overviewButton, link],
+      css: overviewCss,
     });
     this.element = this.page.element;
     this.viewer = this.page.viewer;
@@ -95,6 +134,18 @@ export class Panel {
     });
     this.panes = new SidePanes(this.page.stage, this.viewer, this.loader);
     this.comparisonImages = new ComparisonImages(this.page, options.api, this.loader, () => this.errorStrip.refresh());
+    this.grid = new OverviewMode({
+      api: options.api,
+      loader: this.loader,
+      page: this.page,
+      scrubber: this.scrubber,
+      referenceOf: (card) => this.comparisons.referenceOf(card),
+      open: (card, step) => this.openCard(card, step),
+    });
+    this.element.dataset["view"] = "inspector";
+    overviewButton.addEventListener("click", () => this.showOverview());
+    // The link is made when it is about to be used (hovered, focused), not on every change.
+    for (const type of ["pointerenter", "focus"]) link.addEventListener(type, () => (link.href = this.link()));
 
     const c = this.page.controls;
     c.metric.addEventListener("change", () => {
@@ -107,6 +158,9 @@ export class Panel {
       this.syncReference();
     });
     this.panesSelect.addEventListener("change", () => this.setPaneCount(Number(this.panesSelect.value)));
+    c.fit.addEventListener("click", () => {
+      if (this.view === "grid") this.grid.overview.fit();
+    });
     // Rendering failures (e.g. a plane larger than the GPU allows) get the same context as load errors.
     this.viewer.on("error", (reason) => {
       if (this.selection && this.page.state !== "error") this.fail({ ...this.selection, step: this.step ?? NaN }, reason);
@@ -119,24 +173,65 @@ export class Panel {
     options.host?.onDataReloaded(() => this.scheduleReload());
   }
 
-  /** Loads runs and tags, then selects the first tag when nothing is selected yet. */
+  /** Loads runs and tags, then opens what the link says, else the overview or the first tag. */
   async start(): Promise<void> {
     const host = this.options.host;
-    let deepLink: Record<string, string> = {};
-    if (host) {
-      [this.hostRuns, deepLink] = await Promise.all([
-        host.getRuns().catch(() => null),
-        host.getUrlPluginData().catch(() => ({})),
-      ]);
-    }
-    // `#exr&p.exr.run=…&p.exr.tag=…&p.exr.step=…` opens that image (when the host passes it on).
-    const { run, tag, step } = deepLink;
-    if (run && tag) {
-      this.selection = { run, tag };
-      const n = Number(step);
-      if (step !== undefined && Number.isFinite(n)) this.stepBySelection.set(selectionId(this.selection), n);
-    }
+    [this.hostRuns, this.opened] = await Promise.all([host ? host.getRuns().catch(() => null) : null, readUrlState(host)]);
+    this.applyLink(this.opened);
     await this.refresh();
+  }
+
+  /** A TensorBoard link (this page's origin, `#exr&p.exr.…`) that opens what is shown now. */
+  link(): string {
+    return tensorBoardLink(this.urlState());
+  }
+
+  /** What a link to the current view says (the fields url_state.ts knows; defaults left out). */
+  urlState(): PanelUrlState {
+    const grid = this.view === "grid";
+    const overview = this.grid.overview;
+    const geometry = grid ? overview.linkedView : this.viewer.state;
+    return withoutDefaults({
+      view: this.view,
+      filter: this.browser.filterText || undefined,
+      ...(!grid && this.selection ? { ...this.selection, step: this.step ?? undefined } : {}),
+      ...(grid ? { step: overview.step ?? undefined, linkView: overview.bar.linkView, cardSize: overview.bar.cardSize.width } : {}),
+      ...settingsOfView(this.viewer.state, this.viewer.activeLayer()),
+      ...(geometry ? { zoom: geometry.zoom, panX: geometry.panX, panY: geometry.panY } : {}),
+      fps: this.player.fps,
+      loop: this.player.loopToggle.checked,
+    });
+  }
+
+  /** Sets what a link says before anything is loaded. */
+  private applyLink(link: PanelUrlState): void {
+    if (link.filter) this.browser.setFilter(link.filter);
+    const { zoom, panX, panY, ...settings } = viewPatchOf(link);
+    this.viewer.setState(settings);
+    if (link.fps !== undefined) this.player.fpsField.value = String(link.fps);
+    if (link.loop !== undefined) this.player.loopToggle.checked = link.loop;
+    this.grid.overview.bar.set({ cardWidth: link.cardSize, linkView: link.linkView });
+    const geometry = zoom !== undefined && panX !== undefined && panY !== undefined ? { zoom, panX, panY } : null;
+    if (link.view === "grid") {
+      if (link.step !== undefined) this.grid.goToStep(link.step);
+      if (geometry) this.grid.overview.setLinkedView(geometry);
+    } else if (geometry) {
+      this.pendingView = geometry;
+    }
+    if (link.run && link.tag) {
+      this.selection = { run: link.run, tag: link.tag };
+      if (link.step !== undefined) this.stepBySelection.set(selectionId(this.selection), link.step);
+    }
+  }
+
+  /** The overview grid (tests read its cards, pixels and counters). */
+  get overview(): Overview {
+    return this.grid.overview;
+  }
+
+  /** Which view is shown: the overview grid or the inspector. */
+  get currentView(): "grid" | "inspector" {
+    return this.view;
   }
 
   /** The cache of decoded images (its budget can be changed at run time). */
@@ -171,15 +266,42 @@ export class Panel {
     const runs = this.orderedRuns();
     this.comparisons.update(this.tags, runs);
     this.browser.update(this.tags, runs);
+    const reload = this.viewChosen;
+    this.grid.update(this.tags, runs, this.browser.pattern);
+    if (reload) this.grid.overview.refreshSteps();
+    if (!this.viewChosen) {
+      this.viewChosen = true;
+      const several = runs.some((run) => Object.keys(this.tags[run] ?? {}).length > 1);
+      const linked = this.opened.run && this.opened.tag ? "inspector" : null;
+      if ((this.opened.view ?? linked ?? (several ? "grid" : "inspector")) === "grid") return this.showOverview();
+    }
     const stillThere = this.selection && this.tags[this.selection.run]?.[this.selection.tag] !== undefined;
     if (this.selection && stillThere) {
       // A deep-linked selection has not been loaded yet; an open one only needs its new steps.
       if (!this.selectedOnce) await this.select(this.selection);
       else await this.reloadSteps();
-    } else {
+    } else if (this.view === "inspector") {
       const first = this.browser.visible()[0];
       if (first) await this.select(first);
     }
+  }
+
+  /** Shows the overview grid (where it was scrolled); the inspector's step, if changed there, becomes the shared one. */
+  showOverview(): void {
+    if (this.view === "grid") return;
+    this.player.stop();
+    this.view = "grid";
+    if (this.step !== null && this.step !== this.openedAtStep && this.selectedOnce) this.grid.goToStep(this.step);
+    this.grid.show();
+  }
+
+  /** Opens a card of the grid in the inspector at `step`, with the grid's linked view if there is one. */
+  private openCard(card: Card, step: number | null): void {
+    const selection = { run: card.spec.run, tag: card.spec.tag };
+    if (step !== null) this.stepBySelection.set(selectionId(selection), step);
+    this.openedAtStep = step;
+    this.pendingView = this.grid.overview.linkedView ?? "fit";
+    void this.select(selection);
   }
 
   private orderedRuns(): string[] {
@@ -200,6 +322,12 @@ export class Panel {
 
   async select(selection: Selection): Promise<void> {
     const token = ++this.selectionToken;
+    this.player.stop(); // a film of another image, or of the grid, ends here
+    if (this.view === "grid") {
+      this.view = "inspector";
+      this.grid.hide();
+    }
+    this.grid.inspect(selection);
     this.selection = selection;
     this.selectedOnce = true;
     this.browser.select(selection);
@@ -246,16 +374,44 @@ export class Panel {
   }
 
   private goToStep(step: number): void {
+    if (this.view === "grid") return this.grid.goToStep(step);
     const selection = this.selection;
     if (!selection) return;
     this.stepBySelection.set(selectionId(selection), step);
     this.requestedStep = step;
     this.element.dataset["requestedStep"] = String(step);
-    const image = (s: number): StepImage => {
-      const info = this.scrubber.info(s);
-      return stepImage(this.options.api, { ...selection, step: s, url: info?.url, error: info?.error });
-    };
+    const image = (s: number): StepImage => this.stepRequest(selection, s);
     this.slot.request(image(step), this.scrubber.neighbours(step).map(image));
+  }
+
+  private stepRequest(selection: Selection, step: number): StepImage {
+    const info = this.scrubber.info(step);
+    return stepImage(this.options.api, { ...selection, step, url: info?.url, error: info?.error });
+  }
+
+  /** Playback of the inspector's steps: each step's image and reference loaded before it is shown. */
+  private inspectorPlayback(): PlaybackTarget | null {
+    const selection = this.selection;
+    if (!selection) return null;
+    const requests = (step: number): StepImage[] => {
+      const reference = this.referenceOf(selection);
+      return [this.stepRequest(selection, step), ...(reference ? [stepImage(this.options.api, { ...reference, step })] : [])];
+    };
+    return {
+      steps: () => this.scrubber.stepValues,
+      current: () => this.step,
+      prepare: async (step, priority, signal) => {
+        await Promise.all(requests(step).map((r) => this.loader.load(r, { priority, signal }).catch(keepAbort)));
+      },
+      show: (step) => {
+        this.scrubber.setCurrent(step);
+        this.goToStep(step);
+      },
+      prefetchDepth: () => {
+        const bytes = [this.viewer.image, this.viewer.referenceImage].reduce((sum, i) => sum + (i ? decodedBytes(i) : 0), 0);
+        return depthWithin(this.loader.cache.budgetBytes, bytes);
+      },
+    };
   }
 
   // ---- the main view's loads ---------------------------------------------------------------
@@ -272,6 +428,10 @@ export class Panel {
     this.page.setTitle(`${image.run} · ${image.tag} · step ${image.step}`);
     const started = performance.now();
     this.viewer.setImage(loaded.image);
+    const view = this.pendingView;
+    this.pendingView = null;
+    if (view === "fit") this.viewer.fit();
+    else if (view) this.viewer.setState(view);
     d["showMs"] = (performance.now() - started).toFixed(1);
     this.syncReference();
     this.syncPanes();
@@ -376,11 +536,32 @@ export class Panel {
   }
 
   private onKey(event: KeyboardEvent): boolean {
+    const plain = !event.ctrlKey && !event.metaKey && !event.altKey;
+    if (event.key === " " && plain) {
+      this.player.toggle();
+      return true;
+    }
+    if (this.view === "grid") {
+      const card = event.key === "Enter" ? this.grid.overview.cardToOpen() : null;
+      if (card) this.openCard(card, card.imageStep);
+      else if (event.key.toLowerCase() === "f" && plain) this.grid.overview.fit();
+      else return this.scrubber.handleKey(event);
+      return true;
+    }
+    if (event.key === "Escape" && this.grid.overview.cardList.length > 0) {
+      this.showOverview();
+      return true;
+    }
     if (/^[1-9]$/.test(event.key) && !event.ctrlKey && !event.metaKey && !event.altKey) {
       return this.showMember(Number(event.key) - 1);
     }
     return this.scrubber.handleKey(event);
   }
+}
+
+/** A load's failure is shown where the image is; only a stop (abort) ends playback's wait. */
+function keepAbort(error: unknown): void {
+  if (isAbortError(error)) throw error;
 }
 
 function selectionId(selection: Selection): string {

@@ -2,7 +2,7 @@
 // the channel values of A, B's values and the metric's value when comparing, and the displayed sRGB.
 
 import { METRICS } from "../render/pipeline.js";
-import type { HoverInfo } from "../viewer/viewer.js";
+import type { ChannelReading, HoverInfo } from "../viewer/viewer.js";
 import { h } from "./dom.js";
 
 /** Shows what the pointer is over in `readout` (empties it when the pointer has left the image). */
@@ -16,24 +16,7 @@ export function showReadout(readout: HTMLElement, info: HoverInfo | null): void 
   readout.dataset["x"] = String(info.x);
   readout.dataset["y"] = String(info.y);
   const position = h("span", { class: "exr-readout-position", text: `${info.x}, ${info.y}` });
-  const readings = info.inside
-    ? info.readings.map((r) =>
-        h(
-          "span",
-          {
-            class: r.reconstructed ? "exr-reading exr-reading-reconstructed" : "exr-reading",
-            "data-channel": r.channel,
-            "data-value": r.text,
-            ...(r.reconstructed ? { "data-reconstructed": "1" } : {}),
-            title: r.reconstructed
-              ? `${r.channel} (${r.pixelType}), reconstructed from the stored luminance/chroma as OpenEXR's RgbaInputFile reads it`
-              : `${r.channel} (${r.pixelType})`,
-          },
-          h("span", { class: "exr-reading-name", text: r.channel }),
-          h("span", { class: "exr-reading-value", text: r.text }),
-        ),
-      )
-    : [h("span", { class: "exr-reading-outside", text: "outside the data window" })];
+  const readings = readingSpans(info.inside ? info.readings : null);
   const [r, g, b] = info.displayed;
   const swatch = h("span", { class: "exr-swatch", style: `background:rgb(${r},${g},${b})` });
   const displayed = h(
@@ -63,7 +46,28 @@ export function showReadout(readout: HTMLElement, info: HoverInfo | null): void 
   readout.replaceChildren(position, ...readings, ...comparison, displayed);
 }
 
+/** The values of one pixel, a span per channel (`data-channel`, exact `data-value`); null: outside the data window. */
+export function readingSpans(readings: readonly ChannelReading[] | null): HTMLElement[] {
+  if (!readings) return [h("span", { class: "exr-reading-outside", text: "outside the data window" })];
+  return readings.map((r) =>
+    h(
+      "span",
+      {
+        class: r.reconstructed ? "exr-reading exr-reading-reconstructed" : "exr-reading",
+        "data-channel": r.channel,
+        "data-value": r.text,
+        ...(r.reconstructed ? { "data-reconstructed": "1" } : {}),
+        title: r.reconstructed
+          ? `${r.channel} (${r.pixelType}), reconstructed from the stored luminance/chroma as OpenEXR's RgbaInputFile reads it`
+          : `${r.channel} (${r.pixelType})`,
+      },
+      h("span", { class: "exr-reading-name", text: r.channel }),
+      h("span", { class: "exr-reading-value", text: r.text }),
+    ),
+  );
+}
+
 /** An error value in the readout: 5 significant digits (the exact float is in data-values). */
-function formatError(v: number): string {
+export function formatError(v: number): string {
   return Number.isFinite(v) ? String(Number(v.toPrecision(5))) : String(v);
 }

@@ -25,3 +25,11 @@ export const SHORTCUTS: ReadonlyArray<{ keys: string; action: string }> = [
   { keys: "?", action: "Show / hide this help" },
   { keys: "Esc", action: "Close this help or the header" },
 ];
+
+/** The dashboard's keys for the overview and playback (the review page has neither). */
+export const OVERVIEW_SHORTCUTS: ReadonlyArray<{ keys: string; action: string }> = [
+  { keys: "Space", action: "Play / pause the steps (the fps field sets the rate)" },
+  { keys: "Enter / click", action: "Overview: open the card under the pointer in the inspector" },
+  { keys: "Esc", action: "Inspector: back to the overview" },
+  { keys: "Drag / Ctrl+wheel", action: "Overview: pan / zoom a card (all of them with Link pan/zoom)" },
+];

@@ -105,19 +105,30 @@ export function syncViewControls(c: ViewControls, viewer: Viewer, legend: FalseC
  * a multi-view file are grouped by view, the default view first.
  */
 export function syncLayerSelect(select: HTMLSelectElement, viewer: Viewer): void {
-  const names = viewer.layers();
   const views = viewer.layerViews();
-  const groups = views.some((v) => v !== null) ? views.map((v) => v ?? "") : null;
+  fillLayerSelect(select, viewer.layers(), viewer.activeLayer(), views.some((v) => v !== null) ? views.map((v) => v ?? "") : null);
+}
+
+/**
+ * Fills the layer select with `names` (rebuilt only when they changed), `active` selected; with
+ * `views` (one per name), grouped by view.
+ */
+export function fillLayerSelect(
+  select: HTMLSelectElement,
+  names: readonly string[],
+  active: string | null,
+  views: readonly string[] | null = null,
+): void {
   const same =
     names.length === select.options.length &&
-    names.every((n, i) => select.options[i]!.value === n && (select.options[i]!.parentElement as HTMLElement).dataset["view"] === groups?.[i]);
-  if (!same) select.replaceChildren(...layerOptions(names, groups));
-  select.value = viewer.activeLayer() ?? "";
+    names.every((n, i) => select.options[i]!.value === n && (select.options[i]!.parentElement as HTMLElement).dataset["view"] === views?.[i]);
+  if (!same) select.replaceChildren(...layerOptions(names, views));
+  select.value = active ?? "";
   select.disabled = names.length < 2;
 }
 
 /** Options, in an <optgroup> per view when there are views ("" = layers of no view). */
-function layerOptions(names: string[], views: string[] | null): HTMLElement[] {
+function layerOptions(names: readonly string[], views: readonly string[] | null): HTMLElement[] {
   const option = (name: string) => h("option", { value: name, text: name });
   if (!views) return names.map(option);
   const groups: HTMLElement[] = [];

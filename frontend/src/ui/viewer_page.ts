@@ -72,6 +72,8 @@ export class ViewerPage {
   private readonly statisticsBox: StatisticsBox;
   private statusTimer = 0;
   private pageState: PageState | undefined;
+  /** The metric select stays shown without a reference (the overview's error cards need it). */
+  private metricAlwaysShown = false;
 
   constructor(
     container: HTMLElement,
@@ -199,9 +201,15 @@ export class ViewerPage {
   /** Shows the viewer's state in the controls. */
   syncControls(): void {
     syncViewControls(this.controls, this.viewer, this.legend);
-    const noReference = this.viewer.referenceImage === null;
+    const noReference = this.viewer.referenceImage === null && !this.metricAlwaysShown;
     if (this.options.metricWithoutReference === "hide") this.controls.metric.hidden = noReference;
     else this.controls.metric.disabled = noReference;
+  }
+
+  /** Shows the metric select even without a reference (true), or as the page's option says (false). */
+  showMetric(always: boolean): void {
+    this.metricAlwaysShown = always;
+    this.syncControls();
   }
 
   toggleHelp(show = this.help.hidden): void {

@@ -145,7 +145,7 @@ export function pixelTexts(source: ReadoutSource, view: ViewState, layer: Layer,
  * Exact decoded values of a layer of `slot` at an image pixel; null outside its data window. With
  * `sources`, a reconstructed layer's readings (marked) are followed by its stored channels'.
  */
-function readingsAt(slot: ImageSlot | null, layerName: string, point: Point, sources = false): ChannelReading[] | null {
+export function readingsAt(slot: ImageSlot | null, layerName: string, point: Point, sources = false): ChannelReading[] | null {
   const layer = slot?.layers.find((l) => l.name === layerName);
   if (!slot || !layer) return null;
   const part = slot.image.parts[layer.partIndex]!;

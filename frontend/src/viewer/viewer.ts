@@ -28,6 +28,7 @@ import { type HoverInfo, inspectPixel, measure, pixelTexts, type ReadoutSource }
 import { DEFAULT_VIEW, fitView, MAX_ZOOM, MIN_ZOOM, round6, type ViewState } from "./state.js";
 import type { ImageStatistics, PixelRect } from "./statistics.js";
 import { DEFAULT_TEXTURE_BUDGET_BYTES, TextureResidency } from "./texture_residency.js";
+import { readTheme } from "./theme.js";
 
 export { isTextInput } from "./interaction.js";
 export type { ChannelReading, HoverInfo } from "./pixel_readout.js";
@@ -444,19 +445,7 @@ export class Viewer {
   }
 
   private theme(): Theme {
-    return {
-      background: this.themeColour("--exr-canvas-bg", [0.12, 0.12, 0.12]),
-      checkerDark: this.themeColour("--exr-checker-dark", [0.3, 0.3, 0.3]),
-      checkerLight: this.themeColour("--exr-checker-light", [0.4, 0.4, 0.4]),
-    };
-  }
-
-  private themeColour(variable: string, fallback: [number, number, number]): [number, number, number] {
-    const text = getComputedStyle(this.element).getPropertyValue(variable).trim();
-    const match = /^#([0-9a-f]{6})$/i.exec(text);
-    if (!match) return fallback;
-    const n = parseInt(match[1]!, 16);
-    return [((n >> 16) & 255) / 255, ((n >> 8) & 255) / 255, (n & 255) / 255];
+    return readTheme(this.element);
   }
 
   private emit<K extends keyof ViewerEvents>(type: K, value: ViewerEvents[K]): void {
