@@ -26,6 +26,7 @@ from tensorboard_exr import summary as exr_summary
 from tests.tb_server import TensorBoardServer
 
 from .conftest import STATIC
+from .overview_page import wait_drawn
 from .panel_page import open_panel, select_tag
 from .pixel_model import assert_close, displayed, half, srgb_encode, to8
 
@@ -167,6 +168,32 @@ def test_non_square_pixels_are_drawn_twice_as_wide(panel: Page) -> None:
         x, y = canvas_point(g, ix + fx, iy + 0.5)
         info = panel.evaluate("([x, y]) => window.__exrPanel.viewer.inspect(x, y)", [x, y])
         assert (info["x"], info["y"]) == (ix, iy), (ix, iy, fx, info)
+
+
+def test_overview_cards_draw_non_square_pixels_too(panel: Page) -> None:
+    # The run holds several tags: the dashboard opens on the overview grid.
+    expect(panel.locator(".exr-panel")).to_have_attribute("data-view", "grid")
+    wait_drawn(panel)
+    # The image's extent on the card's canvas, found by its constant blue (the background is grey).
+    blue = displayed((0.0, 0.0, 0.25))[2]
+    width, height = panel.evaluate(
+        """([tag, blue]) => {
+            const o = window.__exrPanel.overview;
+            o.flush();
+            const card = o.cardList.find((c) => c.spec.tag === tag);
+            const {width, height} = card.canvas;
+            const data = card.context.getImageData(0, 0, width, height).data;
+            let x0 = width, x1 = -1, y0 = height, y1 = -1;
+            for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
+                const i = (y * width + x) * 4;
+                if (Math.abs(data[i + 2] - blue) > 3) continue;
+                x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+            }
+            return [x1 - x0 + 1, y1 - y0 + 1];
+        }""",
+        ["fidelity/aspect", blue],
+    )
+    assert width / height == pytest.approx(W * ASPECT / H, rel=0.08), (width, height)
 
 
 def test_the_pixel_grid_follows_the_pixel_aspect_ratio(panel: Page) -> None:

@@ -32,6 +32,8 @@ export interface PanelUrlState
   layer?: string;
   /** NaN/Inf markers. */
   markers?: boolean;
+  /** Colours converted from the file's chromaticities to the display's primaries (the C toggle). */
+  primaries?: boolean;
   /** Whether the grid's cards share pan and zoom. */
   linkView?: boolean;
   /** Card width in CSS pixels. */
@@ -91,6 +93,7 @@ const FIELDS: Fields = {
   metric: { ...oneOf(METRICS.map((m) => m.id)), key: "metric" },
   layer: { ...text(), key: "layer" },
   markers: { ...flag(), key: "markers" },
+  primaries: { ...flag(), key: "primaries" },
   zoom: { ...number(5, (v) => v > 0), key: "zoom" },
   panX: { ...number(2), key: "x" },
   panY: { ...number(2), key: "y" },
@@ -139,6 +142,7 @@ export const URL_DEFAULTS: Readonly<PanelUrlState> = {
   tonemap: DEFAULT_VIEW.tonemap,
   metric: DEFAULT_VIEW.metric,
   markers: DEFAULT_VIEW.showNonFinite,
+  primaries: DEFAULT_VIEW.convertPrimaries,
   linkView: true,
   cardSize: DEFAULT_CARD_WIDTH,
   fps: DEFAULT_FPS,
@@ -221,6 +225,7 @@ export function viewPatchOf(state: PanelUrlState): Partial<ViewState> {
   };
   (["exposure", "offset", "gamma", "tonemap", "metric", "layer", "zoom", "panX", "panY"] as const).forEach(copy);
   if (state.markers !== undefined) patch.showNonFinite = state.markers;
+  if (state.primaries !== undefined) patch.convertPrimaries = state.primaries;
   return patch;
 }
 
@@ -234,5 +239,6 @@ export function settingsOfView(view: ViewState, activeLayer: string | null): Pan
     metric: view.metric,
     ...(view.layer !== null && activeLayer !== null ? { layer: activeLayer } : {}),
     markers: view.showNonFinite,
+    primaries: view.convertPrimaries,
   };
 }

@@ -15,7 +15,10 @@ import type { DrawnCard } from "./card_renderer.js";
 import type { CardSpec } from "./card_layout.js";
 
 /** The view settings a card shares with the others unless it is unlinked. */
-export type CardSettings = Pick<ViewState, "exposure" | "offset" | "gamma" | "tonemap" | "metric" | "layer" | "showNonFinite">;
+export type CardSettings = Pick<
+  ViewState,
+  "exposure" | "offset" | "gamma" | "tonemap" | "metric" | "layer" | "showNonFinite" | "convertPrimaries"
+>;
 
 const layered = new WeakMap<ExrImage, ImageLayers>();
 
@@ -27,8 +30,8 @@ export function layeredImage(image: ExrImage): ImageLayers {
 }
 
 export function settingsOf(state: CardSettings): CardSettings {
-  const { exposure, offset, gamma, tonemap, metric, layer, showNonFinite } = state;
-  return { exposure, offset, gamma, tonemap, metric, layer, showNonFinite };
+  const { exposure, offset, gamma, tonemap, metric, layer, showNonFinite, convertPrimaries } = state;
+  return { exposure, offset, gamma, tonemap, metric, layer, showNonFinite, convertPrimaries };
 }
 
 export interface CardEvents {

@@ -35,6 +35,8 @@ export interface CardJob {
   target: CanvasRenderingContext2D;
   params: DrawParams;
   geometry: ViewGeometry;
+  /** Width of an image pixel over its height (the part's pixelAspectRatio). */
+  pixelAspect: number;
 }
 
 export type CardResult = { drawn: DrawnCard } | { error: string };
@@ -83,9 +85,9 @@ export class CardRenderer {
   }
 
   /** What a job draws: its planes (reduced when the card is small) and its transform. */
-  private plan({ target, params, geometry }: CardJob): DrawnCard {
+  private plan({ target, params, geometry, pixelAspect }: CardJob): DrawnCard {
     const size = { width: target.canvas.width, height: target.canvas.height };
-    const view = ViewTransform.forView(geometry, size);
+    const view = ViewTransform.forView(geometry, size, pixelAspect);
     const factor = reductionFactor(geometry.zoom, params);
     const origin = { x: params.a.window.x, y: params.a.window.y };
     if (factor === 1) return { params, transform: view, view, factor, origin };
@@ -102,7 +104,7 @@ export class CardRenderer {
     };
     return {
       params: { ...params, a: place(params.a), b: params.b ? place(params.b) : null },
-      transform: ViewTransform.forView(reducedView, size),
+      transform: ViewTransform.forView(reducedView, size, pixelAspect),
       view,
       factor,
       origin,

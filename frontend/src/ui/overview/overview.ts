@@ -14,8 +14,8 @@ import type { PluginApi, StepInfo, TagsByRun } from "../../api.js";
 import { decodedBytes, type ImageLoader, isAbortError, type Priority } from "../../loading/index.js";
 import { metricInfo } from "../../render/pipeline.js";
 import { type Point, type ViewGeometry, ViewTransform } from "../../render/view_transform.js";
-import { activeLayerOf, drawParams, type Scene } from "../../viewer/draw_plan.js";
-import { DEFAULT_VIEW, fitView, MAX_ZOOM, MIN_ZOOM, type ViewState } from "../../viewer/state.js";
+import { activeLayerOf, drawParams, type Scene, viewPixelAspect } from "../../viewer/draw_plan.js";
+import { DEFAULT_VIEW, fitView, MAX_ZOOM, MIN_ZOOM, pixelAspectOf, type ViewState } from "../../viewer/state.js";
 import { readTheme } from "../../viewer/theme.js";
 import type { Selection } from "../browser.js";
 import { h } from "../dom.js";
@@ -379,7 +379,8 @@ export class Overview {
       const params = drawParams(scene, view, theme);
       if (!params) continue;
       card.element.dataset["layer"] = activeLayerOf(scene, view)?.name ?? "";
-      jobs.push({ card, job: { target: card.context, params, geometry }, metric: comparing ? settings.metric : null });
+      const job = { target: card.context, params, geometry, pixelAspect: viewPixelAspect(scene, view) };
+      jobs.push({ card, job, metric: comparing ? settings.metric : null });
     }
     const results = this.renderer.drawCards(jobs.map((j) => j.job));
     jobs.forEach(({ card, metric }, i) => {
@@ -527,12 +528,13 @@ export class Overview {
 
   private pan(card: Card, dx: number, dy: number): void {
     const start = this.panStart ?? this.geometryOf(card);
-    this.setGeometry(card, { zoom: start.zoom, panX: start.panX - dx / start.zoom, panY: start.panY - dy / start.zoom });
+    const aspect = pixelAspectOfCard(card);
+    this.setGeometry(card, { zoom: start.zoom, panX: start.panX - dx / (start.zoom * aspect), panY: start.panY - dy / start.zoom });
   }
 
   private zoomAbout(card: Card, factor: number, point: Point): void {
     const geometry = this.geometryOf(card);
-    const transform = ViewTransform.forView(geometry, card.canvas);
+    const transform = ViewTransform.forView(geometry, card.canvas, pixelAspectOfCard(card));
     const zoom = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, geometry.zoom * factor));
     this.setGeometry(card, { zoom, ...transform.panKeeping(transform.canvasToImage(point.x, point.y), point, zoom) });
   }
@@ -610,4 +612,10 @@ export class Overview {
     this.reportedState = state;
     this.options.onState(state);
   }
+}
+
+/** The pixel aspect of a card's image (its first part's pixelAspectRatio; 1 before it loads). */
+function pixelAspectOfCard(card: Card): number {
+  const part = card.image?.parts[0];
+  return part ? pixelAspectOf(part) : 1;
 }
