@@ -25,6 +25,9 @@ def open_grid(page: Page, tensorboard: TensorBoardServer, hash_state: str = "") 
 
 def wait_drawn(page: Page) -> None:
     """Waits until every card on screen has loaded and been drawn."""
+    # The grid learns which cards a scroll brought on screen from its IntersectionObserver, whose
+    # callbacks run with the next rendering steps: before them nothing is loading yet.
+    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
     page.wait_for_function(
         "() => { const o = window.__exrPanel.overview, s = o.stats();"
         " return o.element.dataset.state === 'ready' && s.loadingCards === 0; }"

@@ -84,6 +84,11 @@ export class Viewer {
   private frame = 0;
   private pendingFrame = 0;
   private viewFitted = false;
+  /**
+   * The view is the fit and nobody has zoomed or panned since: a resize of the canvas (the window,
+   * a toolbar that wraps onto a second line once an image's controls appear) fits it again.
+   */
+  private followsFit = false;
   /** What the last overlay drawing wrote in the pixels (pixelLabels()). */
   private labels: PixelLabel[] = [];
 
@@ -104,7 +109,12 @@ export class Viewer {
     this.textures = new TextureResidency(this.renderer, options.textureBudgetBytes ?? DEFAULT_TEXTURE_BUDGET_BYTES);
     this.input = new ViewerInput(this.element, this.canvas, options.keyboardTarget ?? this.element, this.controls());
     this.cleanups.push(() => this.input.dispose());
-    const resize = new ResizeObserver(() => this.invalidate());
+    const resize = new ResizeObserver(() => {
+      // A hidden viewer (no layout box) keeps its fit for when it is shown again.
+      const shown = this.element.clientWidth > 0 && this.element.clientHeight > 0;
+      if (this.followsFit && this.scene.current && shown) this.fit();
+      else this.invalidate();
+    });
     resize.observe(this.element);
     this.cleanups.push(() => resize.disconnect());
     this.writeAttributes();
@@ -190,6 +200,8 @@ export class Viewer {
 
   setState(patch: Partial<ViewState>): void {
     const next = { ...this.viewState, ...patch };
+    const s = this.viewState;
+    if (next.zoom !== s.zoom || next.panX !== s.panX || next.panY !== s.panY) this.followsFit = false;
     next.zoom = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, next.zoom));
     if (!(next.gamma > 0.01)) next.gamma = 0.01;
     if (!TONEMAPS.some((t) => t.id === next.tonemap)) throw new Error(`unknown tonemap "${next.tonemap}"`);
@@ -442,6 +454,7 @@ export class Viewer {
     const part = slot.image.parts[activeLayerOf(this.scene, this.viewState)?.partIndex ?? 0]!;
     this.viewState = { ...this.viewState, ...fitView(part, this.canvas) };
     this.viewFitted = true;
+    this.followsFit = true;
   }
 
   private theme(): Theme {
