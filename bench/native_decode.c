@@ -1,5 +1,5 @@
 /* Native single/multi-thread decode timing with the same shim the browser uses (see
- * build_native.sh). Usage: exr_native [-t THREADS] [-r REPEATS] FILE...
+ * build_native.sh); deep parts are decoded (not flattened) by exr_deep.c. Usage: exr_native [-t THREADS] [-r REPEATS] FILE...
  * Prints one line per file: "<file> <threads> <median ms> <min ms>", or "ERROR <message>".
  * Threads decode row bands like the worker pool: each has its own copy of the file. */
 #include <malloc.h>
@@ -19,6 +19,12 @@ void        exrw_close (exrw_file* f);
 int         exrw_part_count (exrw_file* f);
 int         exrw_part_height (exrw_file* f, int part);
 int         exrw_part_lines_per_chunk (exrw_file* f, int part);
+/* exr_deep.c */
+typedef struct exrw_deep exrw_deep;
+int        exrw_part_is_deep (exrw_file* f, int part);
+exrw_deep* exrw_deep_open (exrw_file* f, int part);
+int        exrw_deep_read (exrw_deep* d, double max_bytes);
+void       exrw_deep_close (exrw_deep* d);
 
 typedef struct
 {
@@ -48,6 +54,19 @@ static void* decode_band (void* arg)
     }
     for (int p = 0; p < exrw_part_count (f); ++p)
     {
+        if (exrw_part_is_deep (f, p))
+        {
+            /* Deep parts are decoded whole by one thread (band 0), as by one worker in the pool;
+             * the cap is the pool's default 1 GiB. */
+            exrw_deep* d = job->index == 0 ? exrw_deep_open (f, p) : NULL;
+            if (job->index == 0 && (!d || exrw_deep_read (d, 1024.0 * 1024.0 * 1024.0)))
+            {
+                fprintf (stderr, "decode: %s\n", exrw_error (f));
+                job->failed = 1;
+            }
+            exrw_deep_close (d);
+            continue;
+        }
         int h = exrw_part_height (f, p), lpc = exrw_part_lines_per_chunk (f, p);
         int units = (h + lpc - 1) / lpc;
         int r0 = (int) ((long long) job->index * units / job->count) * lpc;

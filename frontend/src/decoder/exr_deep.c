@@ -331,6 +331,15 @@ EXRW_EXPORT exrw_deep* exrw_deep_open (exrw_file* f, int part)
     return d;
 }
 
+/** Whether part `part` stores deep data (for native callers; JavaScript reads the header JSON). */
+EXRW_EXPORT int exrw_part_is_deep (exrw_file* f, int part)
+{
+    exr_context_t ctxt = exrw_core_context (f);
+    exr_storage_t storage;
+    return ctxt && exr_get_storage (ctxt, part, &storage) == EXR_ERR_SUCCESS &&
+           (storage == EXR_STORAGE_DEEP_SCANLINE || storage == EXR_STORAGE_DEEP_TILED);
+}
+
 /** Samples in the part, summed over every pixel and counted once for all channels. */
 EXRW_EXPORT double exrw_deep_sample_count (exrw_deep* d) { return d ? (double) d->total : 0; }
 

@@ -840,7 +840,7 @@ EXRW_EXPORT int exrw_decode (exrw_file* f, int part, int row_begin, int row_end,
         return fail_core (f, rv, "reading part header");
     if (storage == EXR_STORAGE_DEEP_SCANLINE || storage == EXR_STORAGE_DEEP_TILED)
     {
-        set_error (f, "deep images are not supported (part %d stores deep %s data)", part,
+        set_error (f, "part %d stores deep %s data: exr_deep.c decodes it", part,
                    storage == EXR_STORAGE_DEEP_TILED ? "tiled" : "scanline");
         return EXR_ERR_FEATURE_NOT_IMPLEMENTED;
     }
