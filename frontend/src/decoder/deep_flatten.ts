@@ -124,15 +124,20 @@ function sortSamples(z: Float32Array, zBack: Float32Array, order: Uint32Array | 
 
 /**
  * The samples of pixel `pixel` front to back (absolute sample indices): the order in which
- * flattenDeep composites them. Without a Z channel the file's order stands.
+ * flattenDeep composites them. Without a Z channel the file's order stands. Reads only this
+ * pixel's samples (the readout calls it on every hover).
  */
 export function depthOrder(samples: DeepSampleView, pixel: number): number[] {
   const first = samples.offsets[pixel]!;
   const count = samples.counts[pixel]!;
-  const order = Int32Array.from({ length: count }, (_, k) => first + k);
-  const z = depthChannel(samples, "Z");
-  if (z) sortSamples(z, depthChannel(samples, "ZBack") ?? z, order, 0, count);
-  return Array.from(order);
+  const local = Int32Array.from({ length: count }, (_, k) => k);
+  const depthOf = (name: string) => {
+    const channel = samples.channels.find((c) => c.name === name && c.pixelType !== "uint");
+    return channel ? sampleValues({ pixelType: channel.pixelType, data: channel.data.subarray(first, first + count) }) : null;
+  };
+  const z = depthOf("Z");
+  if (z) sortSamples(z, depthOf("ZBack") ?? z, local, 0, count);
+  return Array.from(local, (k) => first + k);
 }
 
 function depthChannel(samples: DeepSampleView, name: string): Float32Array | null {
