@@ -149,12 +149,14 @@ def decode_colour(data: bytes, where: str = "EXR") -> np.ndarray:
     """
     import OpenEXR
 
-    from tensorboard_exr import encode
+    from tensorboard_exr import deep, encode, exr_layout
 
     declared = encode.declared_pixel_bytes(data, where)
     if declared > encode.MAX_EXR_BYTES:  # a decompression bomb: refused before OpenEXR allocates
         limit = encode.MAX_EXR_BYTES
         raise ValueError(f"{where}: the EXR declares {declared} bytes of pixels, the limit is {limit}")
+    if exr_layout.read_layout(data, where).parts[0].deep:  # flattened as the viewer shows it
+        return deep.colour_of_first_part(data, where)
     try:
         parts = list(OpenEXR.File(io.BytesIO(data), separate_channels=True).parts)
     except Exception as e:
