@@ -8,6 +8,8 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import io
+import shutil
+import subprocess
 from pathlib import Path
 from types import ModuleType
 
@@ -20,6 +22,7 @@ from tensorboard_exr import deep, encode, metadata, metrics
 from tensorboard_exr import summary as exr_summary
 
 TAG = "deep/<i>beauty</i>"
+REPO = Path(__file__).resolve().parents[1]
 MAKE_DEEP = Path(__file__).resolve().parents[1] / "frontend" / "test" / "fixtures" / "make_deep.py"
 
 
@@ -166,3 +169,44 @@ def test_headers_that_do_not_parse_are_refused_naming_the_tag(fixtures) -> None:
     with pytest.raises(ValueError, match=r"^tag 'deep/<i>beauty</i>': the EXR bytes do not parse"):
         exr_summary.pb(TAG, bytes(data))
     assert OpenEXR.File(io.BytesIO((out / "tiled_rgbaz_ZIPS.exr").read_bytes()), header_only=True)
+
+
+def _openexr_cpp_missing() -> bool:
+    return not (shutil.which("g++") and shutil.which("pkg-config")) or bool(
+        subprocess.run(["pkg-config", "--exists", "OpenEXR"], check=False).returncode
+    )
+
+
+@pytest.mark.skipif(_openexr_cpp_missing(), reason="needs g++ and OpenEXR's C++ library (libopenexr-dev)")
+def test_openexr_cpp_compositing_gives_the_same_picture_for_sorted_files(tmp_path: Path, fixtures) -> None:
+    """OpenEXR's CompositeDeepScanLine (bench/deep_composite.cpp) against `deep.flatten`. With one
+    file it composites the samples in the file's order, so the samples here are sorted by Z."""
+    _, make_deep = fixtures
+    program = tmp_path / "deep_composite"
+    flags = subprocess.run(
+        ["pkg-config", "--cflags", "--libs", "OpenEXR"], check=True, capture_output=True, text=True
+    ).stdout.split()
+    subprocess.run(
+        ["g++", "-O1", "-std=c++17", str(REPO / "bench" / "deep_composite.cpp"), "-o", str(program), *flags],
+        check=True,
+    )
+    rng = np.random.default_rng(3)
+    layout = {"R": "half", "G": "half", "B": "half", "A": "half", "Z": "float"}
+    for compression in ("ZIPS_COMPRESSION", "RLE_COMPRESSION", "NO_COMPRESSION"):
+        counts = make_deep.random_counts(rng, 17, 23, 6)
+        channels = make_deep.deep_channels(rng, counts, layout)
+        pixel = np.repeat(np.arange(counts.size), counts.ravel())
+        order = np.lexsort((np.arange(len(pixel)), channels["Z"], pixel))
+        channels = {name: values[order] for name, values in channels.items()}
+        path = tmp_path / f"sorted_{compression}.exr"
+        header = {"type": OpenEXR.deepscanline, "compression": getattr(OpenEXR, compression)}
+        OpenEXR.File(header, {n: make_deep.per_pixel(v, counts) for n, v in channels.items()}).write(
+            str(path)
+        )
+        subprocess.run(
+            [str(program), str(path), "1", str(tmp_path / "planes.raw")], check=True, capture_output=True
+        )
+        theirs = np.fromfile(tmp_path / "planes.raw", np.float32).reshape(4, *counts.shape)
+        ours = deep.flatten(counts, {n: v.astype(np.float32) for n, v in channels.items()})
+        for i, name in enumerate("RGBA"):
+            assert ours[name].tobytes() == theirs[i].tobytes(), (compression, name)
