@@ -17,7 +17,12 @@ export interface CachedImage {
 
 export function decodedBytes(image: ExrImage): number {
   let total = 0;
-  for (const part of image.parts) for (const channel of part.channels) total += channel.data.byteLength;
+  for (const part of image.parts) {
+    for (const channel of part.channels) total += channel.data.byteLength;
+    // A deep part also keeps its samples (its counts are the count channel's data).
+    if (part.deep) total += part.deep.offsets.byteLength;
+    for (const channel of part.deep?.channels ?? []) total += channel.data.byteLength;
+  }
   return total;
 }
 
