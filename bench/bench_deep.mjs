@@ -2,7 +2,8 @@
 // Deep decode + flatten speed: a deep scanline file (1920x1080, ZIPS, half R, G, B, A and float Z,
 // 2 to 6 samples a pixel, 4 on average; bench/deep_images.py) with its samples front to back as
 // renderers write them, and the same samples shuffled, against OpenEXR's C++ deep reading and
-// compositing. Every figure is the best of --repeats, one thread each:
+// compositing. Every figure is the best of --repeats, one thread each, measured round-robin (one
+// run of every row per repeat, so that a shared machine's drifting load hits them alike):
 //
 //   wasm total       decodeInProcess: OpenEXRCore wasm reads counts and samples (exr_deep.c),
 //                    copies them out, deep_flatten.ts composites them: the decoder worker's work
@@ -48,83 +49,77 @@ function files() {
   return names;
 }
 
-/** Best ms of exr_deep.c reading counts and samples into the wasm heap. */
+/** ms of exr_deep.c reading counts and samples into the wasm heap. */
 function wasmDecodeOnly(core, bytes) {
-  const times = [];
-  for (let r = 0; r < args.repeats; r++) {
-    const ptr = core._malloc(bytes.length);
-    core.HEAPU8.set(bytes, ptr);
-    const start = performance.now();
-    const file = core._exrw_open(ptr, bytes.length);
-    const deep = core._exrw_deep_open(file, 0);
-    if (!deep || core._exrw_deep_read(deep, 2047 * 2 ** 20) !== 0) throw new Error(core.UTF8ToString(core._exrw_error(file)));
-    times.push(performance.now() - start);
-    core._exrw_deep_close(deep);
-    core._exrw_close(file);
-  }
-  return best(times);
+  const ptr = core._malloc(bytes.length);
+  core.HEAPU8.set(bytes, ptr);
+  const start = performance.now();
+  const file = core._exrw_open(ptr, bytes.length);
+  const deep = core._exrw_deep_open(file, 0);
+  if (!deep || core._exrw_deep_read(deep, 2047 * 2 ** 20) !== 0) throw new Error(core.UTF8ToString(core._exrw_error(file)));
+  const ms = performance.now() - start;
+  core._exrw_deep_close(deep);
+  core._exrw_close(file);
+  return ms;
 }
 
-function cppComposite(file) {
+function cppBinary() {
   const binary = join(repo, "frontend/.cache/deep_composite");
   const flags = spawnSync("pkg-config", ["--cflags", "--libs", "OpenEXR"], { encoding: "utf8" });
   if (flags.status !== 0) return null; // no libopenexr-dev
   if (!existsSync(binary)) {
     execFileSync("g++", ["-O2", "-std=c++17", join(here, "deep_composite.cpp"), "-o", binary, ...flags.stdout.trim().split(/\s+/)]);
   }
-  const out = execFileSync(binary, [file, String(args.repeats)], { encoding: "utf8" });
-  return Number(out.split(" ")[0]);
+  return binary;
 }
 
-function nativeDecode(file) {
+function nativeBinary() {
   const binary = join(repo, "frontend/.cache/native-release/exr_native");
   if (!existsSync(binary)) {
     console.error("building the native baseline (bench/build_native.sh release, a few minutes)...");
     execFileSync("bash", [join(here, "build_native.sh"), "release"], { stdio: ["ignore", "ignore", "inherit"] });
   }
-  const out = execFileSync(binary, ["-t", "1", "-r", String(args.repeats), file], { encoding: "utf8" }).trim().split(" ");
-  return Number(out[3]);
-}
-
-function bindingAndNumpy(file) {
-  const out = execFileSync(python, [join(here, "deep_images.py"), "time", String(args.repeats), file], { encoding: "utf8" });
-  const [, read, flatten] = out.trim().split(" ");
-  return { read: Number(read), flatten: Number(flatten) };
+  return binary;
 }
 
 const api = await loadDecoderApi();
 const core = await loadCore();
 const pool = await createNodePool({ workers: 1 });
+const native = nativeBinary();
+const cpp = cppBinary();
 const rows = [];
 for (const file of files()) {
   const bytes = new Uint8Array(readFileSync(file));
-  const totals = [];
-  let samples = 0;
-  for (let r = 0; r < args.repeats + 1; r++) {
-    const start = performance.now();
-    const image = api.decodeInProcess(core, bytes);
-    if (r > 0) totals.push(performance.now() - start); // the first run warms the wasm up
-    samples = image.parts[0].deep.sampleCount;
-  }
-  const pooled = [];
-  for (let r = 0; r < args.repeats + 1; r++) {
+  const image = api.decodeInProcess(core, bytes); // warms the wasm up
+  await pool.decode(bytes.slice().buffer, { transfer: true });
+  const t = { total: [], pool: [], decode: [], core: [], cpp: [], read: [], flatten: [] };
+  // Round-robin, one run of each per repeat: the machine's load drifts over minutes.
+  for (let r = 0; r < args.repeats; r++) {
+    let start = performance.now();
+    api.decodeInProcess(core, bytes);
+    t.total.push(performance.now() - start);
     const copy = bytes.slice().buffer;
-    const start = performance.now();
+    start = performance.now();
     await pool.decode(copy, { transfer: true });
-    if (r > 0) pooled.push(performance.now() - start);
+    t.pool.push(performance.now() - start);
+    t.decode.push(wasmDecodeOnly(core, bytes));
+    t.core.push(Number(execFileSync(native, ["-t", "1", "-r", "1", file], { encoding: "utf8" }).trim().split(" ")[3]));
+    if (cpp) t.cpp.push(Number(execFileSync(cpp, [file, "1"], { encoding: "utf8" }).split(" ")[0]));
+    const out = execFileSync(python, [join(here, "deep_images.py"), "time", "1", file], { encoding: "utf8" }).trim().split(" ");
+    t.read.push(Number(out[1]));
+    t.flatten.push(Number(out[2]));
   }
-  const binding = bindingAndNumpy(file);
   rows.push({
     name: file.split("/").pop(),
     mb: bytes.length / 1e6,
-    samples,
-    total: best(totals),
-    pool: best(pooled),
-    decode: wasmDecodeOnly(core, bytes),
-    core: nativeDecode(file),
-    cpp: cppComposite(file),
-    bindingRead: binding.read,
-    bindingFlatten: binding.flatten,
+    samples: image.parts[0].deep.sampleCount,
+    total: best(t.total),
+    pool: best(t.pool),
+    decode: best(t.decode),
+    core: best(t.core),
+    cpp: cpp ? best(t.cpp) : null,
+    bindingRead: best(t.read),
+    bindingFlatten: best(t.flatten),
   });
 }
 pool.dispose();
