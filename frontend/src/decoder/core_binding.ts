@@ -30,6 +30,8 @@ export interface ExrCoreModule {
   _exrw_deep_counts(deep: number): number;
   _exrw_deep_offsets(deep: number): number;
   _exrw_deep_channel(deep: number, channel: number): number;
+  _exrw_deep_flatten(deep: number, alphaOf: number, zChannel: number, zBackChannel: number): number;
+  _exrw_deep_flat(deep: number, channel: number): number;
   _exrw_deep_close(deep: number): void;
   UTF8ToString(ptr: number): string;
 }

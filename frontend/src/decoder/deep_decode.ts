@@ -1,10 +1,11 @@
 // A deep part, decoded whole by one worker: exr_deep.c reads every pixel's sample count, the
 // total is weighed against the size limit before any sample memory exists (a few kilobytes can
-// declare billions of samples), exr_deep.c reads the samples, and they are copied out of the wasm
-// heap into one transferable buffer together with the flattened picture (deep_flatten.ts).
+// declare billions of samples), exr_deep.c reads the samples and flattens them (with the alpha of
+// each channel from deep_flatten.ts), and samples and flat planes are copied out of the wasm heap
+// into one transferable buffer.
 
 import { type ExrCoreFile, describePart, formatBytes } from "./core_binding";
-import { flattenDeep } from "./deep_flatten";
+import { flattenRules } from "./deep_flatten";
 import { type BufferAllocator, type DecodedBand, type DeepBandLayout, bytesPerSample, planeView } from "./planes";
 import type { ExrChannel, ExrPart, ExrPartInfo } from "./types";
 
@@ -70,6 +71,10 @@ export function decodeDeepPart(
       );
     }
     if (core._exrw_deep_read(deep, size) !== 0) throw new Error(`cannot decode ${where}: ${lastError() || "decoding failed"}`);
+    flattenInHeap(core, deep, info.channels);
+    if (info.channels.some((_, i) => !core._exrw_deep_flat(deep, i))) {
+      throw new Error(`cannot decode ${where}: ${lastError() || "out of memory"}`);
+    }
     const buffer = allocate(size);
     const bytes = new Uint8Array(buffer);
     const heap = core.HEAPU8; // after every allocation: growing the memory replaces it
@@ -79,14 +84,28 @@ export function decodeDeepPart(
     copy(core._exrw_deep_offsets(deep) >>> 0, layout.offsetsAt, (pixels + 1) * 4);
     info.channels.forEach((c, i) => {
       copy(core._exrw_deep_channel(deep, i) >>> 0, layout.samplesAt[i]!, sampleCount * bytesPerSample(c.pixelType));
+      copy(core._exrw_deep_flat(deep, i) >>> 0, planes[i]!, pixels * 4);
     });
     band = { part, rowBegin: 0, rowEnd: info.height, buffer, offsets: planes, wholePart: true, deep: layout };
   } finally {
     core._exrw_deep_close(deep);
   }
-  const flat = flatPlanes(info, band).slice(0, info.channels.length);
-  flattenDeep(deepSamplesOf(info, band, band.deep!), flat.map((c) => c.data as Float32Array | Uint32Array));
   return band;
+}
+
+/** Has exr_deep_flatten.c composite the samples read, each channel with the alpha its name gives. */
+function flattenInHeap(core: ExrCoreFile["native"]["core"], deep: number, channels: ExrPartInfo["channels"]): void {
+  const rules = flattenRules(channels);
+  const alphaOf = Int32Array.from(rules, (r) => (r.kind === "nearest" ? -2 : r.alpha));
+  const depth = (name: string) => channels.findIndex((c) => c.name === name && c.pixelType !== "uint");
+  const at = core._malloc(alphaOf.byteLength);
+  if (!at) throw new Error("out of memory");
+  try {
+    new Int32Array(core.HEAPU8.buffer, at, alphaOf.length).set(alphaOf);
+    core._exrw_deep_flatten(deep, at, depth("Z"), depth("ZBack"));
+  } finally {
+    core._free(at);
+  }
 }
 
 function flatPlanes(info: ExrPartInfo, band: DecodedBand): ExrChannel[] {

@@ -1,7 +1,10 @@
-// Flattening a deep part: each pixel's samples sorted by depth and composited front to back into
-// one value per channel, as OpenEXR's DeepCompositing::composite_pixel does, with the alpha of
-// each channel chosen as OpenEXR's "Interpreting Deep Pixels" says. docs/decoder.md ("Deep")
-// states the rules and where they go beyond composite_pixel.
+// The rules of flattening a deep part that depend on channel names, and the depth order of a
+// pixel's samples: each pixel's samples are sorted by depth and composited front to back into one
+// value per channel, as OpenEXR's DeepCompositing::composite_pixel does, with the alpha of each
+// channel chosen as OpenEXR's "Interpreting Deep Pixels" says (flattenRules, here). The
+// compositing itself runs in the wasm heap, where the samples are (exr_deep_flatten.c); the
+// readout lists a pixel's samples in the same order (depthOrder). docs/decoder.md ("Deep") states
+// the rules and where they go beyond composite_pixel.
 
 import type { ExrChannel, PixelType } from "./types";
 
@@ -138,128 +141,4 @@ export function depthOrder(samples: DeepSampleView, pixel: number): number[] {
   const z = depthOf("Z");
   if (z) sortSamples(z, depthOf("ZBack") ?? z, local, 0, count);
   return Array.from(local, (k) => first + k);
-}
-
-function depthChannel(samples: DeepSampleView, name: string): Float32Array | null {
-  const channel = samples.channels.find((c) => c.name === name && c.pixelType !== "uint");
-  return channel ? sampleValues(channel) : null;
-}
-
-/** Every pixel's samples front to back, or null when the file's order is that everywhere. */
-function sampleOrder(samples: DeepSampleView, z: Float32Array | null, zBack: Float32Array | null): Uint32Array | null {
-  if (!z) return null;
-  const back = zBack ?? z;
-  const { counts, offsets } = samples;
-  const pixels = samples.width * samples.height;
-  let order: Uint32Array | null = null;
-  for (let i = 0; i < pixels; i++) {
-    const first = offsets[i]!;
-    const end = first + counts[i]!;
-    let sorted = true;
-    // Strictly increasing Z is the common case; ties and NaN need the full comparison.
-    for (let s = first + 1; s < end && sorted; s++) sorted = z[s - 1]! < z[s]! || before(z, back, s - 1, s);
-    if (sorted) continue;
-    if (!order) {
-      order = new Uint32Array(offsets[pixels]!);
-      for (let s = 0; s < order.length; s++) order[s] = s;
-    }
-    sortSamples(z, back, order, first, end - first);
-  }
-  return order;
-}
-
-/**
- * What every sample in depth order lets through of the samples under it, for one alpha
- * (composite_pixel's `1 - alpha`, alpha accumulated over the samples in front), and 0 for the
- * samples after the alpha reached 1, which are not composited. `alpha` null: opaque samples.
- */
-function transmittance(samples: DeepSampleView, order: Uint32Array | null, alpha: Float32Array | null): Float32Array {
-  const { counts, offsets } = samples;
-  const pixels = samples.width * samples.height;
-  const weights = new Float32Array(offsets[pixels]!);
-  for (let i = 0; i < pixels; i++) {
-    const first = offsets[i]!;
-    const end = first + counts[i]!;
-    let accumulated = 0;
-    for (let k = first; k < end && !(accumulated >= 1); k++) {
-      const weight = Math.fround(1 - accumulated);
-      weights[k] = weight;
-      const a = alpha ? alpha[order ? order[k]! : k]! : 1;
-      accumulated = Math.fround(accumulated + Math.fround(weight * a));
-    }
-  }
-  return weights;
-}
-
-/**
- * out[pixel] = the sum over its samples in depth order of weight * value, rounded to float32 at
- * every step (composite_pixel's arithmetic). One loop per sample type and order, so that each
- * loop reads arrays of one type (a loop reading either, or through a callback, ran 3-4x slower).
- */
-function composite(
-  samples: DeepSampleView,
-  order: Uint32Array | null,
-  weights: Float32Array,
-  channel: Pick<ExrChannel, "pixelType" | "data">,
-  out: Float32Array,
-): void {
-  const { counts, offsets } = samples;
-  const half = channel.pixelType === "half" ? (channel.data as Uint16Array) : null;
-  const table = halfValues();
-  const values = half ? table : sampleValues(channel);
-  // A weight of 0 ends a pixel: its alpha reached 1 and the samples behind are hidden.
-  for (let i = 0; i < out.length; i++) {
-    const first = offsets[i]!;
-    const end = first + counts[i]!;
-    let sum = 0;
-    if (half && order) {
-      for (let k = first; k < end && weights[k] !== 0; k++) {
-        sum = Math.fround(sum + Math.fround(weights[k]! * table[half[order[k]!]!]!));
-      }
-    } else if (half) {
-      for (let k = first; k < end && weights[k] !== 0; k++) {
-        sum = Math.fround(sum + Math.fround(weights[k]! * table[half[k]!]!));
-      }
-    } else if (order) {
-      for (let k = first; k < end && weights[k] !== 0; k++) {
-        sum = Math.fround(sum + Math.fround(weights[k]! * values[order[k]!]!));
-      }
-    } else {
-      for (let k = first; k < end && weights[k] !== 0; k++) {
-        sum = Math.fround(sum + Math.fround(weights[k]! * values[k]!));
-      }
-    }
-    out[i] = sum;
-  }
-}
-
-/**
- * Flattens every pixel into `out` (one plane per channel of `samples`, width × height: Float32Array
- * for blended channels, Uint32Array for uint ones). Arithmetic is float32 in composite_pixel's
- * order: out += (1 - alpha) * sample, alpha being the alpha's value before this sample; a
- * channel stops once its alpha reached 1.
- */
-export function flattenDeep(samples: DeepSampleView, out: ReadonlyArray<Float32Array | Uint32Array>): void {
-  const channels = samples.channels;
-  const rules = flattenRules(channels);
-  const z = depthChannel(samples, "Z");
-  const order = sampleOrder(samples, z, depthChannel(samples, "ZBack"));
-  const weightsOf = new Map<number, Float32Array>();
-  rules.forEach((rule, c) => {
-    if (rule.kind !== "blend") {
-      // uint channels (ids): the front sample's value.
-      const plane = out[c]!;
-      const data = channels[c]!.data;
-      for (let i = 0; i < plane.length; i++) {
-        plane[i] = samples.counts[i]! > 0 ? data[order ? order[samples.offsets[i]!]! : samples.offsets[i]!]! : 0;
-      }
-      return;
-    }
-    let weights = weightsOf.get(rule.alpha);
-    if (!weights) {
-      weights = transmittance(samples, order, rule.alpha < 0 ? null : sampleValues(channels[rule.alpha]!));
-      weightsOf.set(rule.alpha, weights);
-    }
-    composite(samples, order, weights, channels[c]!, out[c] as Float32Array);
-  });
 }
