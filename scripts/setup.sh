@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: emscripten builds OpenEXRCore to WebAssembly, libimath-dev gives the Imath
 # headers OpenEXR's C++ HTJ2K glue includes, patch applies frontend/src/decoder/patches/ to the
-# OpenEXR sources, chromium runs the browser tests.
-apt_packages=(emscripten libimath-dev patch chromium)
+# OpenEXR sources, chromium runs the browser tests, libopenexr-dev is OpenEXR's C++ library for the
+# reference programs of tests and benchmarks (deep compositing: bench/deep_composite.cpp).
+apt_packages=(emscripten libimath-dev patch chromium libopenexr-dev)
 missing=()
 for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
