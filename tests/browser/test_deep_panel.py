@@ -59,6 +59,19 @@ def deep_scene() -> tuple[np.ndarray, dict[str, np.ndarray]]:
 
 
 KINDS = {"R": "half", "G": "half", "B": "half", "A": "half", "Z": "float"}
+REFERENCE_TAG = "deep/reference"
+
+
+def flattened() -> dict[str, np.ndarray]:
+    counts, channels = deep_scene()
+    return make_deep.composite_reference(counts, channels, KINDS)
+
+
+def reference_picture() -> np.ndarray:
+    """A flat image to compare the deep one with: its flattened RGB, brighter by a ramp."""
+    flat = flattened()
+    ramp = np.linspace(0, 0.5, W, dtype=np.float32)[None, :]
+    return np.stack([flat[c] + ramp for c in "RGB"], axis=-1)
 
 
 def write_deep(path: Path, tiled: bool) -> None:
@@ -80,6 +93,7 @@ def tensorboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TensorBoar
             path = root / f"deep_{step}.exr"
             write_deep(path, tiled)
             exr_summary.image(TAG, path, step, writer=writer)
+            exr_summary.image(REFERENCE_TAG, reference_picture(), step, writer=writer, pixel_type="float")
     with TensorBoardServer(root, load_fast=True) as server:
         server.wait_for_json("/data/plugin/exr/tags", lambda tags: "deep" in tags)
         yield server
@@ -155,3 +169,15 @@ def test_hover_lists_the_pixel_samples_front_to_back(panel: Page) -> None:
         flat = make_deep.composite_reference(counts, channels, KINDS)
         text = readout.locator('.exr-reading[data-channel="R"]').get_attribute("data-value")
         assert np.float32(text) == flat["R"][y, x]
+
+
+def test_server_side_errors_compare_the_flattened_picture(tensorboard: TensorBoardServer) -> None:
+    """The error strip's route flattens the deep file as the viewer does (tensorboard_exr/deep.py)."""
+    entries = tensorboard.get(
+        f"/data/plugin/exr/error_steps?run=deep&tag={TAG}&ref_tag={REFERENCE_TAG}"
+    ).json()
+    assert [e["step"] for e in entries] == [0, 1]
+    flat = np.stack([flattened()[c] for c in "RGB"], axis=-1).astype(np.float64)
+    expected = np.mean((flat - reference_picture().astype(np.float64)) ** 2)
+    for entry in entries:
+        assert entry["mse"] == pytest.approx(expected, rel=1e-12), entry
