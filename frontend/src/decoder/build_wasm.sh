@@ -76,7 +76,7 @@ PATCHES=("$HERE"/patches/*.patch)
 PATCH_KEY=$(cat "${PATCHES[@]}" | hash_of)
 FLAGS_KEY=$(printf '%s\n' "$OPENEXR_SHA256" "$PATCH_KEY" "${COMMON_FLAGS[*]}" "${C_FLAGS[*]}" "${CXX_FLAGS[*]}" "${CORE_SIMD_FLAGS[*]}" "$E2K_FILES" "file-prefix-map: src, decoder" \
   "$(emcc --version | head -1)" "$(cat "${CORE_HEADERS[@]}" | hash_of)" | hash_of)
-INPUT_KEY=$( { printf '%s\n' "$FLAGS_KEY" "${LINK_FLAGS[*]}"; cat "$HERE/build_wasm.sh" "$HERE/exr_shim.c" "$HERE/exr_shim.h" "$HERE/exr_deep.c" "$HERE/exr_deep_flatten.c" "$HERE/exr_deep_flatten.h" "$HERE/ojph_quiet.cpp" "${PATCHES[@]}"; } | hash_of)
+INPUT_KEY=$( { printf '%s\n' "$FLAGS_KEY" "${LINK_FLAGS[*]}"; cat "$HERE/build_wasm.sh" "$HERE/exr_shim.c" "$HERE/exr_shim.h" "$HERE/exr_deep.h" "$HERE/exr_deep.c" "$HERE/exr_deep_flatten.c" "$HERE/exr_deep_flatten.h" "$HERE/ojph_quiet.cpp" "${PATCHES[@]}"; } | hash_of)
 STAMP=$CACHE/out-$INPUT_KEY
 
 SOURCES_ONLY=

@@ -9,53 +9,17 @@
  *      32-bit), in pixel order: pixel i's samples of channel c are
  *      samples[c][offsets[i] .. offsets[i + 1]), in the file's order (not sorted by depth).
  *
- * exrw_deep_flatten composites them into flat planes (exr_deep_flatten.c, with the alpha of each
- * channel decided from the names in deep_flatten.ts). Tiled parts give level 0. The input is untrusted:
- * every size is 64-bit and checked, the second pass checks that each chunk's sample counts are
+ * exrw_deep_flatten (exr_deep_flatten.c) then composites them into flat planes, with the alpha
+ * of each channel decided from the names in deep_flatten.ts. Tiled parts give level 0. The input
+ * is untrusted: every size is 64-bit and checked, the second pass checks that each chunk's sample counts are
  * those of the first before OpenEXRCore unpacks a sample, and errors leave a message in the
  * file's handle (exrw_error).
  */
-#ifdef __EMSCRIPTEN__
-#    include <emscripten/emscripten.h>
-#    define EXRW_EXPORT EMSCRIPTEN_KEEPALIVE
-#else
-#    define EXRW_EXPORT
-#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "exr_deep_flatten.h"
-#include "exr_shim.h"
-#include "openexr.h"
-
-/* Mirror exr_shim.c's limits. */
-#define EXRW_DEEP_MAX_DIMENSION (1 << 20)
-#define EXRW_DEEP_MAX_CHANNELS 1024
-#define EXRW_DEEP_HARD_MAX_BYTES (2047.0 * 1024.0 * 1024.0)
-
-typedef struct exrw_deep
-{
-    exrw_file*       f;
-    exr_context_t    ctxt;
-    int              part;
-    int              tiled;
-    exr_attr_box2i_t dw;
-    int64_t          width, height;
-    int              nch;
-    int*             bpe;  /* bytes per sample of each channel: 2 (half) or 4 */
-    int*             type; /* OpenEXR's pixel type of each channel */
-    const exr_attr_chlist_t* chans;
-    int              lines_per_chunk, tile_w, tile_h;
-    int32_t          tiles_x, tiles_y;
-    uint64_t         total;    /* samples in the part */
-    uint32_t*        counts;   /* width * height */
-    uint32_t*        offsets;  /* width * height + 1, after exrw_deep_read */
-    uint8_t**        samples;  /* per channel, after exrw_deep_read */
-    uint8_t**        scratch;  /* per channel: a chunk narrower than the part */
-    uint8_t**        flat;     /* per channel, after exrw_deep_flatten: width * height values */
-    uint64_t         scratch_samples;
-} exrw_deep;
+#include "exr_deep.h"
 
 /* A chunk and the rectangle of the data window it covers. */
 typedef struct
@@ -130,15 +94,6 @@ static int prepare_pipeline (exrw_deep* d, const deep_chunk* c, exr_decode_pipel
     return 0;
 }
 
-static void free_flat (exrw_deep* d)
-{
-    for (int c = 0; d->flat && c < d->nch; ++c)
-    {
-        free (d->flat[c]);
-        d->flat[c] = NULL;
-    }
-}
-
 static void free_samples (exrw_deep* d)
 {
     for (int c = 0; c < d->nch; ++c)
@@ -151,7 +106,7 @@ static void free_samples (exrw_deep* d)
     free (d->offsets);
     d->offsets         = NULL;
     d->scratch_samples = 0;
-    free_flat (d);
+    exrw_deep_free_flat (d);
 }
 
 EXRW_EXPORT void exrw_deep_close (exrw_deep* d)
@@ -536,50 +491,6 @@ EXRW_EXPORT int exrw_deep_read (exrw_deep* d, double max_bytes)
     d->scratch_samples = 0;
     if (status) free_samples (d);
     return status;
-}
-
-/** Flattens the samples exrw_deep_read read into one plane per channel in the heap (float32;
- * uint32 for uint channels): exrw_deep_flat(d, c). alpha_of[c] names the channel whose coverage
- * channel c takes (deep_flatten.ts decides from the names; see exr_deep_flatten.h). Returns 0. */
-EXRW_EXPORT int exrw_deep_flatten (exrw_deep* d, const int32_t* alpha_of, int z_channel, int zback_channel)
-{
-    if (!d || !d->offsets || !alpha_of) return EXR_ERR_INVALID_ARGUMENT;
-    exrw_clear_error (d->f);
-    free_flat (d);
-    size_t plane = (size_t) (d->width * d->height) * 4;
-    for (int c = 0; c < d->nch; ++c)
-    {
-        d->flat[c] = (uint8_t*) malloc (plane ? plane : 1);
-        if (!d->flat[c])
-        {
-            free_flat (d);
-            exrw_set_error (d->f, "out of memory: cannot allocate the flattened planes");
-            return EXR_ERR_OUT_OF_MEMORY;
-        }
-    }
-    if (z_channel >= d->nch) z_channel = -1;
-    if (zback_channel >= d->nch) zback_channel = -1;
-    deep_view view = {d->width, d->height, d->nch, d->type, (const uint8_t* const*) d->samples, d->offsets, d->total};
-    if (deep_flatten (&view, alpha_of, z_channel, zback_channel, d->flat))
-    {
-        free_flat (d);
-        exrw_set_error (d->f, "out of memory while flattening %llu deep samples", (unsigned long long) d->total);
-        return EXR_ERR_OUT_OF_MEMORY;
-    }
-    return 0;
-}
-
-/** Index of the channel called `name`, or -1 (for native callers; JavaScript has the header). */
-EXRW_EXPORT int exrw_deep_channel_index (exrw_deep* d, const char* name)
-{
-    for (int c = 0; d && name && c < d->nch; ++c)
-        if (d->chans->entries[c].name.str && strcmp (d->chans->entries[c].name.str, name) == 0) return c;
-    return -1;
-}
-
-EXRW_EXPORT uint8_t* exrw_deep_flat (exrw_deep* d, int c)
-{
-    return d && d->flat && c >= 0 && c < d->nch ? d->flat[c] : NULL;
 }
 
 EXRW_EXPORT uint32_t* exrw_deep_counts (exrw_deep* d) { return d ? d->counts : NULL; }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exr_deep.h"
 #include "exr_deep_flatten.h"
 
 static float half_values[65536];
@@ -226,4 +227,61 @@ done:
     if (own_z) free (z);
     if (own_back) free (back);
     return status;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * The exports on an exrw_deep (exr_deep.c read its samples)
+ */
+void exrw_deep_free_flat (exrw_deep* d)
+{
+    for (int c = 0; d->flat && c < d->nch; ++c)
+    {
+        free (d->flat[c]);
+        d->flat[c] = NULL;
+    }
+}
+
+
+/** Flattens the samples exrw_deep_read read into one plane per channel in the heap (float32;
+ * uint32 for uint channels): exrw_deep_flat(d, c). alpha_of[c] names the channel whose coverage
+ * channel c takes (deep_flatten.ts decides from the names; see exr_deep_flatten.h). Returns 0. */
+EXRW_EXPORT int exrw_deep_flatten (exrw_deep* d, const int32_t* alpha_of, int z_channel, int zback_channel)
+{
+    if (!d || !d->offsets || !alpha_of) return EXR_ERR_INVALID_ARGUMENT;
+    exrw_clear_error (d->f);
+    exrw_deep_free_flat (d);
+    size_t plane = (size_t) (d->width * d->height) * 4;
+    for (int c = 0; c < d->nch; ++c)
+    {
+        d->flat[c] = (uint8_t*) malloc (plane ? plane : 1);
+        if (!d->flat[c])
+        {
+            exrw_deep_free_flat (d);
+            exrw_set_error (d->f, "out of memory: cannot allocate the flattened planes");
+            return EXR_ERR_OUT_OF_MEMORY;
+        }
+    }
+    if (z_channel >= d->nch) z_channel = -1;
+    if (zback_channel >= d->nch) zback_channel = -1;
+    deep_view view = {d->width, d->height, d->nch, d->type, (const uint8_t* const*) d->samples, d->offsets, d->total};
+    if (deep_flatten (&view, alpha_of, z_channel, zback_channel, d->flat))
+    {
+        exrw_deep_free_flat (d);
+        exrw_set_error (d->f, "out of memory while flattening %llu deep samples", (unsigned long long) d->total);
+        return EXR_ERR_OUT_OF_MEMORY;
+    }
+    return 0;
+}
+
+/** Index of the channel called `name`, or -1 (for native callers; JavaScript has the header). */
+EXRW_EXPORT int exrw_deep_channel_index (exrw_deep* d, const char* name)
+{
+    for (int c = 0; d && name && c < d->nch; ++c)
+        if (d->chans->entries[c].name.str && strcmp (d->chans->entries[c].name.str, name) == 0) return c;
+    return -1;
+}
+
+EXRW_EXPORT uint8_t* exrw_deep_flat (exrw_deep* d, int c)
+{
+    return d && d->flat && c >= 0 && c < d->nch ? d->flat[c] : NULL;
 }
