@@ -69,7 +69,9 @@ printf '%s\0' "${sources[@]}" | xargs -0 -P "$(nproc)" -n 1 bash -c '
   read -r -a FLAGS <<<"$FLAGS_S"; read -r -a DEFS <<<"$DEFS_S"; read -r -a INCLUDES <<<"$INCLUDES_S"
   compile "$1"' _
 gcc -std=gnu11 "${FLAGS[@]}" "${DEFS[@]}" "${INCLUDES[@]}" -c "$REPO/frontend/src/decoder/exr_shim.c" -o "$OUT/exr_shim.o"
+gcc -std=gnu11 "${FLAGS[@]}" "${DEFS[@]}" "${INCLUDES[@]}" -c "$REPO/frontend/src/decoder/exr_deep.c" -o "$OUT/exr_deep.o"
+gcc -std=gnu11 "${FLAGS[@]}" "${DEFS[@]}" "${INCLUDES[@]}" -c "$REPO/frontend/src/decoder/exr_deep_flatten.c" -o "$OUT/exr_deep_flatten.o"
 g++ -std=c++17 "${FLAGS[@]}" "${INCLUDES[@]}" -c "$REPO/frontend/src/decoder/ojph_quiet.cpp" -o "$OUT/ojph_quiet.o"
 gcc -std=gnu11 "${FLAGS[@]}" -c "$HERE/native_decode.c" -o "$OUT/native_decode.o"
-g++ "${FLAGS[@]}" "$OBJ"/*.o "$OUT/exr_shim.o" "$OUT/ojph_quiet.o" "$OUT/native_decode.o" -lm -lpthread -o "$OUT/exr_native"
+g++ "${FLAGS[@]}" "$OBJ"/*.o "$OUT/exr_shim.o" "$OUT/exr_deep.o" "$OUT/exr_deep_flatten.o" "$OUT/ojph_quiet.o" "$OUT/native_decode.o" -lm -lpthread -o "$OUT/exr_native"
 echo "$OUT/exr_native"

@@ -1,7 +1,8 @@
 // Long fuzzing run of the WebAssembly decoder (the CI test, frontend/test/decoder_hostile.test.mjs,
 // runs 2 000 mutants; this runs as many as asked, plus hand-made hostile files): mutants of every
-// fixture (every codec, tiled, multipart, mipmapped, subsampled, deep) and headers built to hurt
-// (huge and negative windows, overflowing offsets, 10 000 channels, 1 000 parts, deep parts).
+// fixture (every codec, tiled, multipart, mipmapped, subsampled, deep scanline and tiled) and
+// headers built to hurt (huge and negative windows, overflowing offsets, 10 000 channels, 1 000
+// parts, deep parts, a deep file declaring 2.6 billion samples).
 // Prints cases/s, crashes (anything but the decoder's own Error: traps, RangeErrors...), hangs
 // (a case over HANG_MS), the slowest case, the wasm heap at the end, and the error categories.
 // Baseline in the same run: decoding the valid fixtures themselves (cases/s of good input).
@@ -23,10 +24,15 @@ const HANG_MS = 5000; // the CI test's budget for one case (decoder_hostile.test
 const OPTIONS = { maxDecodedBytes: 64 * 1024 * 1024 };
 
 const fx = makeFixtures();
+// Deep files (make_deep.py): every deep codec, scanline and tiled, multipart, a sample bomb.
+const deepFx = makeFixtures("make_deep.py");
 const api = await loadDecoderApi();
 const core = await loadCore();
-const seedNames = readdirSync(fx.dir).filter((f) => f.endsWith(".exr")).sort();
-const seeds = seedNames.map((name) => fx.read(name));
+const fixtureNames = (set, prefix) => readdirSync(set.dir).filter((f) => f.endsWith(".exr")).sort().map((f) => prefix + f);
+const seedNames = [...fixtureNames(fx, ""), ...fixtureNames(deepFx, "deep/")];
+/** A fixture's bytes; "deep/" names come from make_deep.py. */
+const readFixture = (name) => (name.startsWith("deep/") ? deepFx.read(name.slice(5)) : fx.read(name));
+const seeds = seedNames.map(readFixture);
 
 // Files the mutator cannot reach: written by OpenEXR itself, so they are valid but extreme.
 const EXTREME = `
@@ -41,7 +47,7 @@ writeFileSync(join(fx.dir, "extreme.py"), EXTREME);
 execFileSync(pythonExecutable(), [join(fx.dir, "extreme.py"), fx.dir]);
 
 function headerEdit(name, edit) {
-  const bytes = fx.read(name);
+  const bytes = readFixture(name);
   const header = parseHeader(bytes);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   edit(view, (attr) => header.attrs.find((a) => a.name === attr), header);
@@ -54,7 +60,9 @@ function hostileCases() {
     ["1 000 parts", fx.read("parts_1000.exr")],
   ];
   const I32 = [0x7fffffff, -0x80000000, 1 << 30, -(1 << 30), 1 << 20, -1, 65535];
-  for (const name of ["scan_NONE.exr", "scan_ZIP.exr", "scan_PIZ.exr", "tiled_ZIP.exr", "multipart.exr", "deep.exr"]) {
+  const names = ["scan_NONE.exr", "scan_ZIP.exr", "scan_PIZ.exr", "tiled_ZIP.exr", "multipart.exr", "deep.exr",
+    "deep/scan_rgbaz_half_ZIPS.exr", "deep/tiled_rgbaz_ZIPS.exr", "deep/bomb.exr"];
+  for (const name of names) {
     if (!seedNames.includes(name)) continue;
     for (const [i, a] of I32.entries()) {
       for (const [j, b] of I32.entries()) {
@@ -91,7 +99,7 @@ function hostileCases() {
         ]);
       }
     }
-    const tiles = parseHeader(fx.read(name)).attrs.find((a) => a.name === "tiles");
+    const tiles = parseHeader(readFixture(name)).attrs.find((a) => a.name === "tiles");
     if (tiles) {
       for (const size of [0, 1, 0x7fffffff, 0xffffffff]) {
         cases.push([

@@ -1,5 +1,5 @@
 /* Native single/multi-thread decode timing with the same shim the browser uses (see
- * build_native.sh). Usage: exr_native [-t THREADS] [-r REPEATS] FILE...
+ * build_native.sh); deep parts are decoded and flattened by exr_deep.c. Usage: exr_native [-t THREADS] [-r REPEATS] FILE...
  * Prints one line per file: "<file> <threads> <median ms> <min ms>", or "ERROR <message>".
  * Threads decode row bands like the worker pool: each has its own copy of the file. */
 #include <malloc.h>
@@ -19,6 +19,31 @@ void        exrw_close (exrw_file* f);
 int         exrw_part_count (exrw_file* f);
 int         exrw_part_height (exrw_file* f, int part);
 int         exrw_part_lines_per_chunk (exrw_file* f, int part);
+/* exr_deep.c */
+typedef struct exrw_deep exrw_deep;
+int        exrw_part_is_deep (exrw_file* f, int part);
+exrw_deep* exrw_deep_open (exrw_file* f, int part);
+int        exrw_deep_read (exrw_deep* d, double max_bytes);
+void       exrw_deep_close (exrw_deep* d);
+int        exrw_deep_flatten (exrw_deep* d, const int32_t* alpha_of, int z_channel, int zback_channel);
+int        exrw_deep_channel_index (exrw_deep* d, const char* name);
+
+/* Decodes and flattens deep part p, every channel composited with A (as OpenEXR's
+ * composite_pixel does; the browser also gives R, G, B their AR, AG, AB when present). */
+static int decode_deep (exrw_file* f, int p)
+{
+    exrw_deep* d = exrw_deep_open (f, p);
+    int        failed = !d || exrw_deep_read (d, 1024.0 * 1024.0 * 1024.0);
+    if (!failed)
+    {
+        int32_t alpha_of[1024];
+        int     a = exrw_deep_channel_index (d, "A");
+        for (int c = 0; c < 1024; ++c) alpha_of[c] = a;
+        failed = exrw_deep_flatten (d, alpha_of, exrw_deep_channel_index (d, "Z"), exrw_deep_channel_index (d, "ZBack"));
+    }
+    exrw_deep_close (d);
+    return failed;
+}
 
 typedef struct
 {
@@ -48,6 +73,17 @@ static void* decode_band (void* arg)
     }
     for (int p = 0; p < exrw_part_count (f); ++p)
     {
+        if (exrw_part_is_deep (f, p))
+        {
+            /* Deep parts are decoded and flattened whole by one thread (band 0), as by one
+             * worker in the pool; the cap is the pool's default 1 GiB. */
+            if (job->index == 0 && decode_deep (f, p))
+            {
+                fprintf (stderr, "decode: %s\n", exrw_error (f));
+                job->failed = 1;
+            }
+            continue;
+        }
         int h = exrw_part_height (f, p), lpc = exrw_part_lines_per_chunk (f, p);
         int units = (h + lpc - 1) / lpc;
         int r0 = (int) ((long long) job->index * units / job->count) * lpc;

@@ -11,8 +11,9 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: emscripten builds OpenEXRCore to WebAssembly, libimath-dev gives the Imath
 # headers OpenEXR's C++ HTJ2K glue includes, patch applies frontend/src/decoder/patches/ to the
-# OpenEXR sources, chromium runs the browser tests; g++ and libopenexr-dev build the tests'
-# reference program (tests/reference/rgba_reference.cpp: OpenEXR's own RgbaInputFile/RgbaOutputFile).
+# OpenEXR sources, chromium runs the browser tests; g++, pkg-config and libopenexr-dev (OpenEXR's
+# C++ library) build the reference programs of tests and benchmarks (tests/reference/rgba_reference.cpp:
+# RgbaInputFile/RgbaOutputFile; bench/deep_composite.cpp: deep compositing).
 apt_packages=(emscripten libimath-dev patch chromium g++ pkg-config libopenexr-dev)
 missing=()
 for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -18,9 +18,9 @@ from typing import Any, Final
 import numpy as np
 import OpenEXR
 
-from tensorboard_exr import colour, metadata
+from tensorboard_exr import colour, deep, exr_layout, metadata
 
-EXR_MAGIC: Final = b"\x76\x2f\x31\x01"
+EXR_MAGIC: Final = exr_layout.EXR_MAGIC
 
 MAX_DIMENSION: Final = 32768
 """Largest width or height accepted, in pixels."""
@@ -145,6 +145,7 @@ class ImagePlan:
             ],
             compression=self.compression,
             parts=1,
+            part_types=["scanlineimage"],
         )
 
 
@@ -333,69 +334,30 @@ def read_exr_source(tag: str, data: bytes | bytearray | memoryview | str | os.Pa
 def declared_pixel_bytes(data: bytes, where: str = "EXR") -> int:
     """The uncompressed size of every part's pixels as the EXR's headers declare it, in bytes.
 
-    Reads only the headers (data windows and channel lists), so a small file that declares an
-    enormous image (a decompression bomb) is measured without decoding or allocating anything.
-    Deep parts count 4 bytes per channel and pixel (their sample counts are not in the header).
-    Raises `ValueError`, naming `where`, if the headers do not parse.
+    Reads only the headers (data windows and channel lists) and, for deep parts, their chunks'
+    leaders: a deep part counts its sample count tables (4 bytes a pixel) and the sample data its
+    chunks declare. So a small file that declares an enormous image (a decompression bomb) is
+    measured without decoding or allocating anything. Raises `ValueError`, naming `where`, if the
+    headers do not parse.
     """
-    if len(data) < 8 or data[:4] != EXR_MAGIC:
-        raise ValueError(f"{where}: not an OpenEXR file (the magic number 76 2f 31 01 is missing)")
-    multipart = bool(int.from_bytes(data[4:8], "little") & 0x1000)
-    position = 8
+    layout = exr_layout.read_layout(data, where)
     total = 0
-
-    def string_at(at: int) -> tuple[bytes, int]:
-        end = data.find(b"\0", at, at + 256)
-        if end < 0:
-            raise ValueError(f"{where}: the EXR bytes do not parse (header: unterminated name at byte {at})")
-        return data[at:end], end + 1
-
-    while True:
-        window: tuple[int, int, int, int] | None = None
-        sample_bytes = 0
-        attributes = 0
-        while True:
-            if position >= len(data):
-                raise ValueError(f"{where}: the EXR bytes do not parse (header: it is truncated)")
-            if data[position] == 0:
-                position += 1
-                break
-            name, position = string_at(position)
-            kind, position = string_at(position)
-            if position + 4 > len(data):
-                raise ValueError(f"{where}: the EXR bytes do not parse (header: it is truncated)")
-            size = int.from_bytes(data[position : position + 4], "little", signed=True)
-            position += 4
-            if size < 0 or position + size > len(data):
-                raise ValueError(
-                    f"{where}: the EXR bytes do not parse (header: attribute {name!r} has size {size})"
-                )
-            value = data[position : position + size]
-            position += size
-            attributes += 1
-            if name == b"dataWindow" and kind == b"box2i" and size == 16:
-                window = tuple(
-                    int.from_bytes(value[i : i + 4], "little", signed=True) for i in range(0, 16, 4)
-                )
-            elif name == b"channels" and kind == b"chlist":
-                at = 0
-                while at < len(value) and value[at] != 0:
-                    end = value.find(b"\0", at)
-                    if end < 0 or end + 17 > len(value):
-                        raise ValueError(f"{where}: the EXR bytes do not parse (header: bad channel list)")
-                    pixel_type = int.from_bytes(value[end + 1 : end + 5], "little")
-                    sample_bytes += 2 if pixel_type == 1 else 4
-                    at = end + 17
-        if attributes == 0:  # the empty header that ends a multi-part file's header list
-            break
+    for index, part in enumerate(layout.parts):
+        window = part.data_window
         if window is None:
             raise ValueError(f"{where}: the EXR bytes do not parse (header: no dataWindow)")
-        width, height = window[2] - window[0] + 1, window[3] - window[1] + 1
+        width, height = part.size
         if width <= 0 or height <= 0:
             raise ValueError(f"{where}: the EXR data window {window} is empty or inverted")
-        total += width * height * sample_bytes
-        if not multipart:
-            break
+        try:
+            channels = part.channels
+        except ValueError:
+            raise ValueError(f"{where}: the EXR bytes do not parse (header: bad channel list)") from None
+        if part.deep:
+            chunks = exr_layout.deep_chunks(data, layout, index, where)
+            total += width * height * 4 + sum(chunk.unpacked_bytes for chunk in chunks)
+        else:
+            total += width * height * sum(channel.bytes_per_sample for channel in channels)
     return total
 
 
@@ -403,6 +365,7 @@ def inspect_exr(tag: str, data: bytes) -> metadata.ExrImageInfo:
     """Checks that `data` is a complete EXR file that OpenEXR decodes, and describes it.
 
     The declared pixel size is checked against `MAX_EXR_BYTES` before OpenEXR decodes anything.
+    Files with deep parts are checked without decoding their samples (`deep.describe`).
     """
     if len(data) < 8 or data[:4] != EXR_MAGIC:
         raise ValueError(f"tag {tag!r}: not an OpenEXR file (the magic number 76 2f 31 01 is missing)")
@@ -411,6 +374,11 @@ def inspect_exr(tag: str, data: bytes) -> metadata.ExrImageInfo:
         raise ValueError(
             f"tag {tag!r}: the EXR declares {declared} bytes of pixels (the file is {len(data)} bytes), "
             f"the limit is {MAX_EXR_BYTES}; refused before decoding"
+        )
+    layout = exr_layout.read_layout(data, f"tag {tag!r}")
+    if any(part.deep for part in layout.parts):
+        return deep.describe(
+            tag, data, layout, _COMPRESSION_NAMES.get(layout.parts[0].compression, "unknown")
         )
     try:
         exr = OpenEXR.File(io.BytesIO(data), separate_channels=True)
@@ -421,7 +389,7 @@ def inspect_exr(tag: str, data: bytes) -> metadata.ExrImageInfo:
         # OpenEXR's binding reports truncated or corrupt pixel data by returning no parts.
         raise ValueError(f"tag {tag!r}: the EXR bytes do not parse: the pixel data is truncated or corrupt")
     try:
-        info = _describe_parts(parts)
+        info = _describe_parts(parts, [part.part_type for part in layout.parts])
     except Exception as e:  # whatever the binding raises, the caller learns which tag
         raise ValueError(f"tag {tag!r}: the EXR file cannot be described: {e}") from None
     if info.width == 0 or info.height == 0:
@@ -429,7 +397,7 @@ def inspect_exr(tag: str, data: bytes) -> metadata.ExrImageInfo:
     return info
 
 
-def _describe_parts(parts: Sequence[Any]) -> metadata.ExrImageInfo:
+def _describe_parts(parts: Sequence[Any], part_types: list[str]) -> metadata.ExrImageInfo:
     """The step info of decoded parts, from their headers (the binding's Part.width() refuses
     subsampled channels such as the 2x2 chroma of luminance/chroma files)."""
     window = parts[0].header["dataWindow"]
@@ -439,6 +407,7 @@ def _describe_parts(parts: Sequence[Any]) -> metadata.ExrImageInfo:
         height=max(0, y_max - y_min + 1),
         compression=_COMPRESSION_NAMES.get(int(parts[0].header.get("compression", 0)), "unknown"),
         parts=len(parts),
+        part_types=part_types,
     )
     types = {np.dtype(dtype): metadata.PIXEL_TYPE_BY_NAME[name] for name, dtype in PIXEL_DTYPES.items()}
     for index, part in enumerate(parts):

@@ -53,6 +53,7 @@ _SCHEMA: Final = (
             ("channels", 3, "ExrChannel", True),
             ("compression", 4, "string", False),
             ("parts", 5, "uint32", False),
+            ("part_types", 6, "string", True),
         ),
     ),
     (

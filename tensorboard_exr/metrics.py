@@ -152,12 +152,18 @@ def decode_colour(data: bytes, where: str = "EXR") -> np.ndarray:
     """
     import OpenEXR
 
-    from tensorboard_exr import colour, encode, luminance_chroma
+    from tensorboard_exr import deep, encode, exr_layout, luminance_chroma
 
     declared = encode.declared_pixel_bytes(data, where)
     if declared > encode.MAX_EXR_BYTES:  # a decompression bomb: refused before OpenEXR allocates
         limit = encode.MAX_EXR_BYTES
         raise ValueError(f"{where}: the EXR declares {declared} bytes of pixels, the limit is {limit}")
+    if exr_layout.read_layout(data, where).parts[0].deep:  # flattened as the viewer shows it
+        flat = deep.colour_of_first_part(data, where)
+        if flat.shape[-1] != 3:
+            return flat
+        header = OpenEXR.File(io.BytesIO(data), header_only=True).parts[0].header
+        return _in_rec709(flat, header)
     try:
         parts = list(OpenEXR.File(io.BytesIO(data), separate_channels=True).parts)
     except Exception as e:
@@ -171,14 +177,21 @@ def decode_colour(data: bytes, where: str = "EXR") -> np.ndarray:
     elif luminance_chroma.yc_channels(channels):
         rgb = luminance_chroma.decode_yc(channels, header)
     if rgb is not None:
-        matrix = colour.to_rec709(*colour.header_chromaticities(header))
-        return np.asarray(colour.convert_to_rec709(rgb.astype(np.float32), matrix), np.float32)
+        return _in_rec709(rgb, header)
     if "Y" in channels:
         return np.asarray(channels["Y"].pixels, np.float32)[..., None]
     if len(channels) == 1:
         (only,) = channels.values()
         return np.asarray(only.pixels, np.float32)[..., None]
     raise ValueError(f"{where}: no R,G,B or Y channels to compare (channels: {', '.join(sorted(channels))})")
+
+
+def _in_rec709(rgb: np.ndarray, header: Any) -> np.ndarray:
+    """R, G, B in the file's primaries (its header's chromaticities) as linear Rec.709, float32."""
+    from tensorboard_exr import colour
+
+    matrix = colour.to_rec709(*colour.header_chromaticities(header))
+    return np.asarray(colour.convert_to_rec709(rgb.astype(np.float32), matrix), np.float32)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -179,6 +179,7 @@ def _image_json(image: Any) -> dict[str, Any]:
         "height": image.height,
         "compression": image.compression,
         "parts": image.parts,
+        "part_types": list(image.part_types),
         "channels": [
             {
                 "name": channel.name,

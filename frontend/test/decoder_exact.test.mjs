@@ -136,10 +136,12 @@ describe("header", () => {
     assert.equal(attributes.lineOrder, "INCREASING_Y");
   });
 
-  test("deep parts are described but not decoded", () => {
+  test("deep parts are described by the header and decoded flattened (decoder_deep.test.mjs)", () => {
     const header = api.readHeaderInProcess(core, fx.read("deep.exr"));
     assert.equal(header.parts[0].storage, "deep_scanline");
-    assert.throws(() => decode("deep.exr"), /deep images are not supported/);
+    const part = decode("deep.exr").parts[0];
+    assert.deepEqual(part.channels.map((c) => c.name), ["Z", "deep.count"]);
+    assert.equal(part.deep.sampleCount, 19); // 4 x 5 pixels with (x + y) % 3 samples
   });
 });
 
@@ -152,8 +154,8 @@ describe("worker pool", () => {
 
   // Parallel decodes against this file's single-thread decode: decoder_parallel.test.mjs.
 
-  test("a deep file rejects with a readable message and the pool keeps working", async () => {
-    await assert.rejects(pool.decode(arrayBufferOf(fx.read("deep.exr"))), /deep images are not supported/);
+  test("a deep file decodes in the pool and the pool keeps working", async () => {
+    assert.equal((await pool.decode(arrayBufferOf(fx.read("deep.exr")))).parts[0].deep.sampleCount, 19);
     const image = await pool.decode(arrayBufferOf(fx.read("scan_ZIP.exr")));
     assert.equal(image.parts[0].channels.length, 6);
   });

@@ -2,6 +2,7 @@
 // OpenEXR Python package's decode (min/max/mean of finite values, NaN/Inf counts, float32 sha256).
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { before, test } from "node:test";
@@ -61,8 +62,17 @@ test("NaN and Inf are counted, not averaged", () => {
 test("--header-only prints the header without statistics; bad files report an error", () => {
   const header = run("--header-only", join(fx.dir, "deep.exr"));
   assert.equal(header.parts[0].storage, "deep_scanline");
+  assert.equal(header.parts[0].channels[0].min, undefined);
+  const notExr = join(fx.dir, "not_an.exr");
+  writeFileSync(notExr, "<html>not found</html>");
   assert.throws(
-    () => execFileSync(process.execPath, [tool, join(fx.dir, "deep.exr")], { encoding: "utf8", stdio: "pipe" }),
-    (e) => e.status === 1 && /deep images are not supported/.test(e.stdout),
+    () => execFileSync(process.execPath, [tool, notExr], { encoding: "utf8", stdio: "pipe" }),
+    (e) => e.status === 1 && /not an OpenEXR file: bad magic number/.test(e.stdout),
   );
+});
+
+test("deep files: statistics of the flattened channels and the sample count", () => {
+  const info = run(join(fx.dir, "deep.exr"));
+  assert.deepEqual(info.parts[0].deep, { sampleCount: 19, countChannel: "deep.count" });
+  assert.deepEqual(info.parts[0].channels.map((c) => c.name), ["Z", "deep.count"]);
 });

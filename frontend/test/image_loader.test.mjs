@@ -359,3 +359,14 @@ describe("ImageSlot", () => {
     assert.equal(slot.wanted, null);
   });
 });
+
+describe("cache budget", () => {
+  test("a deep image's samples count against the cache budget, besides its planes", () => {
+    const image = decoderApi.decodeInProcess(core, fx.read("deep.exr"));
+    const part = image.parts[0];
+    const planes = part.channels.reduce((n, c) => n + c.data.byteLength, 0);
+    const samples = part.deep.offsets.byteLength + part.deep.channels.reduce((n, c) => n + c.data.byteLength, 0);
+    assert.ok(samples > 0);
+    assert.equal(loading.decodedBytes(image), planes + samples);
+  });
+});

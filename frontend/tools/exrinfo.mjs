@@ -82,9 +82,11 @@ export async function exrinfo(path, { headerOnly = false, staticDir = defaultSta
   return {
     file: path,
     byteLength: image.byteLength,
-    parts: image.parts.map((part) => ({
+    parts: image.parts.map(({ deep, ...part }) => ({
       ...part,
       channels: part.channels.map(({ data, ...info }) => ({ ...info, ...channelStatistics({ ...info, data }) })),
+      // Deep parts: the channels above are the flattened picture; the samples are summed up.
+      ...(deep && { deep: { sampleCount: deep.sampleCount, countChannel: deep.countChannel } }),
     })),
   };
 }

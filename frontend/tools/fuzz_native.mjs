@@ -13,8 +13,13 @@ const count = Number(process.argv[2] ?? 5000);
 const seed = Number(process.argv[3] ?? 1);
 const native = resolve(repoRoot, "frontend/.cache/native-asan/exr_native");
 const dir = mkdtempSync(join(tmpdir(), "exr-fuzz-"));
-execFileSync(pythonExecutable(), [resolve(repoRoot, "frontend/test/fixtures/make_exr.py"), dir]);
-const seeds = readdirSync(dir).filter((f) => f.endsWith(".exr")).map((f) => readFileSync(join(dir, f)));
+// Flat fixtures and deep ones (make_deep.py: every deep codec, tiled, multipart, a sample bomb).
+for (const script of ["make_exr.py", "make_deep.py"]) {
+  execFileSync(pythonExecutable(), [resolve(repoRoot, "frontend/test/fixtures", script), join(dir, script)]);
+}
+const seeds = ["make_exr.py", "make_deep.py"].flatMap((script) =>
+  readdirSync(join(dir, script)).filter((f) => f.endsWith(".exr")).map((f) => readFileSync(join(dir, script, f))),
+);
 const rng = prng(seed);
 const batch = [];
 let failures = 0;

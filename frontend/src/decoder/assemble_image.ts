@@ -1,6 +1,7 @@
 // The ExrImage the caller gets, built from decoded bands.
 
 import { describePart } from "./core_binding";
+import { assembleDeepPart } from "./deep_decode";
 import { type DecodedBand, allocatePlane, planeView } from "./planes";
 import type { DerivedColour, ExrChannel, ExrChannelInfo, ExrHeader, ExrImage, ExrPart } from "./types";
 
@@ -14,6 +15,11 @@ export function assembleImage(header: ExrHeader, parts: readonly number[], bands
     const info = header.parts[p];
     if (!info) throw new Error(`part ${p} does not exist (the file has ${header.parts.length})`);
     const mine = bands.filter((b) => b.part === p && b.rowEnd > b.rowBegin && !b.derived);
+    const deep = mine.find((b) => b.deep);
+    if (deep?.deep) {
+      out.push(assembleDeepPart(info, deep, deep.deep));
+      continue;
+    }
     const pixels = info.width * info.height;
     let channels: ExrChannel[];
     const whole = mine.find((b) => b.wholePart);

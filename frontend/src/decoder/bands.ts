@@ -4,7 +4,8 @@
 
 import { assembleImage } from "./assemble_image";
 import { deriveColourBands, ycGroups } from "./derived_colour";
-import { ExrCoreFile, type ExrCoreModule, type HeldBand, describePart, formatBytes } from "./core_binding";
+import { ExrCoreFile, type ExrCoreModule, type HeldBand, formatBytes } from "./core_binding";
+import { decodeDeepPart, deepFixedBytes, isDeep } from "./deep_decode";
 import { type BufferAllocator, type DecodedBand, bytesPerSample, copyRows, emptyWholePart, newBuffer } from "./planes";
 import type { ExrHeader, ExrImage, ExrPartInfo } from "./types";
 
@@ -13,12 +14,19 @@ export const DEFAULT_MAX_DECODED_BYTES = 1024 * 1024 * 1024;
 /** Largest cap one 32-bit WebAssembly instance can honour with the file in the same memory. */
 export const HARD_MAX_DECODED_BYTES = 2047 * 1024 * 1024;
 
-/** Bytes that decoding these parts produces (full-resolution planes). */
+/**
+ * Bytes that decoding these parts produces (full-resolution planes); for deep parts, what the
+ * header tells (flat planes, counts, offsets), their samples come on top.
+ */
 export function decodedByteLength(header: ExrHeader, parts: readonly number[]): number {
   let total = 0;
   for (const p of parts) {
     const part = header.parts[p];
     if (!part) continue;
+    if (isDeep(part)) {
+      total += deepFixedBytes(part);
+      continue;
+    }
     for (const c of part.channels) total += part.width * part.height * bytesPerSample(c.pixelType);
     // The R, G, B half planes reconstructed from each luminance/chroma group (derived_colour.ts).
     total += ycGroups(part).length * 3 * part.width * part.height * 2;
@@ -73,9 +81,19 @@ export function decodeBands(
   wholePart = false,
 ): DecodedBand[] {
   const cap = checkDecodable(file.header, parts, maxDecodedBytes);
+  // Deep parts are decoded whole by band 0; their samples share what the planes leave of the cap.
+  let spare = cap - decodedByteLength(file.header, parts);
   const bands: DecodedBand[] = [];
   for (const p of parts) {
     const info = file.header.parts[p];
+    if (isDeep(info)) {
+      if (index !== 0) continue;
+      const fixed = deepFixedBytes(info);
+      const band = decodeDeepPart(file, p, { budget: fixed + spare, cap }, allocate);
+      spare -= band.buffer.byteLength - fixed;
+      bands.push(band);
+      continue;
+    }
     const [begin, end] = bandRows(info, index, count);
     // Whole-part planes exist for every part, also one this band has no rows of.
     if (end <= begin) {
@@ -87,14 +105,8 @@ export function decodeBands(
   return bands;
 }
 
-/** Refuses deep parts and files over the size cap; returns the cap to decode with. */
+/** Refuses files over the size cap (deep samples are checked once counted); returns the cap. */
 function checkDecodable(header: ExrHeader, parts: readonly number[], maxDecodedBytes: number): number {
-  for (const p of parts) {
-    const info = header.parts[p];
-    if (info.storage === "deep_scanline" || info.storage === "deep_tiled") {
-      throw new Error(`deep images are not supported (${describePart(info, p)} stores deep data)`);
-    }
-  }
   const cap = Math.min(maxDecodedBytes, HARD_MAX_DECODED_BYTES);
   const total = decodedByteLength(header, parts);
   if (total > cap) {
@@ -125,7 +137,9 @@ export class BandFiller {
     allocate: BufferAllocator = newBuffer,
   ) {
     const cap = checkDecodable(file.header, parts, maxDecodedBytes);
+    // Deep parts are band 0's (decodeBands).
     const mine = parts
+      .filter((p) => !isDeep(file.header.parts[p]))
       .map((p) => [p, ...bandRows(file.header.parts[p], index, count)])
       .filter(([, begin, end]) => end > begin);
     mine.forEach(([p, begin, end], i) => {

@@ -3,6 +3,7 @@
 # into WebAssembly with Debian's emscripten, plus our shim (exr_shim.c), and writes
 #   <outdir>/exr_core.js    emscripten ES-module glue (factory: default export)
 #   <outdir>/exr_core.wasm  the module
+# (exr_deep.c and exr_deep_flatten.c, the deep parts, are linked in with the shim.)
 # The sources come from the pinned `openexr` sdist on PyPI, checked against its sha256; nothing
 # third-party lives in this repository. See docs/decoder.md.
 #
@@ -75,7 +76,7 @@ PATCHES=("$HERE"/patches/*.patch)
 PATCH_KEY=$(cat "${PATCHES[@]}" | hash_of)
 FLAGS_KEY=$(printf '%s\n' "$OPENEXR_SHA256" "$PATCH_KEY" "${COMMON_FLAGS[*]}" "${C_FLAGS[*]}" "${CXX_FLAGS[*]}" "${CORE_SIMD_FLAGS[*]}" "$E2K_FILES" "file-prefix-map: src, decoder" \
   "$(emcc --version | sed -n 1p)" "$(cat "${CORE_HEADERS[@]}" | hash_of)" | hash_of)
-INPUT_KEY=$( { printf '%s\n' "$FLAGS_KEY" "${LINK_FLAGS[*]}"; cat "$HERE/build_wasm.sh" "$HERE/exr_shim.c" "$HERE/rgba_yca.c" "$HERE/ojph_quiet.cpp" "${PATCHES[@]}"; } | hash_of)
+INPUT_KEY=$( { printf '%s\n' "$FLAGS_KEY" "${LINK_FLAGS[*]}"; cat "$HERE/build_wasm.sh" "$HERE/exr_shim.c" "$HERE/rgba_yca.c" "$HERE/exr_shim.h" "$HERE/exr_deep.h" "$HERE/exr_deep.c" "$HERE/exr_deep_flatten.c" "$HERE/exr_deep_flatten.h" "$HERE/ojph_quiet.cpp" "${PATCHES[@]}"; } | hash_of)
 STAMP=$CACHE/out-$INPUT_KEY
 
 SOURCES_ONLY=
@@ -231,12 +232,17 @@ STAGE=$CACHE/stage-$INPUT_KEY.$$
 rm -rf "$STAGE" && mkdir -p "$STAGE"
 emcc "${COMMON_FLAGS[@]}" "${C_FLAGS[@]}" "${INCLUDES[@]}" -Wall -Wextra -Wno-missing-field-initializers -Werror \
   -c "$HERE/exr_shim.c" -o "$STAGE/exr_shim.o"
+for deep in exr_deep exr_deep_flatten; do
+  emcc "${COMMON_FLAGS[@]}" "${C_FLAGS[@]}" "${INCLUDES[@]}" -Wall -Wextra -Wno-missing-field-initializers -Werror \
+    -c "$HERE/$deep.c" -o "$STAGE/$deep.o"
+done
 emcc "${COMMON_FLAGS[@]}" "${CXX_FLAGS[@]}" "${INCLUDES[@]}" -c "$HERE/ojph_quiet.cpp" -o "$STAGE/ojph_quiet.o"
 # Luminance/chroma -> RGB as OpenEXR's RgbaInputFile computes it (float32, -ffp-contract=off).
 emcc "${COMMON_FLAGS[@]}" "${C_FLAGS[@]}" -Wall -Wextra -Werror -c "$HERE/rgba_yca.c" -o "$STAGE/rgba_yca.o"
 echo "build_wasm.sh: linking"
-emcc "${LINK_FLAGS[@]}" "$OBJ"/*.o "$STAGE/exr_shim.o" "$STAGE/rgba_yca.o" "$STAGE/ojph_quiet.o" -o "$STAGE/exr_core.js"
-rm -f "$STAGE/exr_shim.o" "$STAGE/rgba_yca.o" "$STAGE/ojph_quiet.o"
+emcc "${LINK_FLAGS[@]}" "$OBJ"/*.o "$STAGE/exr_shim.o" "$STAGE/exr_deep.o" "$STAGE/exr_deep_flatten.o" "$STAGE/rgba_yca.o" \
+  "$STAGE/ojph_quiet.o" -o "$STAGE/exr_core.js"
+rm -f "$STAGE"/*.o
 if [ -f "$STAMP/exr_core.wasm" ] && cmp -s "$STAGE/exr_core.wasm" "$STAMP/exr_core.wasm"; then
   rm -rf "$STAGE"  # another build of the same inputs finished first (the build is reproducible)
 else

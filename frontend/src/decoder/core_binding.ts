@@ -29,6 +29,16 @@ export interface ExrCoreModule {
     luminance: number, ry: number, by: number, width: number, height: number,
     ywx: number, ywy: number, ywz: number, r: number, g: number, b: number,
   ): number;
+  // exr_deep.c (deep_decode.ts)
+  _exrw_deep_open(file: number, part: number): number;
+  _exrw_deep_sample_count(deep: number): number;
+  _exrw_deep_read(deep: number, maxBytes: number): number;
+  _exrw_deep_counts(deep: number): number;
+  _exrw_deep_offsets(deep: number): number;
+  _exrw_deep_channel(deep: number, channel: number): number;
+  _exrw_deep_flatten(deep: number, alphaOf: number, zChannel: number, zBackChannel: number): number;
+  _exrw_deep_flat(deep: number, channel: number): number;
+  _exrw_deep_close(deep: number): void;
   UTF8ToString(ptr: number): string;
 }
 
@@ -121,7 +131,7 @@ export class ExrCoreFile {
     const info = this.header.parts[part];
     if (!info) throw new Error(`part ${part} does not exist (the file has ${this.header.parts.length})`);
     if (info.storage === "deep_scanline" || info.storage === "deep_tiled") {
-      throw new Error(`deep images are not supported (${describePart(info, part)} stores deep data)`);
+      throw new Error(`internal error: ${describePart(info, part)} stores deep data (decode it with decodeDeep)`);
     }
     const status = core._exrw_decode(this.handle, part, rowBegin, rowEnd, maxBytes);
     if (status !== 0) {
@@ -135,6 +145,11 @@ export class ExrCoreFile {
       size: core._exrw_output_size(this.handle),
       offsets: info.channels.map((_, c) => core._exrw_plane_offset(this.handle, c) >>> 0),
     };
+  }
+
+  /** The instance and shim handle of this file, for the shim's other exports (deep_decode.ts). */
+  get native(): { core: ExrCoreModule; handle: number; lastError: () => string } {
+    return { core: this.core, handle: this.handle, lastError: () => this.lastError() };
   }
 
   /** Copies a held band into whole-part planes (see BandFiller). */

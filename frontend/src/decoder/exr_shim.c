@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "openexr.h"
+#include "exr_shim.h"
 
 
 /* Default cap on the bytes a single decode call may produce (all planes of one band). A 4K frame
@@ -34,7 +35,7 @@
 #define EXRW_MAX_CHANNELS 1024
 #define EXRW_PLANE_ALIGN 16
 
-typedef struct
+typedef struct exrw_file
 {
     exr_context_t  ctxt;
     const uint8_t* data;
@@ -852,7 +853,7 @@ EXRW_EXPORT int exrw_decode (exrw_file* f, int part, int row_begin, int row_end,
         return fail_core (f, rv, "reading part header");
     if (storage == EXR_STORAGE_DEEP_SCANLINE || storage == EXR_STORAGE_DEEP_TILED)
     {
-        set_error (f, "deep images are not supported (part %d stores deep %s data)", part,
+        set_error (f, "part %d stores deep %s data: exr_deep.c decodes it", part,
                    storage == EXR_STORAGE_DEEP_TILED ? "tiled" : "scanline");
         return EXR_ERR_FEATURE_NOT_IMPLEMENTED;
     }
@@ -1071,3 +1072,23 @@ EXRW_EXPORT int exrw_part_lines_per_chunk (exrw_file* f, int part)
     if (lines_per_chunk (f, part, storage, &lpc)) return 0;
     return lpc;
 }
+
+/* ---------------------------------------------------------------------------------------------
+ * What exr_deep.c uses of an open file (declared in exr_shim.h)
+ */
+exr_context_t exrw_core_context (exrw_file* f) { return f ? f->ctxt : NULL; }
+
+void exrw_clear_error (exrw_file* f)
+{
+    if (f) f->error[0] = '\0';
+}
+
+void exrw_set_error (exrw_file* f, const char* fmt, ...)
+{
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (f->error, sizeof (f->error), fmt, ap);
+    va_end (ap);
+}
+
+int exrw_fail_core (exrw_file* f, exr_result_t rv, const char* what) { return fail_core (f, rv, what); }

@@ -1,5 +1,6 @@
 // Facts read straight from an EXR file's header bytes, before OpenEXRCore parses them (or
-// instead of asking it): the channel count of each part, and whether anything is compressed.
+// instead of asking it): the channel count of each part, whether anything is compressed, and
+// whether a part is deep.
 
 /** Mirrors EXRW_MAX_CHANNELS in exr_shim.c. */
 export const MAX_CHANNELS_PER_PART = 1024;
@@ -43,11 +44,28 @@ export function isUncompressed(bytes: Uint8Array): boolean {
 }
 
 /**
+ * Whether a part of the file stores deep data (its `type` attribute says deepscanline or
+ * deeptile). Deep parts are decoded whole by one worker, so such files are not split.
+ */
+export function hasDeepParts(bytes: Uint8Array): boolean {
+  let deep = false;
+  walkHeaders(bytes, (_part, type, start, size, name) => {
+    if (name === "type" && type === "string" && size >= 4) {
+      deep ||= String.fromCharCode(...bytes.subarray(start, start + Math.min(size, 12))).startsWith("deep");
+    }
+  });
+  return deep;
+}
+
+/**
  * Calls `visit` for each attribute of each part's header (part index, type name, value offset and
  * size), as far as the bytes make sense; anything it does not understand ends the walk quietly and
  * is left to OpenEXRCore, which reports it.
  */
-function walkHeaders(bytes: Uint8Array, visit: (part: number, type: string, start: number, size: number) => void): void {
+function walkHeaders(
+  bytes: Uint8Array,
+  visit: (part: number, type: string, start: number, size: number, name: string) => void,
+): void {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < 8) return;
   const multipart = (view.getUint32(4, true) & 0x1000) !== 0;
@@ -65,7 +83,8 @@ function walkHeaders(bytes: Uint8Array, visit: (part: number, type: string, star
       const size = view.getInt32(typeStop + 1, true);
       const start = typeStop + 5;
       if (size < 0 || start + size > bytes.length) return;
-      visit(part, String.fromCharCode(...bytes.subarray(nameStop + 1, typeStop)), start, size);
+      const name = String.fromCharCode(...bytes.subarray(pos, nameStop));
+      visit(part, String.fromCharCode(...bytes.subarray(nameStop + 1, typeStop)), start, size, name);
       attributes++;
       pos = start + size;
     }

@@ -22,6 +22,17 @@ export interface DecodedBand {
    * channel prefix, from these stored channels.
    */
   derived?: { prefix: string; sources: string[] };
+  /** A deep part (decoded whole by one worker, see deep_decode.ts): where its samples lie. */
+  deep?: DeepBandLayout;
+}
+
+/** Where a deep part's arrays lie in its band's buffer, besides the planes at `offsets`. */
+export interface DeepBandLayout {
+  sampleCount: number;
+  /** Byte offset of the Uint32Array of sample offsets (width * height + 1 entries). */
+  offsetsAt: number;
+  /** Byte offset of each file channel's samples. */
+  samplesAt: number[];
 }
 
 /** Gives the buffer a decoded band is copied into; it must be exactly `size` bytes long. */

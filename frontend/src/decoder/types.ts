@@ -3,7 +3,7 @@
 
 export type PixelType = "half" | "float" | "uint";
 
-/** Part storage as in the header; the decoder rejects the deep kinds. */
+/** Part storage as in the header. Deep parts are decoded and flattened (see ExrPart.deep). */
 export type StorageKind = "scanline" | "tiled" | "deep_scanline" | "deep_tiled";
 
 /** Inclusive pixel box, as in the EXR header (xMax/yMax are the last pixel, not one past it). */
@@ -41,7 +41,7 @@ export type AttributeValue = string | number | boolean | number[] | string[] | R
 export interface ExrPart {
   /** Part name (multipart files) or null for single-part files without a name. */
   name: string | null;
-  storage: "scanline" | "tiled";
+  storage: StorageKind;
   compression: string;
   dataWindow: Box2i;
   displayWindow: Box2i;
@@ -61,6 +61,13 @@ export interface ExrPart {
    * luminance/chroma group (Y, RY, BY) as OpenEXR's RgbaInputFile reads it (derived_colour.ts).
    */
   derived?: DerivedColour[];
+  /**
+   * Deep parts only: every stored sample. `channels` then holds the flattened picture (each
+   * pixel's samples composited front to back, see docs/decoder.md, as float, uint channels as
+   * the nearest sample's value) and one more channel, `deep.countChannel`, with the samples per
+   * pixel.
+   */
+  deep?: ExrDeepSamples;
 }
 
 /** R, G, B computed by the decoder from a group of stored channels. */
@@ -71,6 +78,25 @@ export interface DerivedColour {
   colour: ExrChannel[];
   /** The stored channels they were computed from, e.g. ["Y", "RY", "BY"]. */
   sources: string[];
+}
+
+/** The samples of a deep part, as stored. */
+export interface ExrDeepSamples {
+  /** Samples of each pixel of the data window, rows top-down (the count channel's data). */
+  counts: Uint32Array;
+  /**
+   * Where each pixel's samples start: pixel i (= y * width + x in the data window) has samples
+   * offsets[i] .. offsets[i + 1] - 1 of every channel; offsets[width * height] = sampleCount.
+   */
+  offsets: Uint32Array;
+  sampleCount: number;
+  /**
+   * The file's channels, each with all its samples (`data.length` = sampleCount; half as raw
+   * bits, float, uint), every pixel's samples in the file's order (not sorted by depth).
+   */
+  channels: ExrChannel[];
+  /** Name of the channel of `ExrPart.channels` that shows the samples per pixel ("deep.count"). */
+  countChannel: string;
 }
 
 export interface ExrImage {
@@ -101,7 +127,7 @@ export interface DecodeOptions {
 export type ExrChannelInfo = Omit<ExrChannel, "data">;
 
 /** A part as described by the header, before decoding. */
-export interface ExrPartInfo extends Omit<ExrPart, "channels" | "storage"> {
+export interface ExrPartInfo extends Omit<ExrPart, "channels" | "storage" | "deep"> {
   storage: StorageKind;
   channels: ExrChannelInfo[];
   /** Scanlines per chunk (scanline parts) or tile height (tiled parts). */

@@ -9,7 +9,7 @@
 
 import { assembleImage } from "./assemble_image";
 import { DEFAULT_MAX_DECODED_BYTES } from "./bands";
-import { isUncompressed } from "./header_bytes";
+import { hasDeepParts, isUncompressed } from "./header_bytes";
 import type { DecodedBand } from "./planes";
 import { FileCopies } from "./spare_buffers";
 import type { DecodeOptions, ExrHeader, ExrImage } from "./types";
@@ -163,7 +163,9 @@ export class ExrDecoderPool {
   async decode(bytes: ArrayBuffer, options: DecodeOptions = {}): Promise<ExrImage> {
     const started = now();
     const large = bytes.byteLength >= this.parallelMinBytes;
-    const parallel = large && !isUncompressed(new Uint8Array(bytes)) ? this.size : 1;
+    // Deep parts are decoded whole by one worker (deep_decode.ts): bands would only copy the file.
+    const head = new Uint8Array(bytes);
+    const parallel = large && !isUncompressed(head) && !hasDeepParts(head) ? this.size : 1;
     const result = await this.run(options.signal, (job) =>
       Array.from({ length: parallel }, (_, bandIndex) => {
         // The first band may take the caller's buffer: it is transferred when the tasks are sent,

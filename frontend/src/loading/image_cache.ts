@@ -20,6 +20,9 @@ export function decodedBytes(image: ExrImage): number {
   for (const part of image.parts) {
     for (const channel of part.channels) total += channel.data.byteLength;
     for (const derived of part.derived ?? []) for (const channel of derived.colour) total += channel.data.byteLength;
+    // A deep part also keeps its samples (its counts are the count channel's data).
+    if (part.deep) total += part.deep.offsets.byteLength;
+    for (const channel of part.deep?.channels ?? []) total += channel.data.byteLength;
   }
   return total;
 }

@@ -3,6 +3,7 @@
 
 import { METRICS } from "../render/pipeline.js";
 import type { ChannelReading, HoverInfo } from "../viewer/viewer.js";
+import { deepReadout } from "./deep_readout.js";
 import { h } from "./dom.js";
 
 /** Shows what the pointer is over in `readout` (empties it when the pointer has left the image). */
@@ -43,7 +44,8 @@ export function showReadout(readout: HTMLElement, info: HoverInfo | null): void 
       ),
     );
   }
-  readout.replaceChildren(position, ...readings, ...comparison, displayed);
+  const deep = info.inside ? deepReadout(info.deep) : [];
+  readout.replaceChildren(position, ...readings, ...deep, ...comparison, displayed);
 }
 
 /** The values of one pixel, a span per channel (`data-channel`, exact `data-value`); null: outside the data window. */

@@ -20,6 +20,7 @@ import {
   type WipeSide,
   wipeSideAt,
 } from "./draw_plan.js";
+import { type DeepPixelReading, deepReadingAt } from "./deep_samples.js";
 import { channelValue, formatValue, type Layer, layerChannels } from "./layers.js";
 import type { ViewState } from "./state.js";
 import { computeStatistics, type ImageStatistics, type PixelRect } from "./statistics.js";
@@ -52,6 +53,8 @@ export interface HoverInfo {
   metricValue: number[] | null;
   /** Which side of the wipe the pixel is on (null without a wipe). */
   wipeSide: WipeSide;
+  /** The pixel's samples, front to back, when the image is deep (null otherwise). */
+  deep: DeepPixelReading | null;
 }
 
 /** The in-pixel texts of one image pixel, or null where nothing is shown. */
@@ -97,6 +100,7 @@ export function inspectPixel(source: ReadoutSource, x: number, y: number): Hover
     metric: comparing ? view.metric : "none",
     metricValue,
     wipeSide: side,
+    deep: deepReadingAt(slot, layer.name, point),
   };
 }
 
