@@ -110,10 +110,8 @@ export class Viewer {
     this.input = new ViewerInput(this.element, this.canvas, options.keyboardTarget ?? this.element, this.controls());
     this.cleanups.push(() => this.input.dispose());
     const resize = new ResizeObserver(() => {
-      // A hidden viewer (no layout box) keeps its fit for when it is shown again.
-      const shown = this.element.clientWidth > 0 && this.element.clientHeight > 0;
-      if (this.followsFit && this.scene.current && shown) this.fit();
-      else this.invalidate();
+      this.syncCanvasSize();
+      this.invalidate();
     });
     resize.observe(this.element);
     this.cleanups.push(() => resize.disconnect());
@@ -332,7 +330,7 @@ export class Viewer {
       this.pendingFrame = 0;
     }
     const started = performance.now();
-    const { width, height } = this.renderer.resize();
+    const { width, height } = this.syncCanvasSize();
     if (this.overlay.width !== width || this.overlay.height !== height) {
       this.overlay.width = width;
       this.overlay.height = height;
@@ -363,7 +361,25 @@ export class Viewer {
 
   /** The canvas↔image transform of the view state (non-square pixels drawn as the file says). */
   private transform(): ViewTransform {
+    this.syncCanvasSize();
     return ViewTransform.forView(this.viewState, this.canvas, viewPixelAspect(this.scene, this.viewState));
+  }
+
+  /**
+   * Brings the canvas to its layout size now rather than at the next ResizeObserver callback, so a
+   * position computed from the transform and the frame drawn next agree; a view that is the fit
+   * (`followsFit`) fits the new size. A hidden viewer (no layout box) keeps its size and fit.
+   */
+  private syncCanvasSize(): { width: number; height: number } {
+    const before = { width: this.canvas.width, height: this.canvas.height };
+    if (this.element.clientWidth === 0 || this.element.clientHeight === 0) return before;
+    const size = this.renderer.resize();
+    if ((size.width !== before.width || size.height !== before.height) && this.followsFit && this.scene.current) {
+      this.fitNow();
+      this.invalidate();
+      this.emit("state", this.state);
+    }
+    return size;
   }
 
   private wipeSplit(): number | null {
