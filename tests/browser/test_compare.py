@@ -257,14 +257,14 @@ def test_wipe_shows_a_left_and_the_error_map_or_b_right(panel: Page) -> None:
 
 def test_error_over_steps_route_equals_numpy(tensorboard: TensorBoardServer) -> None:
     path = f"/data/plugin/exr/error_steps?run=model_a&tag={GROUP}/output&ref_tag={GROUP}/reference"
-    entries = tensorboard.get(path).json()
+    entries = tensorboard.get_job_result(path).json()
     assert [e["step"] for e in entries] == list(STEPS)
     for entry in entries:
         a, b = stored(output_image(entry["step"])), stored(reference_image())
         assert entry["mse"] == pytest.approx(np.mean((a - b) ** 2), rel=1e-9)
         assert entry["relmse"] == pytest.approx(np.mean((a - b) ** 2 / (b**2 + 0.01)), rel=1e-9)
         assert entry["nonfinite"] == 0
-    cross = tensorboard.get(
+    cross = tensorboard.get_job_result(
         f"/data/plugin/exr/error_steps?run=model_a&tag={GROUP}/output&ref_run=model_b&ref_tag={GROUP}/output"
     ).json()
     a, b = stored(output_image(0, "a")), stored(output_image(0, "b"))
@@ -340,16 +340,15 @@ def test_flip_route_equals_flip_evaluator(tensorboard: TensorBoardServer, mode: 
 
     query = f"run=model_a&tag={GROUP}/output&step=20&ref_tag={GROUP}/reference&mode={mode}"
     want_map, want_mean = flip_reference(mode)
-    assert tensorboard.get(f"/data/plugin/exr/flip?{query}&format=json").json()["mean"] == pytest.approx(
-        want_mean, rel=1e-6
-    )
-    response = tensorboard.get(f"/data/plugin/exr/flip?{query}")
+    flip_json = tensorboard.get_job_result(f"/data/plugin/exr/flip?{query}&format=json").json()
+    assert flip_json["mean"] == pytest.approx(want_mean, rel=1e-6)
+    response = tensorboard.get_job_result(f"/data/plugin/exr/flip?{query}")
     assert response.status == 200 and response.headers["content-type"] == "image/x-exr"
     assert float(response.headers["x-flip-mean"]) == pytest.approx(want_mean, rel=1e-6)
     part = OpenEXR.File(io.BytesIO(response.body), separate_channels=True).parts[0]
     assert np.allclose(part.channels["Y"].pixels, want_map, atol=1e-6)
     # Once computed, the step's mean FLIP is part of the error over steps.
-    steps = tensorboard.get(
+    steps = tensorboard.get_job_result(
         f"/data/plugin/exr/error_steps?run=model_a&tag={GROUP}/output&ref_tag={GROUP}/reference"
     ).json()
     assert next(e for e in steps if e["step"] == 20)[f"flip_{mode}"] == pytest.approx(want_mean, rel=1e-6)
