@@ -8,9 +8,10 @@ stored as files as the writer's default does for big images; one encode per tag,
 distinct through a header attribute, as `bench_scale.py --vary header`), starts a real
 `tensorboard` with the Python loader (`--load_fast=false`) and with the Rust data server
 (`--load_fast=true`), waits until every step is listed, then runs `--clients` concurrent
-clients for `--seconds`. Each client is a thread with one keep-alive connection (as a browser tab
-has), and loops: list the tags (every 10th round), list a random tag's steps, then fetch a random
-step's EXR three ways:
+clients for `--seconds` (with `--flip N`, plus one reviewer asking for 1080p HDR-FLIP maps,
+which shows what a FLIP costs the others). Each client is a thread with one keep-alive
+connection (as a browser tab has), and loops: list the tags (every 10th round), list a random
+tag's steps, then fetch a random step's EXR three ways:
 
   * `exr-200`: the step's content-addressed `url` from `steps` (what the panel fetches first);
     the body's length is checked against `size`, and every 20th body's SHA-256 against `sha256`;
@@ -67,7 +68,9 @@ class Client(threading.Thread):
         self.connection: http.client.HTTPConnection | None = None
         self.etags: dict[tuple[str, int], str] = {}
 
-    def request(self, kind: str, path: str, headers: dict[str, str], expect: int) -> tuple[int, bytes] | None:
+    def request(
+        self, kind: str, path: str, headers: dict[str, str], expect: int | tuple[int, ...]
+    ) -> tuple[int, bytes, dict[str, str]] | None:
         started = time.monotonic()
         try:
             if self.connection is None:
@@ -84,13 +87,15 @@ class Client(threading.Thread):
             self.connection = None
             self.record(kind, time.monotonic() - started, f"{type(e).__name__}: {e}")
             return None
+        expected = (expect,) if isinstance(expect, int) else expect
         error = (
             None
-            if response.status == expect
+            if response.status in expected
             else f"HTTP {response.status} (expected {expect}): {body[:120]!r}"
         )
         self.record(kind, time.monotonic() - started, error)
-        return (response.status, body) if error is None else None
+        headers = {k.lower(): v for k, v in response.getheaders()}
+        return (response.status, body, headers) if error is None else None
 
     def run(self) -> None:
         rounds = 0
@@ -130,6 +135,34 @@ class Client(threading.Thread):
             self.connection.close()
 
 
+class FlipReviewer(Client):
+    """A reviewer asking for the HDR-FLIP maps of 1080p pairs one after the other.
+
+    `flip` times each request (how long it holds a request thread), `flip-map` the time until
+    the map arrived (following 202 answers after their Retry-After, as the panel does).
+    """
+
+    def __init__(self, port: int, steps: list[int], stop: threading.Event, record) -> None:
+        super().__init__(-1, port, [], stop, record)
+        self.steps = steps
+
+    def run(self) -> None:
+        while self.steps and not self.stop.is_set():
+            query = {"run": "run", "tag": "flip/output", "ref_tag": "flip/reference", "mode": "hdr"}
+            path = PLUGIN + "flip?" + urllib.parse.urlencode({**query, "step": self.steps.pop(0)})
+            started = time.monotonic()
+            while not self.stop.is_set():
+                answer = self.request("flip", path, {}, (200, 202))
+                if answer is None:
+                    break
+                if answer[0] == 200:
+                    self.record("flip-map", time.monotonic() - started, None)
+                    break
+                time.sleep(float(answer[2].get("retry-after", "1")))
+        if self.connection is not None:
+            self.connection.close()
+
+
 class Results:
     """Latencies and errors per request kind, shared by the clients."""
 
@@ -151,13 +184,18 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def run_load(server: TensorBoardServer, tags: list[str], clients: int, seconds: float) -> dict:
-    """Runs `clients` clients for `seconds` against `server`; latencies, errors and RSS samples."""
+def run_load(
+    server: TensorBoardServer, tags: list[str], clients: int, seconds: float, flip_steps: list[int]
+) -> dict:
+    """Runs `clients` clients (and a FLIP reviewer taking `flip_steps`) for `seconds` against
+    `server`; latencies, errors and RSS samples."""
     pid = server._process.pid  # noqa: SLF001 - the bench reads the process's RSS
     results = Results()
     stop = threading.Event()
     rss_samples = [_rss(pid)[0]]
-    threads = [Client(i, server.port, tags, stop, results.record) for i in range(clients)]
+    threads: list[Client] = [Client(i, server.port, tags, stop, results.record) for i in range(clients)]
+    if flip_steps:
+        threads.append(FlipReviewer(server.port, flip_steps, stop, results.record))
     started = time.monotonic()
     for thread in threads:
         thread.start()
@@ -189,7 +227,7 @@ def report(loader: str, clients: int, run: dict) -> None:
         f"{errors} errors{stuck}; "
         f"RSS start {rss[0] / mb:.0f} MB, end {rss[-1] / mb:.0f} MB, peak {max(rss) / mb:.0f} MB"
     )
-    for kind in ("tags", "steps", "exr-200", "exr-304", "exr-reval-200"):
+    for kind in ("tags", "steps", "exr-200", "exr-304", "exr-reval-200", "flip", "flip-map"):
         values = results.latencies.get(kind, [])
         if not values:
             continue
@@ -203,6 +241,20 @@ def report(loader: str, clients: int, run: dict) -> None:
             print(f"    ! {kind}: {count} x {message}")
 
 
+def write_flip_pairs(run_dir: str, steps: int) -> None:
+    """`steps` steps of a 1920x1080 comparison group "flip" (output and reference) in `run_dir`."""
+    import numpy as np
+
+    from tensorboard_exr import summary as exr_summary
+
+    rng = np.random.default_rng(3)
+    reference = rng.uniform(0, 4, (1080, 1920, 3)).astype(np.float32)
+    with exr_summary.Writer(run_dir, background=False) as writer:
+        for step in range(steps):
+            noisy = reference + rng.normal(0, 0.2, reference.shape).astype(np.float32)
+            exr_summary.comparison("flip", step, writer=writer, output=noisy, reference=reference)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", type=int, nargs="+", default=[16, 64])
@@ -212,6 +264,13 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=3840)
     parser.add_argument("--height", type=int, default=2160)
     parser.add_argument("--loaders", nargs="+", default=["python", "rust"], choices=["python", "rust"])
+    parser.add_argument(
+        "--flip",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also log N 1920x1080 pairs and run one reviewer asking for their HDR-FLIP maps",
+    )
     parser.add_argument("--workdir", default=None, help="where to write the logdir (default: $TMPDIR)")
     args = parser.parse_args()
     print(
@@ -224,6 +283,8 @@ def main() -> None:
     try:
         written = write_logdirs(root, ["file"], args.steps, args.tags, args.height, args.width, vary="header")
         print(f"logdir: {written['exr_bytes'] / 1e6:.0f} MB of EXR, written in {written['seconds']:.0f} s")
+        if args.flip:
+            write_flip_pairs(os.path.join(root, "file", "run"), args.flip)
         tags = [f"image{i}" for i in range(args.tags)]
         for loader in args.loaders:
             server = TensorBoardServer(
@@ -241,9 +302,10 @@ def main() -> None:
                         timeout=1800,
                     )
                 time.sleep(2)  # let ingestion settle
+                flip_steps = list(range(args.flip))  # each step's FLIP is computed once per server
                 for clients in args.clients:
                     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-                    run = run_load(server, tags, clients, args.seconds)
+                    run = run_load(server, tags, clients, args.seconds, flip_steps)
                     report(loader, clients, run)
                     print(f"    (load average before the run: {load})")
             finally:

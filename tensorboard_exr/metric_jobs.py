@@ -36,7 +36,7 @@ from tensorboard_exr.metric_worker import WorkerCancelled, WorkerProcess
 
 logger = logging.getLogger(__name__)
 
-ANSWER_WITHIN: Final = 0.5
+ANSWER_WITHIN: Final = 0.25
 """Seconds a route waits for a job before answering 202 (the bar is a second per request)."""
 RETRY_AFTER: Final = 1
 """Seconds the 202 tells the client to wait before asking again (`Retry-After`)."""

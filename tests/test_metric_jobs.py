@@ -82,8 +82,11 @@ def metric_workers(server: TensorBoardServer) -> list[int]:
     pid = server._process.pid  # noqa: SLF001 - the test inspects the server's children
     children = []
     for task in os.listdir(f"/proc/{pid}/task"):
-        with open(f"/proc/{pid}/task/{task}/children") as f:
-            children += [int(p) for p in f.read().split()]
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                children += [int(p) for p in f.read().split()]
+        except OSError:  # a thread that ended meanwhile
+            continue
     found = []
     for child in children:
         try:
