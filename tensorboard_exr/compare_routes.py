@@ -21,7 +21,7 @@ from tensorboard.backend import http_util
 from werkzeug import wrappers
 
 from tensorboard_exr import metrics, request_params, route_errors
-from tensorboard_exr.exr_http import EXR_MIME_TYPE, REVALIDATE_CACHE_CONTROL
+from tensorboard_exr.exr_http import EXR_MIME_TYPE, REVALIDATE_CACHE_CONTROL, not_modified
 from tensorboard_exr.exr_store import ExrStep, ExrStore, ReadScope
 from tensorboard_exr.flip_maps import FLIP_MODES, FlipMap, FlipMaps, flip_key
 from tensorboard_exr.metric_jobs import RETRY_AFTER, Job, JobContext, JobKey, MetricJobs
@@ -172,7 +172,7 @@ class ComparisonRoutes:
         b = self._store.step(scope, ref_run, ref_tag, step)
         etag = f'"flip-{a.sha256_hex}-{b.sha256_hex}-{mode}"'
         if response_format == "exr" and request.if_none_match.contains(etag.strip('"')):
-            return http_util.Respond(request, b"", EXR_MIME_TYPE, code=304, headers=[("ETag", etag)])
+            return not_modified(EXR_MIME_TYPE, [("ETag", etag)])
         try:
             found = self._flips.get(
                 flip_key(a.sha256_hex, b.sha256_hex, mode),

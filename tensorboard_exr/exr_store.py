@@ -15,9 +15,10 @@ import collections
 import dataclasses
 import hashlib
 import logging
+import os
 import threading
 import time
-from typing import Final
+from typing import BinaryIO, Final
 
 from tensorboard import context as tb_context
 from tensorboard import errors
@@ -34,6 +35,10 @@ _READ_ALL: Final = 10**9
 _STEP_INFO_CACHE_SIZE: Final = 100_000
 # How long a run/tag's step listing answers single-step lookups (TensorBoard reloads every 5 s by default).
 _LISTING_CACHE_SECONDS: Final = 2.0
+_HASH_CHUNK_BYTES: Final = 1 << 20
+# Local stored files whose SHA-256 was checked, by (path, device, inode, size, mtime): a 4K EXR
+# takes ~50 ms of CPU to hash, which under many reviewers was most of the server's time.
+_VERIFIED_FILES_KEPT: Final = 100_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,6 +88,16 @@ class ExrStep:
         return self.readable_info().sha256.hex()
 
 
+@dataclasses.dataclass(frozen=True)
+class ExrBody:
+    """A step's EXR ready to send: `size` bytes, either whole in `data` or an open local `file`
+    (positioned at its start, already checked against the step's SHA-256; the caller closes it)."""
+
+    size: int
+    data: bytes | None = None
+    file: BinaryIO | None = None
+
+
 class ExrStore:
     """Reads EXR steps through a data provider, with a short-lived listing cache and an info cache."""
 
@@ -94,6 +109,7 @@ class ExrStore:
             collections.OrderedDict()
         )
         self._listing_cache: dict[tuple, tuple[float, dict[int, provider.BlobSequenceDatum]]] = {}
+        self._verified_files: collections.OrderedDict[tuple, None] = collections.OrderedDict()
         self._cache_lock = threading.Lock()
 
     def tags(self, scope: ReadScope) -> dict[str, dict[str, ExrTag]]:
@@ -141,16 +157,31 @@ class ExrStore:
 
     def exr_bytes(self, scope: ReadScope, step: ExrStep) -> bytes:
         """The step's EXR exactly as logged, from the event (inline) or its stored file."""
+        body = self.exr_body(scope, step)
+        if body.file is None:
+            assert body.data is not None
+            return body.data
+        with body.file:
+            return body.file.read()
+
+    def exr_body(self, scope: ReadScope, step: ExrStep) -> ExrBody:
+        """The step's EXR to send: an open file for a local stored file (so a route can stream it
+        in constant memory however many reviewers fetch 20 MB images at once), else the bytes."""
         info = _servable_info(step)
-        if info.storage == metadata.STORAGE_FILE:
-            return self._read_stored_file(step.run, info, step.where)
-        return self._data_provider.read_blob(scope.context, blob_key=step.datum.values[1].blob_key)
+        if info.storage != metadata.STORAGE_FILE:
+            data = self._data_provider.read_blob(scope.context, blob_key=step.datum.values[1].blob_key)
+            return ExrBody(len(data), data=data)
+        path = self._stored_file_path(step.run, info, step.where)
+        if "://" in path:  # gs://, s3://, fsspec: TensorBoard's gfile reads them
+            data = self._read_remote_file(path, info, step.where)
+            return ExrBody(len(data), data=data)
+        return ExrBody(info.size, file=self._open_local_file(path, info, step.where))
 
-    def _read_stored_file(self, run: str, info: metadata.ExrStepInfo, where: str) -> bytes:
-        """The EXR of a step with file storage, from `<logdir>/<run>/plugins/exr/<sha256>.exr`.
+    def _stored_file_path(self, run: str, info: metadata.ExrStepInfo, where: str) -> str:
+        """`<logdir>/<run>/plugins/exr/<sha256>.exr` for a step with file storage.
 
-        The data provider only carries the event; the file is read with TensorBoard's gfile, which
-        knows the same local and remote file systems as the loaders.
+        The data provider only carries the event; the file is read from the logdir, with
+        TensorBoard's gfile for remote ones (it knows the same file systems as the loaders).
         """
         expected = metadata.stored_file_path(info.sha256)
         if info.path != expected:  # never follow a path from the event file anywhere else
@@ -162,23 +193,61 @@ class ExrStore:
         run_parts = [] if run == "." else run.split("/")
         if any(part in ("", ".", "..") for part in run_parts):
             raise errors.NotFoundError(f"{where}: run name {run!r} is not a directory below the logdir")
-        path = "/".join([self._logdir.rstrip("/"), *run_parts, expected])
+        return "/".join([self._logdir.rstrip("/"), *run_parts, expected])
+
+    def _read_remote_file(self, path: str, info: metadata.ExrStepInfo, where: str) -> bytes:
+        name = metadata.stored_file_path(info.sha256)
         try:
             with tf.io.gfile.GFile(path, "rb") as f:
                 data = f.read()
         except Exception as e:  # gfile raises NotFoundError / OSError depending on the backend
-            raise errors.NotFoundError(
-                f"{where}: the stored EXR file {expected} cannot be read: {e}"
-            ) from None
+            raise errors.NotFoundError(f"{where}: the stored EXR file {name} cannot be read: {e}") from None
         if len(data) != info.size:
             raise errors.NotFoundError(
-                f"{where}: the stored EXR file {expected} is {len(data)} bytes, expected {info.size}"
+                f"{where}: the stored EXR file {name} is {len(data)} bytes, expected {info.size}"
             )
         # The events' records are CRC-checked by the loaders; a file gets the same guarantee from
         # its name: bytes that do not hash to it (a partial copy, a damaged disk) are never served.
         if hashlib.sha256(data).digest() != info.sha256:
-            raise errors.NotFoundError(f"{where}: the stored EXR file {expected} does not match its SHA-256")
+            raise errors.NotFoundError(f"{where}: the stored EXR file {name} does not match its SHA-256")
         return data
+
+    def _open_local_file(self, path: str, info: metadata.ExrStepInfo, where: str) -> BinaryIO:
+        """The local stored file, open and checked like a remote one: size, then SHA-256 (hashed
+        in chunks, once per version of the file: its inode, size and modification time)."""
+        name = metadata.stored_file_path(info.sha256)
+        try:
+            f = open(path, "rb")  # noqa: SIM115 - the caller streams and closes it
+        except OSError as e:
+            raise errors.NotFoundError(f"{where}: the stored EXR file {name} cannot be read: {e}") from None
+        try:
+            st = os.fstat(f.fileno())
+            if st.st_size != info.size:
+                raise errors.NotFoundError(
+                    f"{where}: the stored EXR file {name} is {st.st_size} bytes, expected {info.size}"
+                )
+            version = (path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, info.sha256)
+            with self._cache_lock:
+                verified = version in self._verified_files
+                if verified:
+                    self._verified_files.move_to_end(version)
+            if not verified:
+                digest = hashlib.sha256()
+                while chunk := f.read(_HASH_CHUNK_BYTES):
+                    digest.update(chunk)
+                if digest.digest() != info.sha256:
+                    raise errors.NotFoundError(
+                        f"{where}: the stored EXR file {name} does not match its SHA-256"
+                    )
+                f.seek(0)
+                with self._cache_lock:
+                    self._verified_files[version] = None
+                    if len(self._verified_files) > _VERIFIED_FILES_KEPT:
+                        self._verified_files.popitem(last=False)
+            return f
+        except BaseException:
+            f.close()
+            raise
 
     def _read_listing(self, scope: ReadScope, run: str, tag: str) -> list[provider.BlobSequenceDatum]:
         """Reads run/tag's kept steps from the data provider and refreshes the listing cache."""

@@ -20,7 +20,13 @@ from tensorboard.plugins import base_plugin
 from werkzeug import wrappers
 
 from tensorboard_exr import compare_routes, exr_store, metadata, request_params, route_errors
-from tensorboard_exr.exr_http import EXR_MIME_TYPE, IMMUTABLE_CACHE_CONTROL, REVALIDATE_CACHE_CONTROL
+from tensorboard_exr.exr_http import (
+    EXR_MIME_TYPE,
+    IMMUTABLE_CACHE_CONTROL,
+    REVALIDATE_CACHE_CONTROL,
+    not_modified,
+    streamed_exr,
+)
 from tensorboard_exr.static_files import STATIC_DIR, asset_mime_type
 
 STATIC_DIR_VARIABLE: Final = "TENSORBOARD_EXR_STATIC_DIR"
@@ -94,10 +100,13 @@ class ExrPlugin(base_plugin.TBPlugin):
             raise errors.NotFoundError(f"{found.where} now holds another image (sha256 {digest})")
         headers = [("ETag", f'"{digest}"')]
         if request.if_none_match.contains_weak(digest):
-            response = http_util.Respond(request, b"", EXR_MIME_TYPE, code=304, headers=headers)
+            response = not_modified(EXR_MIME_TYPE, headers)
         else:
-            blob = self._store.exr_bytes(scope, found)
-            response = http_util.Respond(request, blob, EXR_MIME_TYPE, headers=headers)
+            body = self._store.exr_body(scope, found)
+            if body.file is not None:
+                response = streamed_exr(request, body.file, body.size, headers)
+            else:
+                response = http_util.Respond(request, body.data, EXR_MIME_TYPE, headers=headers)
         response.headers["Cache-Control"] = (
             IMMUTABLE_CACHE_CONTROL if pinned is not None else REVALIDATE_CACHE_CONTROL
         )
@@ -136,7 +145,9 @@ class ExrPlugin(base_plugin.TBPlugin):
         # run as baseline code (docs/decoder.md#speed).
         etag = '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
         if request.if_none_match.contains(etag.strip('"')):
-            return http_util.Respond(request, b"", asset_mime_type(name), code=304, headers=[("ETag", etag)])
+            response = not_modified(asset_mime_type(name), [("ETag", etag)])
+            response.headers["Cache-Control"] = "no-cache, must-revalidate"  # as Respond's 200 says
+            return response
         return http_util.Respond(request, content, asset_mime_type(name), headers=[("ETag", etag)])
 
 
