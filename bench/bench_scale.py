@@ -55,6 +55,7 @@ def _field(height: int, width: int, shifts: int) -> np.ndarray:
 
 
 _VARIANT_PLACEHOLDER = b"000000"
+_VARIANT_ATTRIBUTE = b"benchVariant\x00string\x00" + len(_VARIANT_PLACEHOLDER).to_bytes(4, "little")
 
 
 def _header_variants(field: np.ndarray, tag_index: int, width: int) -> tuple[bytes, int]:
@@ -76,7 +77,13 @@ def _header_variants(field: np.ndarray, tag_index: int, width: int) -> tuple[byt
     out = io.BytesIO()
     OpenEXR.File(header, {"RGBA": pixels}).write(out)
     exr = out.getvalue()
-    return exr, exr.index(b"benchVariant\x00string\x00\x06\x00\x00\x00") + 25
+    # The value follows its name (13 bytes with the NUL), type (7) and size (4): 24 bytes. (An
+    # offset of 25 once overwrote the "c" of the next attribute, "channels": every step of a
+    # --vary header logdir was an EXR no decoder opens, and the panel's first pixel never came.)
+    offset = exr.index(_VARIANT_ATTRIBUTE) + len(_VARIANT_ATTRIBUTE)
+    patched = exr[:offset] + b"999999" + exr[offset + len(_VARIANT_PLACEHOLDER) :]
+    encode.inspect_exr("a patched header variant", patched)  # raises if the patch broke the header
+    return exr, offset
 
 
 def write_logdirs(
