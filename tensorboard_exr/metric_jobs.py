@@ -227,8 +227,6 @@ class MetricJobs:
         self.slots = slots or default_slots()
         configured = os.environ.get(ABANDON_VARIABLE, "").strip()
         self.abandon_after = abandon_after or (float(configured) if configured else ABANDON_AFTER)
-        # Each slot's OpenMP threads: together the slots use the usable cores, no more.
-        self._threads = max(1, usable_cores() // self.slots)
         self._jobs: dict[JobKey, Job] = {}
         self._runnable: collections.deque[Job] = collections.deque()
         self._lock = threading.Condition()
@@ -287,7 +285,7 @@ class MetricJobs:
         self._started = True
         atexit.register(self.close)
         for index in range(self.slots):
-            worker = WorkerProcess(self._threads)
+            worker = WorkerProcess()
             self._workers.append(worker)
             threading.Thread(
                 target=self._slot, args=(worker,), daemon=True, name=f"exr-metric-slot-{index}"

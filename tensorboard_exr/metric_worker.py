@@ -4,8 +4,9 @@ Why a process and not a thread: flip-evaluator holds the GIL for its whole evalu
 a 960x540 HDR-FLIP stopped every other thread of the Python process for 8 s), so in a thread it
 would stall every request TensorBoard answers meanwhile; a process is also the only thing that can
 be stopped halfway when nobody wants the result any more. The child runs at a lower priority
-(`nice`), so the server's request threads get the CPU first, and with `threads` OpenMP threads
-(FLIP parallelises its passes with OpenMP).
+(`nice`), so the server's request threads get the CPU first, with one OpenMP thread by default
+(flip-evaluator is built with OpenMP, but a second thread did not make a 1080p FLIP any faster
+here, 18-21 s HDR either way; one job per core scales better).
 
 Protocol, both ends in this module: the server writes one request, a pickled `(task, args)` in a
 length-prefixed frame, on the child's stdin; the child answers on stdout with frames
@@ -69,6 +70,7 @@ class WorkerProcess:
     """
 
     def __init__(self, threads: int = 1) -> None:
+        """`threads`: the child's OpenMP threads (`OMP_NUM_THREADS`)."""
         self._threads = max(1, threads)
         self._process: subprocess.Popen[bytes] | None = None
         self._frames: queue.Queue[Any] = queue.Queue()
