@@ -8,9 +8,9 @@ stored as files as the writer's default does for big images; one encode per tag,
 distinct through a header attribute, as `bench_scale.py --vary header`), starts a real
 `tensorboard` with the Python loader (`--load_fast=false`) and with the Rust data server
 (`--load_fast=true`), waits until every step is listed, then runs `--clients` concurrent
-clients for `--seconds` (with `--flip N`, plus one reviewer asking for 1080p HDR-FLIP maps,
-which shows what a FLIP costs the others). Each client is a thread with one keep-alive
-connection (as a browser tab has), and loops: list the tags (every 10th round), list a random
+clients for `--seconds`. Each client is a thread with a keep-alive connection, as a browser tab
+has (TensorBoard's werkzeug server closes it after every answer anyway, so each request is a new
+connection and a new server thread), and loops: list the tags (every 10th round), list a random
 tag's steps, then fetch a random step's EXR three ways:
 
   * `exr-200`: the step's content-addressed `url` from `steps` (what the panel fetches first);
@@ -25,6 +25,11 @@ timeout or a broken connection; goal: none), and TensorBoard's RSS (its process 
 the Rust data server and any metric workers) sampled every 0.5 s: at the start, at the end, and
 the peak (goal: flat). The clients run on the same 2 cores as TensorBoard: figures are for
 comparing runs of this script on one machine, under the load average it prints.
+
+With `--flip N`, N 1920x1080 comparison pairs are logged too. First one reviewer asks for a
+HDR-FLIP map alone while another lists the tags every 0.2 s (`flip`: each FLIP request's time,
+`flip-map`: until the map came, `tags-probe`: what anyone else waits meanwhile); then a FLIP
+reviewer joins each run of clients.
 """
 
 from __future__ import annotations
@@ -163,6 +168,17 @@ class FlipReviewer(Client):
             self.connection.close()
 
 
+class Prober(Client):
+    """Asks for the tags every 0.2 s: how long any request waits while a FLIP is computed."""
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            self.request("tags-probe", PLUGIN + "tags", {}, 200)
+            time.sleep(0.2)
+        if self.connection is not None:
+            self.connection.close()
+
+
 class Results:
     """Latencies and errors per request kind, shared by the clients."""
 
@@ -182,6 +198,32 @@ class Results:
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def run_flip_alone(server: TensorBoardServer, step: int, timeout: float = 900.0) -> dict:
+    """One reviewer asking for one uncached 1080p HDR-FLIP map while another lists the tags every
+    0.2 s, until the map arrives: the FLIP's cost to everyone else, without other load."""
+    pid = server._process.pid  # noqa: SLF001 - the bench reads the process's RSS
+    results = Results()
+    stop = threading.Event()
+    reviewer = FlipReviewer(server.port, [step], stop, results.record)
+    prober = Prober(-2, server.port, [], stop, results.record)
+    rss_samples = [_rss(pid)[0]]
+    started = time.monotonic()
+    reviewer.start()
+    prober.start()
+    while reviewer.is_alive() and time.monotonic() - started < timeout:
+        reviewer.join(0.5)
+        rss_samples.append(_rss(pid)[0])
+    stop.set()
+    for thread in (reviewer, prober):
+        thread.join(timeout=REQUEST_TIMEOUT)
+    return {
+        "results": results,
+        "elapsed": time.monotonic() - started,
+        "rss": [*rss_samples, _rss(pid)[0]],
+        "stuck": sum(t.is_alive() for t in (reviewer, prober)),
+    }
 
 
 def run_load(
@@ -215,7 +257,7 @@ def run_load(
     }
 
 
-def report(loader: str, clients: int, run: dict) -> None:
+def report(loader: str, clients: int | str, run: dict) -> None:
     results: Results = run["results"]
     total = sum(len(v) for v in results.latencies.values())
     errors = sum(len(v) for v in results.errors.values())
@@ -223,11 +265,12 @@ def report(loader: str, clients: int, run: dict) -> None:
     mb = 1e6
     stuck = f", {run['stuck']} clients stuck" if run["stuck"] else ""
     print(
-        f"{loader:6s} {clients:3d} clients: {total / run['elapsed']:7.1f} req/s, {total} requests, "
+        f"{loader:6s} {clients:>3} clients: {total / run['elapsed']:7.1f} req/s, {total} requests, "
         f"{errors} errors{stuck}; "
         f"RSS start {rss[0] / mb:.0f} MB, end {rss[-1] / mb:.0f} MB, peak {max(rss) / mb:.0f} MB"
     )
-    for kind in ("tags", "steps", "exr-200", "exr-304", "exr-reval-200", "flip", "flip-map"):
+    kinds = ("tags", "steps", "exr-200", "exr-304", "exr-reval-200", "flip", "flip-map", "tags-probe")
+    for kind in kinds:
         values = results.latencies.get(kind, [])
         if not values:
             continue
@@ -303,6 +346,10 @@ def main() -> None:
                     )
                 time.sleep(2)  # let ingestion settle
                 flip_steps = list(range(args.flip))  # each step's FLIP is computed once per server
+                if flip_steps:
+                    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+                    report(loader, "no", run_flip_alone(server, flip_steps.pop(0)))
+                    print(f"    (a FLIP alone; load average before: {load})")
                 for clients in args.clients:
                     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
                     run = run_load(server, tags, clients, args.seconds, flip_steps)
