@@ -19,9 +19,9 @@ FLIP_MODES: Final = ("ldr", "hdr")
 _MAP_BUDGET_BYTES: Final = 256 * 1024 * 1024
 """Cached maps are float32 EXRs (8 MB at 1920x1080, 33 MB at 3840x2160): at most this many bytes."""
 _MEANS_KEPT: Final = 100_000
-# Seconds per compared pixel before one was measured in this server (the 2-core VM, load 4-11:
-# 1920x1080 took 8-10 s LDR, 18-21 s HDR); then the last measurement.
-_DEFAULT_SECONDS_PER_PIXEL: Final = {"ldr": 4.5e-6, "hdr": 9.5e-6}
+# Seconds per compared pixel before one was measured in this server (the 2-core VM, in the worker
+# process: 1920x1080 took 2.4-4.3 s LDR, 6.4-7.2 s HDR); then the last measurement.
+_DEFAULT_SECONDS_PER_PIXEL: Final = {"ldr": 1.7e-6, "hdr": 3.3e-6}
 
 
 @dataclasses.dataclass(frozen=True)

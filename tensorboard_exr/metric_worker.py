@@ -5,8 +5,10 @@ a 960x540 HDR-FLIP stopped every other thread of the Python process for 8 s), so
 would stall every request TensorBoard answers meanwhile; a process is also the only thing that can
 be stopped halfway when nobody wants the result any more. The child runs at a lower priority
 (`nice`), so the server's request threads get the CPU first, with one OpenMP thread by default
-(flip-evaluator is built with OpenMP, but a second thread did not make a 1080p FLIP any faster
-here, 18-21 s HDR either way; one job per core scales better).
+(flip-evaluator is built with OpenMP, but a second thread did not make a 1080p FLIP faster
+here, 6.4-7.2 s HDR either way; one job per core scales better). Measured with 16 clients
+loading the server (bench_load.py): at niceness 10 the server answered 307 requests/s and a 1080p
+HDR-FLIP took 34 s; at 0, 207 requests/s and 31 s.
 
 Protocol, both ends in this module: the server writes one request, a pickled `(task, args)` in a
 length-prefixed frame, on the child's stdin; the child answers on stdout with frames
@@ -35,6 +37,8 @@ from typing import IO, Any, Final
 _LENGTH: Final = struct.Struct("<Q")
 _NICENESS: Final = 10
 _POLL_SECONDS: Final = 0.1
+_PR_SET_PDEATHSIG: Final = 1
+_PARENT_VARIABLE: Final = "TENSORBOARD_EXR_METRIC_SERVER_PID"
 
 
 class WorkerCancelled(Exception):
@@ -136,6 +140,7 @@ class WorkerProcess:
         environment = {
             **os.environ,
             "OMP_NUM_THREADS": str(self._threads),
+            _PARENT_VARIABLE: str(os.getpid()),
             # The child imports this very package, wherever the server found it.
             "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")])),
         }
@@ -209,8 +214,22 @@ def _shape(pixels: Any) -> str:
 TASKS: Final[dict[str, Callable[..., Any]]] = {"flip": _flip, "mean_errors": _mean_errors}
 
 
+def _die_with_the_server() -> None:
+    """On Linux the kernel kills this process when the server dies, even halfway through a FLIP
+    of minutes; elsewhere the closed stdin ends it after the current task."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if str(os.getppid()) != os.environ.get(_PARENT_VARIABLE):  # it died before prctl
+        os._exit(0)
+
+
 def main() -> None:
     """The child's loop: one request at a time from stdin, answers on stdout, until stdin closes."""
+    _die_with_the_server()
     if hasattr(os, "nice"):
         os.nice(_NICENESS)
     requests, answers = sys.stdin.buffer, sys.stdout.buffer

@@ -161,6 +161,24 @@ def test_a_job_nobody_polls_is_cancelled(logdir: Path) -> None:
         server.stop()
 
 
+def test_a_worker_does_not_outlive_its_server(logdir: Path) -> None:
+    server = start(logdir, load_fast=False)
+    try:
+        big = flip_path(0, mode="ldr", group="big")
+        deadline = time.monotonic() + 60
+        while timed_get(server, big).json()["phase"] != "computing FLIP":
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        (worker,) = metric_workers(server)
+        server._process.kill()  # noqa: SLF001 - killed outright (no atexit), as the OOM killer would
+    finally:
+        server.stop()
+    deadline = time.monotonic() + 5
+    while os.path.exists(f"/proc/{worker}") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not os.path.exists(f"/proc/{worker}")
+
+
 def test_jobs_compute_one_per_slot_and_the_rest_wait_their_turn(logdir: Path) -> None:
     server = start(logdir, load_fast=True)
     try:
