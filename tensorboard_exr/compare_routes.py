@@ -98,7 +98,7 @@ class ComparisonRoutes:
         epsilon = request_params.non_negative_number(request, "epsilon", metrics.RELATIVE_EPSILON)
         scope = request_params.read_scope(request)
         pairs = self._common_steps(scope, (run, tag), (ref_run, ref_tag))
-        unread: dict[int, str] = {}
+        measured: dict[int, dict[str, Any]] = {}
         if self._unmeasured(pairs, epsilon):
             work = self._error_steps_work(scope, pairs, epsilon)
             job = self._jobs.run(_error_steps_key(pairs, epsilon), work)
@@ -107,8 +107,8 @@ class ComparisonRoutes:
                 done = [e for e in entries if "pending" not in e]
                 body = {**self._jobs.status(job), "done": len(done), "total": len(entries), "entries": done}
                 return _accepted(request, body)
-            unread = job.outcome()
-        return http_util.Respond(request, self._entries(pairs, epsilon, unread), "application/json")
+            measured = job.outcome()
+        return http_util.Respond(request, self._entries(pairs, epsilon, measured), "application/json")
 
     def _common_steps(
         self, scope: ReadScope, image: tuple[str, str], reference: tuple[str, str]
@@ -117,8 +117,11 @@ class ComparisonRoutes:
         steps_b = {s.step: s for s in self._store.steps(scope, *reference)}
         return [(steps_a[step], steps_b[step]) for step in sorted(steps_a.keys() & steps_b.keys())]
 
-    def _entries(self, pairs: list[_Pair], epsilon: float, unread: dict[int, str]) -> list[dict[str, Any]]:
-        """The `error_steps` entries; a pair not measured yet (nor in `unread`) has `"pending": True`."""
+    def _entries(
+        self, pairs: list[_Pair], epsilon: float, measured_by_job: dict[int, dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """The `error_steps` entries, from the cache or else from the job's own results; a pair
+        measured by neither yet has `"pending": True`."""
         entries = []
         for a, b in pairs:
             entry: dict[str, Any] = {"step": a.step}
@@ -129,9 +132,9 @@ class ComparisonRoutes:
                 entries.append(entry)
                 continue
             with self._lock:
-                measured = self._errors.get(key)
+                measured = self._errors.get(key) or measured_by_job.get(a.step)
             if measured is None:
-                entry.update({"error": unread[a.step]} if a.step in unread else {"pending": True})
+                entry["pending"] = True
             else:
                 entry.update(measured)
                 if "error" not in measured:
@@ -157,15 +160,15 @@ class ComparisonRoutes:
     ) -> Callable[[JobContext], Iterator[None]]:
         """Measures every pair not known yet, one pair per unit of work (other jobs run between).
 
-        Returns {step: message} for the steps whose EXR could not be read (e.g. a stored file
-        missing): those are not cached, the next job tries again.
+        Returns {step: its entry} for every pair it measured, and for those whose EXR could not
+        be read (e.g. a stored file missing: `{"error": …}`, not cached, the next job tries again).
         """
 
         def read(pair: _Pair) -> tuple[bytes, bytes]:
             return self._store.exr_bytes(scope, pair[0]), self._store.exr_bytes(scope, pair[1])
 
-        def work(context: JobContext) -> Generator[None, None, dict[int, str]]:
-            unread: dict[int, str] = {}
+        def work(context: JobContext) -> Generator[None, None, dict[int, dict[str, Any]]]:
+            results: dict[int, dict[str, Any]] = {}
             todo = self._unmeasured(pairs, epsilon)
             reads = _read_ahead(self._readers, todo, read)
             for index, ((a, b), exrs) in enumerate(zip(todo, reads, strict=True)):
@@ -177,15 +180,16 @@ class ComparisonRoutes:
                 except ValueError as e:  # sizes differ, undecodable bytes: a property of the contents
                     measured = {"error": str(e)}
                 except errors.PublicError as e:
-                    unread[a.step] = route_errors.public_message(e)
+                    results[a.step] = {"error": route_errors.public_message(e)}
                     yield
                     continue
+                results[a.step] = measured
                 with self._lock:
                     self._errors[_pair_key(a, b, epsilon)] = measured
                     if len(self._errors) > _ERRORS_CACHE_SIZE:
                         self._errors.popitem(last=False)
                 yield
-            return unread
+            return results
 
         return work
 

@@ -212,12 +212,25 @@ def usable_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _from_environment(name: str, default: float) -> float:
+    """A positive number from the environment variable `name`, else `default` (a bad value is
+    logged, never fatal: it would keep the whole plugin from loading)."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if value > 0:
+        return value
+    logger.warning("%s=%r is not a positive number: using %s", name, text, default)
+    return default
+
+
 def default_slots() -> int:
     """`TENSORBOARD_EXR_METRIC_WORKERS`, else half the usable cores (at least 1)."""
-    configured = os.environ.get(SLOTS_VARIABLE, "").strip()
-    if configured:
-        return max(1, int(configured))
-    return max(1, usable_cores() // 2)
+    return max(1, int(_from_environment(SLOTS_VARIABLE, max(1, usable_cores() // 2))))
 
 
 class MetricJobs:
@@ -225,8 +238,7 @@ class MetricJobs:
 
     def __init__(self, slots: int | None = None, abandon_after: float | None = None) -> None:
         self.slots = slots or default_slots()
-        configured = os.environ.get(ABANDON_VARIABLE, "").strip()
-        self.abandon_after = abandon_after or (float(configured) if configured else ABANDON_AFTER)
+        self.abandon_after = abandon_after or _from_environment(ABANDON_VARIABLE, ABANDON_AFTER)
         self._jobs: dict[JobKey, Job] = {}
         self._runnable: collections.deque[Job] = collections.deque()
         self._lock = threading.Condition()
@@ -257,13 +269,6 @@ class MetricJobs:
             waiting = [j for j in self._runnable if j.steps is None and j.state == "queued"]
             position = waiting.index(job) if job in waiting else None
             return job.status(position)
-
-    def running_jobs(self) -> list[Job]:
-        """The jobs computing now (at most `slots`)."""
-        with self._lock:
-            return [
-                job for job in self._jobs.values() if job.state == "running" and job not in self._runnable
-            ]
 
     def close(self) -> None:
         """Stops the slots after their current unit and kills the worker processes."""
