@@ -9,7 +9,9 @@ cannot dedupe them), starts a real `tensorboard` with the Python loader (`--load
 and with the Rust data server (`--load_fast=true`), and prints:
   - RSS of tensorboard (+ its data server child) once every step is listed, and the peak (VmHWM);
   - the time from start until `steps` lists every step of every tag;
-  - time to first byte and to the full body of random steps' EXRs on localhost (sha256 checked).
+  - time to first byte and to the full body of random steps' EXRs on localhost (sha256 checked);
+  - with --chromium: the first visit (opening the page to the latest step on screen) and step
+    changes, each to its first pixel in the panel (headless Chromium, the Rust loader).
 Ratios are against inline storage with the same loader. Every logdir is deleted afterwards.
 
 Inline logdirs are served with the plugin's default (every step) only while their EXR bytes stay
@@ -55,6 +57,7 @@ def _field(height: int, width: int, shifts: int) -> np.ndarray:
 
 
 _VARIANT_PLACEHOLDER = b"000000"
+_VARIANT_ATTRIBUTE = b"benchVariant\x00string\x00" + len(_VARIANT_PLACEHOLDER).to_bytes(4, "little")
 
 
 def _header_variants(field: np.ndarray, tag_index: int, width: int) -> tuple[bytes, int]:
@@ -76,7 +79,13 @@ def _header_variants(field: np.ndarray, tag_index: int, width: int) -> tuple[byt
     out = io.BytesIO()
     OpenEXR.File(header, {"RGBA": pixels}).write(out)
     exr = out.getvalue()
-    return exr, exr.index(b"benchVariant\x00string\x00\x06\x00\x00\x00") + 25
+    # The value follows its name (13 bytes with the NUL), type (7) and size (4): 24 bytes. (An
+    # offset of 25 once overwrote the "c" of the next attribute, "channels": every step of a
+    # --vary header logdir was an EXR no decoder opens, and the panel's first pixel never came.)
+    offset = exr.index(_VARIANT_ATTRIBUTE) + len(_VARIANT_ATTRIBUTE)
+    patched = exr[:offset] + b"999999" + exr[offset + len(_VARIANT_PLACEHOLDER) :]
+    encode.inspect_exr("a patched header variant", patched)  # raises if the patch broke the header
+    return exr, offset
 
 
 def write_logdirs(
@@ -182,11 +191,14 @@ def _fetch(port: int, path: str) -> tuple[float, float, bytes]:
     return first_byte, total, body
 
 
-def first_pixel(server: TensorBoardServer, steps: int) -> list[float]:
-    """Milliseconds from a step change in the EXR panel (headless Chromium) to its pixels on screen.
+def first_pixel(server: TensorBoardServer, steps: int) -> tuple[float, list[float]]:
+    """(first visit, step changes): milliseconds to pixels on screen in the EXR panel (headless
+    Chromium, a fresh browser: nothing cached).
 
-    Far-apart random steps of tag image0, so that none was prefetched as a neighbour: each is
-    download + wasm decode + texture upload + draw (SwiftShader, no GPU).
+    The first visit runs from opening the plugin's page to the latest step of image0 on screen:
+    the page, the tags, the steps, one EXR, its decode and draw. The step changes go to far-apart
+    random steps of image0, so that none was prefetched as a neighbour: each is download + wasm
+    decode + texture upload + draw (SwiftShader, no GPU).
     """
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from bench_panel import STEP_TO_PIXEL_JS, wait_idle
@@ -200,6 +212,7 @@ def first_pixel(server: TensorBoardServer, steps: int) -> list[float]:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
+        started = time.monotonic()
         # The inspector from the start (several tags in a run would open the overview grid).
         page.goto(server.url + "data/plugin_entry.html?name=exr#exr&p.exr.view=inspector")
         page.locator('.exr-tag[data-run="run"][data-tag="image0"]').click()
@@ -207,6 +220,7 @@ def first_pixel(server: TensorBoardServer, steps: int) -> list[float]:
             ", ".join(f'.exr-panel[data-tag="image0"][data-state="{state}"]' for state in ("ready", "error")),
             timeout=300_000,
         )
+        first_visit = (time.monotonic() - started) * 1000
         panel = page.locator(".exr-panel")
         if panel.get_attribute("data-state") == "error":
             raise RuntimeError(f"the EXR panel failed: {panel.get_attribute('data-error')}")
@@ -217,7 +231,7 @@ def first_pixel(server: TensorBoardServer, steps: int) -> list[float]:
                 times.append(result["ms"])
             wait_idle(page)
         browser.close()
-    return times
+    return first_visit, times
 
 
 def measure(
@@ -263,7 +277,7 @@ def measure(
             first_bytes.append(first_byte)
             totals.append(total)
         rss_after, peak_after = _rss(pid)
-        pixel_ms = first_pixel(server, steps) if chromium else []
+        first_visit_ms, pixel_ms = first_pixel(server, steps) if chromium else (None, [])
         return {
             "complete": complete,
             "listed": sum(len(v) for v in listed.values()),
@@ -275,6 +289,7 @@ def measure(
             "full_fetch": statistics.median(totals),
             "size": statistics.median(e["size"] for _, e in picks),
             "first_pixel_ms": pixel_ms,
+            "first_visit_ms": first_visit_ms,
         }
     finally:
         server.stop()
@@ -302,7 +317,7 @@ def main() -> None:
     parser.add_argument(
         "--chromium",
         action="store_true",
-        help="also time step change -> first pixel in the panel (headless Chromium, Rust loader)",
+        help="also time the first visit and step changes -> first pixel in the panel (Chromium, Rust loader)",
     )
     parser.add_argument("--workdir", default=None, help="where to write the logdirs (default: $TMPDIR)")
     args = parser.parse_args()
@@ -375,6 +390,11 @@ def main() -> None:
                         f"{r['first_byte'] * 1000:.0f} ms, full {r['full_fetch'] * 1000:.0f} ms{ratio}"
                     )
             for (storage, loader), r in results.items():
+                if r["first_visit_ms"] is not None:
+                    print(
+                        f"{storage:6s} {loader:6s}: first visit (open the page) -> first pixel in Chromium: "
+                        f"{r['first_visit_ms']:.0f} ms"
+                    )
                 if r["first_pixel_ms"]:
                     runs = ", ".join(f"{ms:.0f}" for ms in r["first_pixel_ms"])
                     print(

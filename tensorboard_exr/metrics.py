@@ -120,11 +120,12 @@ def one_minus_ssim(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return 1.0 - ssim
 
 
-def mean_errors(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
+def mean_errors(a: np.ndarray, b: np.ndarray, epsilon: float = RELATIVE_EPSILON) -> dict[str, float]:
     """Image-level errors of A against B over every pixel and colour channel.
 
-    `mse` = mean((A-B)^2); `relmse` = mean((A-B)^2 / (B^2 + RELATIVE_EPSILON)). Non-finite terms
-    are left out and counted in `nonfinite`, so one NaN pixel does not hide the rest.
+    `mse` = mean((A-B)^2); `relmse` = mean((A-B)^2 / (B^2 + epsilon)), epsilon by default
+    `RELATIVE_EPSILON`. Non-finite terms are left out and counted in `nonfinite`, so one NaN
+    pixel does not hide the rest.
     """
     a64 = np.asarray(a, np.float64)
     b64 = np.asarray(b, np.float64)
@@ -132,7 +133,7 @@ def mean_errors(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
         raise ValueError(f"A is {a64.shape}, B is {b64.shape}; they must match")
     with np.errstate(invalid="ignore", over="ignore"):
         squared = (a64 - b64) ** 2
-        relative = squared / (b64 * b64 + RELATIVE_EPSILON)
+        relative = squared / (b64 * b64 + epsilon)
     finite = np.isfinite(squared) & np.isfinite(relative)
     count = int(finite.sum())
     return {

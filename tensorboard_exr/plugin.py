@@ -8,20 +8,32 @@ unchanged. The comparison routes (`/error_steps`, `/flip`) are in `compare_route
 
 from __future__ import annotations
 
+import collections
+import functools
 import hashlib
+import json
 import os
+import threading
 import urllib.parse
 from collections.abc import Callable
 from typing import Any, Final
 
 from tensorboard import errors
-from tensorboard.backend import http_util
+from tensorboard.backend import http_util, json_util
 from tensorboard.plugins import base_plugin
 from werkzeug import wrappers
 
 from tensorboard_exr import compare_routes, exr_store, metadata, request_params, route_errors
-from tensorboard_exr.exr_http import EXR_MIME_TYPE, IMMUTABLE_CACHE_CONTROL, REVALIDATE_CACHE_CONTROL
+from tensorboard_exr.exr_http import (
+    EXR_MIME_TYPE,
+    IMMUTABLE_CACHE_CONTROL,
+    REVALIDATE_CACHE_CONTROL,
+    not_modified,
+    streamed_exr,
+)
 from tensorboard_exr.static_files import STATIC_DIR, asset_mime_type
+
+_STEP_ENTRIES_KEPT: Final = 100_000
 
 STATIC_DIR_VARIABLE: Final = "TENSORBOARD_EXR_STATIC_DIR"
 """Environment variable naming another frontend build folder to serve instead of `static_files.STATIC_DIR`."""
@@ -47,8 +59,10 @@ class ExrPlugin(base_plugin.TBPlugin):
 
     def __init__(self, context: base_plugin.TBContext) -> None:
         """Reads EXR steps through the context's data provider and, for stored files, its logdir."""
-        self._store = exr_store.ExrStore(context.data_provider, context.logdir or "")
+        self._store = exr_store.ExrStore(context.data_provider, context.logdir or "", context.multiplexer)
         self._comparisons = compare_routes.ComparisonRoutes(self._store)
+        self._step_entries: collections.OrderedDict[tuple, str] = collections.OrderedDict()
+        self._entries_lock = threading.Lock()
         self._static_dir = os.environ.get(STATIC_DIR_VARIABLE) or str(STATIC_DIR)
 
     def get_plugin_apps(self) -> dict[str, Callable]:
@@ -80,8 +94,25 @@ class ExrPlugin(base_plugin.TBPlugin):
 
     def _serve_steps(self, request: wrappers.Request) -> wrappers.Response:
         run, tag = request_params.run_and_tag(request)
-        steps = self._store.steps(request_params.read_scope(request), run, tag)
-        return http_util.Respond(request, [_step_json(step) for step in steps], "application/json")
+        scope = request_params.read_scope(request)
+        entries = [self._step_entry(scope.experiment_id, step) for step in self._store.steps(scope, run, tag)]
+        return http_util.Respond(request, "[" + ",".join(entries) + "]", "application/json")
+
+    def _step_entry(self, experiment_id: str, step: exr_store.ExrStep) -> str:
+        """A `steps` entry as JSON text, built once per step: building and cleansing thousands of
+        entries at each listing cost more than the listing (0.2 s for 3000 steps)."""
+        if step.info is None:  # "not available any more" may change at the next reload
+            return json.dumps(json_util.Cleanse(_step_json(step)))
+        key = (experiment_id, step.run, step.tag, step.step, step.datum.wall_time)
+        with self._entries_lock:
+            text = self._step_entries.get(key)
+        if text is None:
+            text = json.dumps(json_util.Cleanse(_step_json(step)))
+            with self._entries_lock:
+                self._step_entries[key] = text
+                if len(self._step_entries) > _STEP_ENTRIES_KEPT:
+                    self._step_entries.popitem(last=False)
+        return text
 
     def _serve_exr(self, request: wrappers.Request) -> wrappers.Response:
         run, tag = request_params.run_and_tag(request)
@@ -94,10 +125,13 @@ class ExrPlugin(base_plugin.TBPlugin):
             raise errors.NotFoundError(f"{found.where} now holds another image (sha256 {digest})")
         headers = [("ETag", f'"{digest}"')]
         if request.if_none_match.contains_weak(digest):
-            response = http_util.Respond(request, b"", EXR_MIME_TYPE, code=304, headers=headers)
+            response = not_modified(EXR_MIME_TYPE, headers)
         else:
-            blob = self._store.exr_bytes(scope, found)
-            response = http_util.Respond(request, blob, EXR_MIME_TYPE, headers=headers)
+            body = self._store.exr_body(scope, found)
+            if body.file is not None:
+                response = streamed_exr(request, body.file, body.size, headers)
+            else:
+                response = http_util.Respond(request, body.data, EXR_MIME_TYPE, headers=headers)
         response.headers["Cache-Control"] = (
             IMMUTABLE_CACHE_CONTROL if pinned is not None else REVALIDATE_CACHE_CONTROL
         )
@@ -136,7 +170,9 @@ class ExrPlugin(base_plugin.TBPlugin):
         # run as baseline code (docs/decoder.md#speed).
         etag = '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
         if request.if_none_match.contains(etag.strip('"')):
-            return http_util.Respond(request, b"", asset_mime_type(name), code=304, headers=[("ETag", etag)])
+            response = not_modified(asset_mime_type(name), [("ETag", etag)])
+            response.headers["Cache-Control"] = "no-cache, must-revalidate"  # as Respond's 200 says
+            return response
         return http_util.Respond(request, content, asset_mime_type(name), headers=[("ETag", etag)])
 
 
@@ -160,7 +196,7 @@ def _step_json(step: exr_store.ExrStep) -> dict[str, Any]:
         entry["error"] = step.problem
         return entry
     digest = step.info.sha256.hex()
-    query = urllib.parse.urlencode({"run": step.run, "tag": step.tag, "step": step.step, "sha256": digest})
+    query = f"{_run_tag_query(step.run, step.tag)}&step={step.step}&sha256={digest}"
     entry.update(
         size=step.info.size,
         sha256=digest,
@@ -171,6 +207,12 @@ def _step_json(step: exr_store.ExrStep) -> dict[str, Any]:
         **_image_json(step.info.image),
     )
     return entry
+
+
+@functools.lru_cache(maxsize=1024)
+def _run_tag_query(run: str, tag: str) -> str:
+    """`run=…&tag=…` URL-encoded, once per tag rather than per step (quoting is slow)."""
+    return urllib.parse.urlencode({"run": run, "tag": tag})
 
 
 def _image_json(image: Any) -> dict[str, Any]:

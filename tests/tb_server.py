@@ -123,6 +123,18 @@ class ServerProcess:
         """GET `path` (e.g. "/data/plugin/exr/tags")."""
         return self.request("GET", path, headers, timeout)
 
+    def get_job_result(self, path: str, timeout: float = 300.0) -> Response:
+        """GET `path` of a background-job route (http_api.md, "Background jobs"): while it answers
+        202 with the job's progress, asks again after its `Retry-After`; returns the final answer."""
+        deadline = time.monotonic() + timeout
+        while True:
+            response = self.get(path)
+            if response.status != 202:
+                return response
+            if time.monotonic() > deadline:
+                raise AssertionError(f"GET {path}: still 202 after {timeout} s: {response.body[:300]!r}")
+            time.sleep(float(response.headers.get("retry-after", "1")))
+
     def get_json(self, path: str) -> Any:
         """GET `path`, require 200, return the parsed JSON."""
         response = self.get(path)

@@ -249,13 +249,13 @@ def test_every_malformed_tag_gets_a_json_answer(malformed_server) -> None:
         query = urllib.parse.urlencode({"run": "bad", "tag": tag, "step": 3, "ref_tag": "good"})
         for route in ROUTES:
             path = f"/data/plugin/exr/{route}?{query}"
-            _assert_safe(server.get(path), path)
+            _assert_safe(server.get_job_result(path), path)
     good = server.get("/data/plugin/exr/exr?run=bad&tag=good&step=3")
     assert good.status == 200 and good.body == GOOD_EXR
     for tag in ("escape_dotdot", "escape_absolute", "escape_url"):
         response = server.get(f"/data/plugin/exr/exr?run=bad&tag={tag}&step=3")
         assert response.status == 404 and "invalid stored file path" in response.json()["error"]
-    flip = server.get("/data/plugin/exr/flip?run=bad&tag=bomb&ref_tag=good&step=3&format=json")
+    flip = server.get_job_result("/data/plugin/exr/flip?run=bad&tag=bomb&ref_tag=good&step=3&format=json")
     assert flip.status == 400 and "declares 4800000000 bytes" in flip.json()["error"]
     torn = server.get_json("/data/plugin/exr/steps?run=torn&tag=good")
     assert [entry["step"] for entry in torn] == [0]  # the torn record is dropped, the rest is served
@@ -273,7 +273,7 @@ _TEXT = st.one_of(
 @given(
     route=st.sampled_from(ROUTES),
     params=st.dictionaries(
-        st.sampled_from(["run", "tag", "step", "sha256", "ref_run", "ref_tag", "mode", "format"]),
+        st.sampled_from(["run", "tag", "step", "sha256", "ref_run", "ref_tag", "mode", "format", "epsilon"]),
         st.one_of(_TEXT, st.integers(-(1 << 70), 1 << 70).map(str)),
         max_size=8,
     ),
@@ -281,4 +281,4 @@ _TEXT = st.one_of(
 def test_random_queries_never_give_a_500(malformed_server, route: str, params: dict[str, str]) -> None:
     server, _ = malformed_server
     path = f"/data/plugin/exr/{route}?{urllib.parse.urlencode(params)}"
-    _assert_safe(server.get(path), path)
+    _assert_safe(server.get_job_result(path), path)  # a 202 is followed to the job's answer

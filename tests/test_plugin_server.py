@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 import urllib.parse
 
 import numpy as np
@@ -254,6 +255,26 @@ def test_exr_response_has_mime_type_strong_etag_and_answers_304(tb, logged):
     assert (not_modified.status, not_modified.body) == (304, b"")
     assert not_modified.headers["etag"] == f'"{digest}"'
     assert tb.get(path, {"If-None-Match": '"0000"'}).status == 200
+
+
+def test_304s_keep_their_content_type_so_tensorboard_logs_no_warning(tb, logdir):
+    # werkzeug drops Content-Type from 304s and TensorBoard's security middleware then logs a
+    # warning per response ("In 3.0, this warning will become an error").
+    stored = tb.get_json("/data/plugin/exr/steps?" + _query(run="stored/run", tag="stored/img"))[0]
+    for path in (
+        "/data/plugin/exr/exr?" + _query(run="arrays", tag="half/zip", step=0),
+        "/data/plugin/exr/exr?" + _query(run="stored/run", tag="stored/img", step=stored["step"]),
+        "/data/plugin/exr/index.js",
+    ):
+        etag = tb.get(path).headers["etag"]
+        response = tb.get(path, {"If-None-Match": etag})
+        assert response.status == 304 and response.headers["content-type"].split(";")[0] in (
+            "image/x-exr",
+            "text/javascript",
+        )
+        assert response.headers["x-content-type-options"] == "nosniff"
+    time.sleep(0.5)
+    assert "Content-Type is required" not in tb.output()
 
 
 def test_content_addressed_url_is_cached_as_immutable(tb):

@@ -37,6 +37,31 @@ export interface StepErrors {
   error?: string;
 }
 
+/**
+ * A server-side metric still computing: the body of a `202 Accepted` (http_api.md, "Background
+ * jobs"). The client asks again with the same URL after `retry_after` seconds.
+ */
+export interface JobStatus {
+  job: number;
+  metric: string;
+  state: "queued" | "running";
+  /** What the job does now, e.g. "computing FLIP" or "measuring step 40 (3 of 12)". */
+  phase: string;
+  /** Estimated fraction done, 0–1. */
+  progress: number;
+  /** Seconds since the job was created. */
+  elapsed: number;
+  /** Jobs ahead of this one while it waits for a free slot (0: next); null once it runs. */
+  queue_position: number | null;
+  retry_after: number;
+  /** `error_steps` only: steps measured so far, of `total`, and their entries. */
+  done?: number;
+  total?: number;
+  entries?: StepErrors[];
+}
+
+export type JobProgress = (status: JobStatus) => void;
+
 export interface Progress {
   received: number;
   /** Total bytes, or null when the server sent no Content-Length. */
@@ -62,20 +87,35 @@ export class PluginApi {
     return this.json<StepInfo[]>(`steps?${new URLSearchParams({ run, tag })}`, signal);
   }
 
-  /** Mean errors of (run, tag) against (refRun, refTag) at every step both have. */
-  errorSteps(run: string, tag: string, refRun: string, refTag: string, signal?: AbortSignal): Promise<StepErrors[]> {
+  /**
+   * Mean errors of (run, tag) against (refRun, refTag) at every step both have. The server
+   * measures new pairs in a background job: `onProgress` gets its status (with the entries
+   * measured so far) each time it is asked, about once a second, until the whole list arrives.
+   */
+  async errorSteps(
+    run: string,
+    tag: string,
+    refRun: string,
+    refTag: string,
+    signal?: AbortSignal,
+    onProgress?: JobProgress,
+  ): Promise<StepErrors[]> {
     const query = new URLSearchParams({ run, tag, ref_run: refRun, ref_tag: refTag });
-    return this.json<StepErrors[]>(`error_steps?${query}`, signal);
+    const response = await this.jobResult(`error_steps?${query}`, signal, onProgress);
+    return (await response.json()) as StepErrors[];
   }
 
   /**
    * NVIDIA FLIP map of (run, tag) against (refRun, refTag) at `step`, computed by the server with
-   * flip-evaluator: a single-channel float EXR, and the mean FLIP the server reported.
+   * flip-evaluator: a single-channel float EXR, and the mean FLIP the server reported. An
+   * uncached map takes seconds to minutes: `onProgress` gets the job's status meanwhile. Aborting
+   * stops the polling, and the server cancels a job nobody asks for.
    */
   async flip(
     pair: { run: string; tag: string; refRun: string; refTag: string; step: number },
     mode: "ldr" | "hdr",
     signal?: AbortSignal,
+    onProgress?: JobProgress,
   ): Promise<{ bytes: ArrayBuffer; mean: number }> {
     const query = new URLSearchParams({
       run: pair.run,
@@ -85,7 +125,7 @@ export class PluginApi {
       ref_tag: pair.refTag,
       mode,
     });
-    const response = await this.fetch(`flip?${query}`, signal);
+    const response = await this.jobResult(`flip?${query}`, signal, onProgress);
     return { bytes: await response.arrayBuffer(), mean: Number(response.headers.get("X-Flip-Mean")) };
   }
 
@@ -125,6 +165,10 @@ export class PluginApi {
     return bytes.buffer;
   }
 
+  private jobResult(path: string, signal?: AbortSignal, onProgress?: JobProgress): Promise<Response> {
+    return untilJobDone(() => this.fetch(path, signal), signal, onProgress);
+  }
+
   private async json<T>(path: string, signal?: AbortSignal): Promise<T> {
     const response = await this.fetch(path, signal);
     return (await response.json()) as T;
@@ -141,6 +185,41 @@ export class PluginApi {
     if (!response.ok) throw new ApiError(await errorText(response), response.status);
     return response;
   }
+}
+
+/**
+ * Asks a background-job route (`request` fetches it once) until it answers something other than
+ * 202, waiting each 202's Retry-After in between; `onProgress` gets each 202's job status.
+ */
+export async function untilJobDone(
+  request: () => Promise<Response>,
+  signal?: AbortSignal,
+  onProgress?: JobProgress,
+): Promise<Response> {
+  for (;;) {
+    const response = await request();
+    if (response.status !== 202) return response;
+    const status = (await response.json()) as JobStatus;
+    onProgress?.(status);
+    const seconds = Number(response.headers.get("Retry-After") ?? status.retry_after);
+    await delay(1000 * (Number.isFinite(seconds) && seconds > 0 ? seconds : 1), signal);
+  }
+}
+
+/** Resolves after `ms`, or rejects with the AbortError of `signal`. */
+function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new DOMException("aborted", "AbortError"));
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", abort);
+      resolve();
+    }, ms);
+    const abort = (): void => {
+      clearTimeout(timer);
+      reject(new DOMException("aborted", "AbortError"));
+    };
+    signal?.addEventListener("abort", abort, { once: true });
+  });
 }
 
 async function errorText(response: Response): Promise<string> {

@@ -4,6 +4,7 @@ Routes (docs/standalone.md has the full contract):
     GET /                 the page (index.html), with a strict Content-Security-Policy
     GET /api/tree         the review tree as JSON (tree_json.py)
     GET /files/<path>     a listed file's original bytes; strong ETag, 304, ranges
+    GET /api/flip         FLIP of two listed files, a background job (metric_routes.py)
     GET /<name>           a file of the frontend build (standalone.js, decoder_worker.js, *.wasm)
 Every error is a JSON body `{"error": message}` with a 4xx/5xx status, never a traceback.
 """
@@ -26,6 +27,8 @@ from werkzeug.wsgi import wrap_file
 from ..exr_http import EXR_MIME_TYPE, IMMUTABLE_CACHE_CONTROL, REVALIDATE_CACHE_CONTROL
 from ..static_files import STATIC_DIR, asset_mime_type, is_asset_name
 from .config import ConfigError
+from .http_errors import HttpError
+from .metric_routes import ReviewMetrics
 from .page import CONTENT_SECURITY_POLICY, VIEWER_SCRIPT, index_html
 from .served_files import RefusedPath, open_served_file
 from .sources import TreeSource
@@ -41,15 +44,6 @@ _GZIP_MIN_BYTES = 16 * 1024
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 
 StartResponse = Callable[..., Any]
-
-
-class HttpError(Exception):
-    """An error answered as `{"error": message}` with `status`."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 class ReviewApp:
@@ -68,6 +62,7 @@ class ReviewApp:
         self.source = source
         self.static_dir = static_dir
         self.allowed_hosts = None if allowed_hosts is None else frozenset(h.lower() for h in allowed_hosts)
+        self.metrics = ReviewMetrics(source)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
@@ -100,6 +95,8 @@ class ReviewApp:
             return self.index(request)
         if path == "/api/tree":
             return self.tree(request)
+        if path == "/api/flip":
+            return self.metrics.flip(request)
         if path.startswith("/" + FILES_PREFIX):
             return self.file(request, path[len(FILES_PREFIX) + 1 :])
         name = path[1:]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -257,14 +258,14 @@ def test_wipe_shows_a_left_and_the_error_map_or_b_right(panel: Page) -> None:
 
 def test_error_over_steps_route_equals_numpy(tensorboard: TensorBoardServer) -> None:
     path = f"/data/plugin/exr/error_steps?run=model_a&tag={GROUP}/output&ref_tag={GROUP}/reference"
-    entries = tensorboard.get(path).json()
+    entries = tensorboard.get_job_result(path).json()
     assert [e["step"] for e in entries] == list(STEPS)
     for entry in entries:
         a, b = stored(output_image(entry["step"])), stored(reference_image())
         assert entry["mse"] == pytest.approx(np.mean((a - b) ** 2), rel=1e-9)
         assert entry["relmse"] == pytest.approx(np.mean((a - b) ** 2 / (b**2 + 0.01)), rel=1e-9)
         assert entry["nonfinite"] == 0
-    cross = tensorboard.get(
+    cross = tensorboard.get_job_result(
         f"/data/plugin/exr/error_steps?run=model_a&tag={GROUP}/output&ref_run=model_b&ref_tag={GROUP}/output"
     ).json()
     a, b = stored(output_image(0, "a")), stored(output_image(0, "b"))
@@ -310,10 +311,16 @@ def test_error_strip_points_sit_under_their_scrubber_ticks(panel: Page) -> None:
 
     for width in (1400, 900):  # and after the layout changes
         panel.set_viewport_size({"width": width, "height": 900})
-        panel.wait_for_timeout(100)
-        ticks = centres(".exr-step-tick")
-        points = centres('.exr-strip-point[data-series="mse"]')
-        assert set(points) == set(ticks) == {str(s) for s in STEPS}
+        # The strip follows the track from a ResizeObserver callback: on a loaded machine it may
+        # come some frames after the resize.
+        deadline = time.monotonic() + 5
+        while True:
+            panel.wait_for_timeout(100)
+            ticks = centres(".exr-step-tick")
+            points = centres('.exr-strip-point[data-series="mse"]')
+            assert set(points) == set(ticks) == {str(s) for s in STEPS}
+            if all(abs(x - ticks[step]) <= 2 for step, x in points.items()) or time.monotonic() > deadline:
+                break
         for step, x in points.items():
             assert abs(x - ticks[step]) <= 2, (width, step, x, ticks[step])
 
@@ -340,16 +347,15 @@ def test_flip_route_equals_flip_evaluator(tensorboard: TensorBoardServer, mode: 
 
     query = f"run=model_a&tag={GROUP}/output&step=20&ref_tag={GROUP}/reference&mode={mode}"
     want_map, want_mean = flip_reference(mode)
-    assert tensorboard.get(f"/data/plugin/exr/flip?{query}&format=json").json()["mean"] == pytest.approx(
-        want_mean, rel=1e-6
-    )
-    response = tensorboard.get(f"/data/plugin/exr/flip?{query}")
+    flip_json = tensorboard.get_job_result(f"/data/plugin/exr/flip?{query}&format=json").json()
+    assert flip_json["mean"] == pytest.approx(want_mean, rel=1e-6)
+    response = tensorboard.get_job_result(f"/data/plugin/exr/flip?{query}")
     assert response.status == 200 and response.headers["content-type"] == "image/x-exr"
     assert float(response.headers["x-flip-mean"]) == pytest.approx(want_mean, rel=1e-6)
     part = OpenEXR.File(io.BytesIO(response.body), separate_channels=True).parts[0]
     assert np.allclose(part.channels["Y"].pixels, want_map, atol=1e-6)
     # Once computed, the step's mean FLIP is part of the error over steps.
-    steps = tensorboard.get(
+    steps = tensorboard.get_job_result(
         f"/data/plugin/exr/error_steps?run=model_a&tag={GROUP}/output&ref_tag={GROUP}/reference"
     ).json()
     assert next(e for e in steps if e["step"] == 20)[f"flip_{mode}"] == pytest.approx(want_mean, rel=1e-6)

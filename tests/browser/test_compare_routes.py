@@ -36,7 +36,8 @@ def half(x: np.ndarray) -> np.ndarray:
 
 
 def test_error_steps_from_file_storage_and_a_step_of_another_size(tensorboard: TensorBoardServer) -> None:
-    entries = tensorboard.get("/data/plugin/exr/error_steps?run=run&tag=g/output&ref_tag=g/reference").json()
+    path = "/data/plugin/exr/error_steps?run=run&tag=g/output&ref_tag=g/reference"
+    entries = tensorboard.get_job_result(path).json()
     assert [e["step"] for e in entries] == [0, 5, 9]
     for entry in entries[:2]:
         a, b = half(OUTPUTS[entry["step"]]), half(REFERENCE)
@@ -48,10 +49,10 @@ def test_error_steps_from_file_storage_and_a_step_of_another_size(tensorboard: T
 
 def test_flip_route_errors_are_clear(tensorboard: TensorBoardServer) -> None:
     base = "/data/plugin/exr/flip?run=run&tag=g/output&ref_tag=g/reference"
-    assert tensorboard.get(f"{base}&step=5&format=json").json()["mean"] > 0
+    assert tensorboard.get_job_result(f"{base}&step=5&format=json").json()["mean"] > 0
     missing = tensorboard.get(f"{base}&step=3")
     assert missing.status == 404 and "no step 3" in missing.json()["error"]
-    sizes = tensorboard.get(f"{base}&step=9")
+    sizes = tensorboard.get_job_result(f"{base}&step=9")
     assert sizes.status == 400 and "equal sizes" in sizes.json()["error"]
     assert tensorboard.get(f"{base}&step=x").status == 400
     assert tensorboard.get(f"{base}&step=5&format=png").status == 400

@@ -1,6 +1,8 @@
 // Typed client of the review server (tensorboard_exr/standalone/app.py, docs/standalone.md).
 // URLs are relative to the page so the server also works behind a path-prefixing proxy.
 
+import { type JobProgress, untilJobDone } from "../api.js";
+
 export interface ServedFile {
   /** Path relative to the served folder (or as written in the config when refused). */
   path: string;
@@ -71,6 +73,24 @@ export async function fetchFile(file: ServedFile, signal?: AbortSignal): Promise
   const response = await fetch(file.url, { signal: signal ?? null });
   if (!response.ok) throw await apiError(response, file.path);
   return response.arrayBuffer();
+}
+
+/**
+ * The server's FLIP map of `test` against `reference` (`api/flip`): a single-channel float EXR
+ * and its mean. The server computes it in a background job; `onProgress` gets the job's status
+ * while it does, and aborting stops asking (the server then cancels the job).
+ */
+export async function fetchFlip(
+  test: ServedFile,
+  reference: ServedFile,
+  mode: "ldr" | "hdr",
+  signal?: AbortSignal,
+  onProgress?: JobProgress,
+): Promise<{ bytes: ArrayBuffer; mean: number }> {
+  const url = `api/flip?${new URLSearchParams({ a: test.path, b: reference.path, mode })}`;
+  const response = await untilJobDone(() => fetch(url, { signal: signal ?? null }), signal, onProgress);
+  if (!response.ok) throw await apiError(response, `FLIP of ${test.path} against ${reference.path}`);
+  return { bytes: await response.arrayBuffer(), mean: Number(response.headers.get("X-Flip-Mean")) };
 }
 
 async function apiError(response: Response, what: string): Promise<ReviewApiError> {

@@ -22,6 +22,7 @@ import {
   type ServedFile,
 } from "./review_api.js";
 import reviewCss from "./review.css";
+import { ReviewFlipMap } from "./review_flip.js";
 import { TreeBrowser } from "./tree_browser.js";
 import { formatViewHash, type LinkedView, linkedViewPatch, parseViewHash } from "./view_hash.js";
 
@@ -67,6 +68,7 @@ export class ReviewPage {
   readonly viewer: Viewer;
   readonly loader: ImageLoader;
   private readonly page: ViewerPage;
+  private readonly flipMap: ReviewFlipMap;
   private readonly browser: TreeBrowser;
   private readonly info: HTMLElement;
   private tree: ReviewTree | null = null;
@@ -111,6 +113,7 @@ export class ReviewPage {
     this.element = this.page.element;
     this.viewer = this.page.viewer;
     this.loader = new ImageLoader(decoder);
+    this.flipMap = new ReviewFlipMap(this.page, this.loader);
 
     const c = this.page.controls;
     c.metric.addEventListener("change", () => this.setMetric(c.metric.value as Metric));
@@ -217,6 +220,7 @@ export class ReviewPage {
     this.page.syncLayers();
     this.page.syncControls();
     this.page.setState("ready");
+    this.syncFlip();
     this.writeHash();
     this.prefetchSiblings(placed);
   }
@@ -298,6 +302,15 @@ export class ReviewPage {
   private setMetric(metric: Metric): void {
     if (this.current?.leaf.type === "image") this.userMetric = metric;
     this.viewer.setState({ metric });
+    this.syncFlip();
+  }
+
+  /** The server's FLIP map follows the shown pair while the metric is FLIP. */
+  private syncFlip(): void {
+    const placed = this.current;
+    if (!placed || this.page.state !== "ready") return this.flipMap.sync(null, null);
+    const [a, b] = this.filesOf(placed);
+    this.flipMap.sync(a, b);
   }
 
   /** Leaves of one JERI tonemap group share exposure, offset, gamma and tonemap. */
@@ -311,6 +324,7 @@ export class ReviewPage {
   private fail(message: string): void {
     this.viewer.setReference(null);
     this.page.fail(message);
+    this.syncFlip();
     this.writeHash();
   }
 

@@ -1,9 +1,10 @@
 // The images a comparison needs besides the shown one, each in its own ImageSlot: the reference
 // at the shown step (image B of the metrics, of Shift and of the wipe) and, for the metrics the
 // server computes (FLIP LDR/HDR), the error map of the pair. Their state is published on the page
-// root: data-reference-run/-tag/-step/-state/-error, data-metric-map and data-flip-mean.
+// root: data-reference-run/-tag/-step/-state/-error, data-metric-map (with
+// data-metric-map-progress while the server computes it) and data-flip-mean.
 
-import type { PluginApi } from "../api.js";
+import type { JobStatus, PluginApi } from "../api.js";
 import type { ExrImage } from "../decoder/types.js";
 import { type ImageLoader, ImageSlot } from "../loading/index.js";
 import type { Selection } from "./browser.js";
@@ -51,6 +52,7 @@ export class ComparisonImages {
         show: (_, loaded) => {
           viewer.setMetricImage(loaded.image);
           d["metricMap"] = "ready";
+          delete d["metricMapProgress"];
           d["flipMean"] = loaded.info["mean"] ?? "NaN";
           page.setStatus(null);
           if (!loaded.cached) onFlipComputed();
@@ -99,8 +101,18 @@ export class ComparisonImages {
     }
     const { selection, reference, step } = compared;
     const pair = { run: selection.run, tag: selection.tag, refRun: reference.run, refTag: reference.tag, step };
-    const image = flipImage(this.api, pair, mode);
+    const image = flipImage(this.api, pair, mode, (status) => {
+      if (this.mapSlot.wanted?.key === image.key) this.showJob(image, status);
+    });
     if (this.mapSlot.wanted?.key !== image.key) this.mapSlot.request(image);
+  }
+
+  /** The server's progress on the wanted FLIP map (it answers 202 until the map is computed). */
+  private showJob(image: FlipImage, status: JobStatus): void {
+    const d = this.page.element.dataset;
+    d["metricMapProgress"] = String(status.progress);
+    const what = `FLIP (${image.mode.toUpperCase()}) on the server`;
+    this.page.setStatus(`${what}: ${describeJob(status)}…`);
   }
 
   private setReference(image: StepImage | null, decoded: ExrImage | null): void {
@@ -124,4 +136,13 @@ export class ComparisonImages {
     this.syncMetricMap();
     this.page.syncControls();
   }
+}
+
+/** "queued, 2 jobs ahead" or "computing FLIP, 42% (12 s)": a job's status for the status line. */
+export function describeJob(status: JobStatus): string {
+  if (status.state === "queued") {
+    const ahead = status.queue_position ?? 0;
+    return ahead ? `queued, ${ahead} job${ahead > 1 ? "s" : ""} ahead` : "queued, next to start";
+  }
+  return `${status.phase}, ${Math.round(100 * status.progress)}% (${Math.round(status.elapsed)} s)`;
 }

@@ -1,9 +1,10 @@
 // Error over steps: a strip under the step scrubber plotting the server's mean errors (MSE and
 // relMSE, each on its own log scale) of the shown tag against its reference at every step both
 // have, each point right under its step's tick on the scrubber. Clicking a point jumps to that
-// step. The values come from the `error_steps` route.
+// step. The values come from the `error_steps` route; while the server measures new steps (a
+// background job) the steps measured so far are plotted and the caption counts them.
 
-import type { PluginApi, StepErrors } from "../api.js";
+import type { JobStatus, PluginApi, StepErrors } from "../api.js";
 import type { Selection } from "./browser.js";
 import { h } from "./dom.js";
 
@@ -24,6 +25,8 @@ export class ErrorStrip {
   private controller: AbortController | null = null;
   private entries: StepErrors[] = [];
   private current: number | null = null;
+  /** The server's job while it measures steps (null once the whole list arrived). */
+  private job: JobStatus | null = null;
 
   /**
    * @param track where the scrubber's ticks are (its tick element and step range): the plot is
@@ -82,11 +85,23 @@ export class ErrorStrip {
     const controller = new AbortController();
     this.controller = controller;
     this.element.dataset["state"] = "loading";
+    this.job = null;
     this.updateCaption();
-    this.api.errorSteps(a.run, a.tag, b.run, b.tag, controller.signal).then(
+    const progress = (status: JobStatus): void => {
+      if (controller.signal.aborted) return;
+      this.job = status;
+      this.element.dataset["done"] = String(status.done ?? 0);
+      if (status.entries) {
+        this.entries = status.entries;
+        this.render();
+      } else this.updateCaption();
+    };
+    this.api.errorSteps(a.run, a.tag, b.run, b.tag, controller.signal, progress).then(
       (entries) => {
         if (controller.signal.aborted) return;
         this.entries = entries;
+        this.job = null;
+        delete this.element.dataset["done"];
         this.element.dataset["state"] = "ready";
         this.render();
       },
@@ -171,9 +186,13 @@ export class ErrorStrip {
 
   private updateCaption(): void {
     const entry = this.entries.find((e) => e.step === this.current);
-    // The server decodes every step of both tags on the first request: say so rather than
-    // showing an empty result while it works.
-    if (this.element.dataset["state"] === "loading") this.setCaption("computing error over steps…");
+    // The server decodes every new step of both tags: say how far it is rather than showing a
+    // partial plot as if it were all.
+    if (this.element.dataset["state"] === "loading") {
+      const job = this.job;
+      const counted = job?.total !== undefined ? ` ${job.done ?? 0} of ${job.total} steps` : "";
+      this.setCaption(`computing error over steps…${counted}`);
+    }
     else if (!entry) this.setCaption(this.entries.length ? "" : "no common steps");
     else if (entry.error) this.setCaption(entry.error);
     else {

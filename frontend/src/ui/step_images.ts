@@ -2,7 +2,7 @@
 // route, or its content-addressed URL when the steps route gave one), and the server's FLIP map
 // of a step against a reference (`flip` route, its mean kept with the image).
 
-import type { PluginApi } from "../api.js";
+import type { JobProgress, PluginApi } from "../api.js";
 import type { Download, ImageRequest } from "../loading/index.js";
 
 export interface StepKey {
@@ -54,14 +54,17 @@ export interface FlipImage extends ImageRequest {
   readonly mode: FlipMode;
 }
 
-/** The FLIP map of `pair`; the loaded image's `info.mean` is the mean FLIP the server reported. */
-export function flipImage(api: PluginApi, pair: FlipPair, mode: FlipMode): FlipImage {
+/**
+ * The FLIP map of `pair`; the loaded image's `info.mean` is the mean FLIP the server reported.
+ * `onJob` gets the server's job status while it computes the map.
+ */
+export function flipImage(api: PluginApi, pair: FlipPair, mode: FlipMode, onJob?: JobProgress): FlipImage {
   return {
     pair,
     mode,
     key: JSON.stringify(["flip", mode, pair.run, pair.tag, pair.refRun, pair.refTag, pair.step]),
     download: async (signal): Promise<Download> => {
-      const { bytes, mean } = await api.flip(pair, mode, signal);
+      const { bytes, mean } = await api.flip(pair, mode, signal, onJob);
       return { bytes, info: { mean: String(mean) } };
     },
   };
