@@ -71,6 +71,8 @@ export class Overview {
   private readonly listing = new Set<Card>();
   private hovered: Card | null = null;
   private active = false;
+  /** TensorBoard reloaded while the grid was hidden: its cards' steps are listed again when shown. */
+  private stepsStale = false;
   /** Whether the observer has said which cards are on screen since the grid was shown. */
   private visibilityKnown = false;
   private frameRequest = 0;
@@ -112,13 +114,15 @@ export class Overview {
     this.grid.style.setProperty("--exr-columns", String(Math.max(1, this.layout.columns.length)));
     this.element.dataset["cards"] = String(this.cards.size);
     if (this.cards.size === 0) this.grid.append(h("p", { class: "exr-empty", text: "No tags match the filter." }));
-    for (const card of this.cards.values()) if (!card.stepsKnown) this.listSteps(card);
+    // A hidden grid lists nothing: the inspector's first visit must not wait behind every tag's steps.
+    if (this.active) for (const card of this.cards.values()) if (!card.stepsKnown) this.listSteps(card);
     this.scheduleFrame();
   }
 
   /** Fetches every card's steps again (after TensorBoard reloaded). */
   refreshSteps(): void {
-    this.cards.forEach((card) => this.listSteps(card));
+    if (this.active) this.cards.forEach((card) => this.listSteps(card));
+    else this.stepsStale = true;
   }
 
   /** Fetches a card's steps (once at a time per card). */
@@ -215,7 +219,9 @@ export class Overview {
     for (const card of this.cards.values()) {
       this.observer.observe(card.element);
       card.dirty = true;
+      if (this.stepsStale || !card.stepsKnown) this.listSteps(card);
     }
+    this.stepsStale = false;
     this.applyBar();
   }
 
