@@ -9,7 +9,8 @@
 # Incremental: objects are cached per (sdist, flags) under frontend/.cache/exr-wasm/, and the link
 # is skipped when a hash of every input (script, shim, flags, sdist) matches the last output.
 #
-# Usage: bash build_wasm.sh <outdir>      (EXR_WASM_FORCE=1 rebuilds everything)
+# Usage: bash build_wasm.sh <outdir>      (EXR_WASM_FORCE=1 rebuilds everything;
+#                                         EXR_WASM_LINK_EXTRA="--profiling-funcs" adds link flags)
 #        bash build_wasm.sh --sources     prepares the patched sources and configuration headers
 #                                         and prints their two directories (for
 #                                         bench/build_native.sh and tools/dwa_kernels_check.mjs)
@@ -68,6 +69,10 @@ LINK_FLAGS=("${OPT_FLAGS[@]}" -fwasm-exceptions
   -sFILESYSTEM=0 -sSUPPORT_LONGJMP=0 -sDYNAMIC_EXECUTION=0
   -sEXPORTED_FUNCTIONS=_malloc,_free
   -sEXPORTED_RUNTIME_METHODS=UTF8ToString)
+# Extra link flags for a developer's build, e.g. EXR_WASM_LINK_EXTRA=--profiling-funcs keeps
+# function names for `node --cpu-prof` (the objects are shared; only the link differs).
+read -r -a LINK_EXTRA <<<"${EXR_WASM_LINK_EXTRA:-}"
+LINK_FLAGS+=("${LINK_EXTRA[@]}")
 
 hash_of() { sha256sum | cut -c1-16; }
 # Small build-time patches to the pinned sources (each file says why); they are part of every key.
