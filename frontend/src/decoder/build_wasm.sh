@@ -80,7 +80,7 @@ PATCHES=("$HERE"/patches/*.patch)
 PATCH_KEY=$(cat "${PATCHES[@]}" | hash_of)
 FLAGS_KEY=$(printf '%s\n' "$OPENEXR_SHA256" "$PATCH_KEY" "${COMMON_FLAGS[*]}" "${C_FLAGS[*]}" "${CXX_FLAGS[*]}" "${CORE_SIMD_FLAGS[*]}" "$E2K_FILES" "file-prefix-map: src, decoder" \
   "$(emcc --version | sed -n 1p)" "$(cat "${CORE_HEADERS[@]}" | hash_of)" | hash_of)
-INPUT_KEY=$( { printf '%s\n' "$FLAGS_KEY" "${LINK_FLAGS[*]}"; cat "$HERE/build_wasm.sh" "$HERE/exr_shim.c" "$HERE/ojph_quiet.cpp" "${PATCHES[@]}"; } | hash_of)
+INPUT_KEY=$( { printf '%s\n' "$FLAGS_KEY" "${LINK_FLAGS[*]}"; cat "$HERE/build_wasm.sh" "$HERE/exr_shim.c" "$HERE/ojph_quiet.cpp" "$HERE/wasm_memcpy.c" "${PATCHES[@]}"; } | hash_of)
 STAMP=$CACHE/out-$INPUT_KEY
 
 SOURCES_ONLY=
@@ -237,9 +237,12 @@ rm -rf "$STAGE" && mkdir -p "$STAGE"
 emcc "${COMMON_FLAGS[@]}" "${C_FLAGS[@]}" "${INCLUDES[@]}" -Wall -Wextra -Wno-missing-field-initializers -Werror \
   -c "$HERE/exr_shim.c" -o "$STAGE/exr_shim.o"
 emcc "${COMMON_FLAGS[@]}" "${CXX_FLAGS[@]}" "${INCLUDES[@]}" -c "$HERE/ojph_quiet.cpp" -o "$STAGE/ojph_quiet.o"
+# Our memcpy/memmove/memset replace the prebuilt libc's (see the file): outside LTO and with
+# -fno-builtin, so that no optimisation turns their loops back into calls to themselves.
+emcc -O3 -msimd128 -mbulk-memory -fno-builtin -Wall -Wextra -Werror -c "$HERE/wasm_memcpy.c" -o "$STAGE/wasm_memcpy.o"
 echo "build_wasm.sh: linking"
-emcc "${LINK_FLAGS[@]}" "$OBJ"/*.o "$STAGE/exr_shim.o" "$STAGE/ojph_quiet.o" -o "$STAGE/exr_core.js"
-rm -f "$STAGE/exr_shim.o" "$STAGE/ojph_quiet.o"
+emcc "${LINK_FLAGS[@]}" "$OBJ"/*.o "$STAGE/exr_shim.o" "$STAGE/ojph_quiet.o" "$STAGE/wasm_memcpy.o" -o "$STAGE/exr_core.js"
+rm -f "$STAGE/exr_shim.o" "$STAGE/ojph_quiet.o" "$STAGE/wasm_memcpy.o"
 if [ -f "$STAMP/exr_core.wasm" ] && cmp -s "$STAGE/exr_core.wasm" "$STAMP/exr_core.wasm"; then
   rm -rf "$STAGE"  # another build of the same inputs finished first (the build is reproducible)
 else
