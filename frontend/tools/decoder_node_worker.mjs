@@ -4,7 +4,11 @@ import { pathToFileURL } from "node:url";
 import { loadCore } from "./decoder_node.mjs";
 
 const api = await import(pathToFileURL(workerData.bundle).href);
-const service = new api.DecoderService(() => loadCore(workerData.staticDir));
+parentPort.postMessage({ kind: "started", at: performance.timeOrigin + performance.now() });
+const service = new api.DecoderService(
+  () => loadCore(workerData.staticDir),
+  (event) => parentPort.postMessage(event),
+);
 parentPort.on("message", async (request) => {
   const answer = await service.handle(request);
   if (!answer) return;

@@ -3,9 +3,13 @@
 // (static/exr_core.js, which fetches exr_core.wasm next to itself) on the first request.
 
 import type { ExrCoreFactory, ExrCoreModule } from "./core_binding";
+import { epochNow, type WorkerEvent } from "./timing";
 import { DecoderService, type WorkerRequest } from "./worker_service";
 
 declare const self: DedicatedWorkerGlobalScope;
+
+const started: WorkerEvent = { kind: "started", at: epochNow() };
+self.postMessage(started);
 
 async function loadCore(): Promise<ExrCoreModule> {
   // A runtime URL, not a bundled import: the glue is a build output next to this file.
@@ -14,7 +18,7 @@ async function loadCore(): Promise<ExrCoreModule> {
   return glue.default();
 }
 
-const service = new DecoderService(loadCore);
+const service = new DecoderService(loadCore, (event) => self.postMessage(event));
 
 self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
   const answer = await service.handle(event.data);

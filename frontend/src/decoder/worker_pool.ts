@@ -12,6 +12,7 @@ import { DEFAULT_MAX_DECODED_BYTES } from "./bands";
 import { isUncompressed } from "./header_bytes";
 import type { DecodedBand } from "./planes";
 import { FileCopies } from "./spare_buffers";
+import { epochNow, isWorkerEvent, type WorkerEvent, type WorkerStartup } from "./timing";
 import type { DecodeOptions, ExrHeader, ExrImage } from "./types";
 import type {
   DecodeRequest,
@@ -26,7 +27,7 @@ import type {
 /** The part of the Worker API the pool uses; node tools adapt worker_threads to it. */
 export interface DecoderWorkerLike {
   postMessage(message: WorkerRequest, transfer: Transferable[]): void;
-  onmessage: ((event: { data: WorkerResponse }) => void) | null;
+  onmessage: ((event: { data: WorkerResponse | WorkerEvent }) => void) | null;
   onerror: ((event: { message?: string }) => void) | null;
   terminate(): void;
 }
@@ -53,6 +54,11 @@ export interface DecodeStats {
   workers: number;
   /** Wall time each worker spent inside the wasm decoder. */
   workerDecodeMs: number[];
+  /** When decode() was called and resolved, epoch ms (timing.ts). */
+  startedAt: number;
+  endedAt: number;
+  /** When each worker began decoding (its wasm ready) and answered, epoch ms. */
+  workerSpans: { startedAt: number; endedAt: number }[];
   /**
    * Times the page's thread relayed planes between two bands' workers: 0 when every band started
    * at once (the planes went worker to worker); more when some band had to wait for a worker.
@@ -66,6 +72,7 @@ interface JobResult {
   parts: number[];
   bands: DecodedBand[];
   workerMs: number[];
+  workerSpans: { startedAt: number; endedAt: number }[];
 }
 
 interface Job {
@@ -80,6 +87,7 @@ interface Job {
   remaining: number;
   settled: boolean;
   workerMs: number[];
+  workerSpans: { startedAt: number; endedAt: number }[];
   resolve: (value: JobResult) => void;
   reject: (error: Error) => void;
 }
@@ -94,6 +102,7 @@ interface Slot {
   worker: DecoderWorkerLike;
   task: Task | null;
   timer: ReturnType<typeof setTimeout> | null;
+  startup: WorkerStartup;
 }
 
 let nextId = 1;
@@ -123,6 +132,8 @@ export class ExrDecoderPool {
   private readonly inputs = new FileCopies();
   /** Statistics of the most recent successful decode. */
   lastStats: DecodeStats | null = null;
+  /** Every worker started so far, in order (a replaced worker adds one). */
+  readonly startups: WorkerStartup[] = [];
 
   constructor(options: ExrDecoderPoolOptions = {}) {
     this.size = Math.max(1, Math.floor(options.workers ?? defaultWorkerCount()));
@@ -160,6 +171,7 @@ export class ExrDecoderPool {
   /** Decodes every part (or `options.parts`) of an EXR file into planes. */
   async decode(bytes: ArrayBuffer, options: DecodeOptions = {}): Promise<ExrImage> {
     const started = now();
+    const startedAt = epochNow();
     const large = bytes.byteLength >= this.parallelMinBytes;
     const parallel = large && !isUncompressed(new Uint8Array(bytes)) ? this.size : 1;
     const result = await this.run(options.signal, (job) =>
@@ -190,6 +202,9 @@ export class ExrDecoderPool {
       workers: parallel,
       workerDecodeMs: result.workerMs,
       relays: result.relays,
+      startedAt,
+      endedAt: epochNow(),
+      workerSpans: result.workerSpans,
     };
     return image;
   }
@@ -235,6 +250,7 @@ export class ExrDecoderPool {
         remaining: 0,
         settled: false,
         workerMs: [],
+        workerSpans: [],
         resolve,
         reject,
       };
@@ -324,9 +340,14 @@ export class ExrDecoderPool {
   }
 
   private spawn(index: number): Slot {
-    const slot: Slot = { worker: this.createWorker(), task: null, timer: null };
+    const slot: Slot = { worker: this.createWorker(), task: null, timer: null, startup: { spawnedAt: epochNow() } };
+    this.startups.push(slot.startup);
     this.connectPeers(index, slot);
-    slot.worker.onmessage = (event) => this.onResult(index, slot, event.data);
+    slot.worker.onmessage = ({ data }) => {
+      if (!isWorkerEvent(data)) this.onResult(index, slot, data);
+      else if (data.kind === "started") slot.startup.scriptAt = data.at;
+      else slot.startup.coreReadyAt ??= data.at;
+    };
     slot.worker.onerror = (event) => {
       // The worker script itself failed (load error, uncaught exception): replace it.
       const task = slot.task;
@@ -408,6 +429,7 @@ export class ExrDecoderPool {
           job.header = response.header;
           job.parts = response.parts;
           job.workerMs.push(response.decodeMs);
+          job.workerSpans.push({ startedAt: response.startedAt ?? NaN, endedAt: response.endedAt ?? NaN });
           if (last) {
             job.result = response.bands;
           } else if (!response.passed && request.kind === "decode") {
@@ -423,6 +445,7 @@ export class ExrDecoderPool {
               parts: job.parts,
               bands: job.result,
               workerMs: job.workerMs,
+              workerSpans: job.workerSpans,
               relays: job.relays,
             });
           }

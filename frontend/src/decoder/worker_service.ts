@@ -7,6 +7,7 @@ import { BandFiller, decodeBands, resolveParts } from "./bands";
 import { ExrCoreFile, type ExrCoreModule } from "./core_binding";
 import type { DecodedBand } from "./planes";
 import { SpareBuffers } from "./spare_buffers";
+import { epochNow, type WorkerEvent } from "./timing";
 import type { ExrHeader } from "./types";
 
 export interface DecodeRequest {
@@ -75,6 +76,9 @@ export type WorkerResponse =
       parts: number[];
       bands: DecodedBand[];
       decodeMs: number;
+      /** When the worker began decoding (its wasm instance ready) and answered, epoch ms. */
+      startedAt?: number;
+      endedAt?: number;
       /** The planes went to the next band's worker (DecodeRequest.passTo); `bands` is empty. */
       passed?: boolean;
       /** The request's file buffer, handed back for reuse once its bytes are in the wasm heap. */
@@ -101,8 +105,23 @@ export class DecoderService {
   private arrived: DecodedBand[] | null | undefined = undefined;
   private early: FillMessage | null = null;
   private waiter: ((targets: DecodedBand[] | null) => void) | null = null;
+  /** When the current request's decoding began (epoch ms). */
+  private startedAt = 0;
 
-  constructor(private readonly loadCore: () => Promise<ExrCoreModule>) {}
+  /** `notify` hears when the wasm instance is ready (the worker tells the pool: timing.ts). */
+  constructor(
+    private readonly loadCore: () => Promise<ExrCoreModule>,
+    private readonly notify: (event: WorkerEvent) => void = () => {},
+  ) {}
+
+  /** The wasm instance, loading it the first time (or again after a failure). */
+  private coreLoading(): Promise<ExrCoreModule> {
+    this.core ??= this.loadCore().then((core) => {
+      this.notify({ kind: "core-ready", at: epochNow() });
+      return core;
+    });
+    return this.core;
+  }
 
   /** Call once the response is posted: the worker prepares output buffers while idle. */
   idle(): void {
@@ -117,7 +136,7 @@ export class DecoderService {
     }
     if (request.kind === "warm-up") {
       // A failure is reported by the first request, which loads again.
-      (this.core ??= this.loadCore()).catch(() => {
+      this.coreLoading().catch(() => {
         this.core = null;
       });
       return null;
@@ -148,7 +167,7 @@ export class DecoderService {
     this.spares.pause();
     let core: ExrCoreModule;
     try {
-      core = await (this.core ??= this.loadCore());
+      core = await this.coreLoading();
     } catch (e) {
       this.core = null;
       return failure(request.id, `the OpenEXR WebAssembly decoder failed to load: ${messageOf(e)}`);
@@ -156,6 +175,7 @@ export class DecoderService {
     let file: ExrCoreFile | null = null;
     try {
       const start = now();
+      this.startedAt = epochNow();
       const length = request.kind === "decode" ? request.byteLength : request.bytes.byteLength;
       file = new ExrCoreFile(core, new Uint8Array(request.bytes, 0, length));
       if (request.kind === "header") {
@@ -228,16 +248,35 @@ export class DecoderService {
       const message: FillMessage = { kind: "fill", id: request.passTo.id, targets: bands };
       try {
         port.postMessage(message, bands.map((b) => b.buffer));
-        const response: WorkerResponse = { id: request.id, ok: true, header, parts, bands: [], decodeMs, passed: true, input };
+        const response: WorkerResponse = {
+          id: request.id,
+          ok: true,
+          header,
+          parts,
+          bands: [],
+          decodeMs,
+          passed: true,
+          input,
+          startedAt: this.startedAt,
+          endedAt: epochNow(),
+        };
         return { response, transfer: [input] };
       } catch {
         // Not sent (nothing was transferred): the pool passes them on.
       }
     }
-    return {
-      response: { id: request.id, ok: true, header, parts, bands, decodeMs, input },
-      transfer: [...bands.map((b) => b.buffer), input],
+    const response: WorkerResponse = {
+      id: request.id,
+      ok: true,
+      header,
+      parts,
+      bands,
+      decodeMs,
+      input,
+      startedAt: this.startedAt,
+      endedAt: epochNow(),
     };
+    return { response, transfer: [...bands.map((b) => b.buffer), input] };
   }
 
   /** The planes a fill request waits for (they may have arrived while the core was loading). */
