@@ -18,6 +18,7 @@ import type {
   DecodeRequest,
   FillMessage,
   HeaderRequest,
+  ModuleMessage,
   PeerMessage,
   WarmUpMessage,
   WorkerRequest,
@@ -46,6 +47,11 @@ export interface ExrDecoderPoolOptions {
   parallelMinBytes?: number;
   /** A worker busy longer than this is terminated and replaced; its request fails. */
   timeoutMs?: number;
+  /**
+   * The decoder's wasm, compiled by the page (wasm_module.ts): workers instantiate it instead of
+   * fetching and compiling their own (null when that failed: they do).
+   */
+  wasmModule?: Promise<WebAssembly.Module | null>;
 }
 
 /** Timing of the last decode, for benchmarks and the UI's status line. */
@@ -125,6 +131,7 @@ export class ExrDecoderPool {
   private readonly createWorker: () => DecoderWorkerLike;
   private readonly parallelMinBytes: number;
   private readonly timeoutMs: number;
+  private readonly wasmModule: Promise<WebAssembly.Module | null> | null;
   private disposed = false;
   /** Pairs of slots ("i:j", i < j) whose workers both hold a port to each other. */
   private readonly peerLinks = new Set<string>();
@@ -140,6 +147,7 @@ export class ExrDecoderPool {
     this.slots = new Array<Slot | null>(this.size).fill(null);
     this.parallelMinBytes = options.parallelMinBytes ?? 1024 * 1024;
     this.timeoutMs = options.timeoutMs ?? 60_000;
+    this.wasmModule = options.wasmModule?.catch(() => null) ?? null;
     const url = options.workerUrl ?? new URL("./decoder_worker.js", import.meta.url);
     this.createWorker =
       options.createWorker ?? (() => new Worker(url, { type: "module" }) as unknown as DecoderWorkerLike);
@@ -155,8 +163,9 @@ export class ExrDecoderPool {
     this.slots.forEach((slot, i) => {
       if (slot) return;
       try {
+        const worker = this.spawn(i).worker;
         const message: WarmUpMessage = { kind: "warm-up" };
-        this.spawn(i).worker.postMessage(message, []);
+        if (!this.wasmModule) worker.postMessage(message, []); // else spawn() did
       } catch {
         // The first decode reports why the worker cannot start.
       }
@@ -356,7 +365,26 @@ export class ExrDecoderPool {
       this.pump();
     };
     this.slots[index] = slot;
+    if (this.wasmModule) this.sendModule(slot.worker, this.wasmModule);
     return slot;
+  }
+
+  /** Has a new worker wait for the page's compiled module, and sends it when it is ready. */
+  private sendModule(worker: DecoderWorkerLike, compiled: Promise<WebAssembly.Module | null>): void {
+    const warmUp: WarmUpMessage = { kind: "warm-up", awaitModule: true };
+    worker.postMessage(warmUp, []);
+    void compiled.then((module) => {
+      // Should the module not be cloneable here, null has the worker load the wasm itself.
+      for (const sent of [module, null]) {
+        try {
+          const message: ModuleMessage = { kind: "module", module: sent };
+          worker.postMessage(message, []);
+          return;
+        } catch {
+          // not cloneable, or the worker is gone
+        }
+      }
+    });
   }
 
   /** Gives a new worker and every other worker a MessageChannel to each other. */

@@ -44,9 +44,19 @@ export interface PeerMessage {
   port: MessagePort;
 }
 
-/** Load the wasm now, before the first file arrives (nothing is answered). */
+/**
+ * Load the wasm now, before the first file arrives (nothing is answered). With `awaitModule` the
+ * pool will send the module its page compiled (a ModuleMessage): wait for it instead of loading.
+ */
 export interface WarmUpMessage {
   kind: "warm-up";
+  awaitModule?: boolean;
+}
+
+/** The compiled wasm to instantiate (wasm_module.ts); null: load it yourself. */
+export interface ModuleMessage {
+  kind: "module";
+  module: WebAssembly.Module | null;
 }
 
 /** The whole-part planes a `fill` request waits for; null: give up (the file failed elsewhere). */
@@ -63,7 +73,7 @@ export interface HeaderRequest {
   bytes: ArrayBuffer;
 }
 
-export type WorkerRequest = DecodeRequest | HeaderRequest | FillMessage | PeerMessage | WarmUpMessage;
+export type WorkerRequest = DecodeRequest | HeaderRequest | FillMessage | PeerMessage | WarmUpMessage | ModuleMessage;
 
 /** What the worker posts back for a request, and the buffers that go with it. */
 export type Answer = { response: WorkerResponse; transfer: ArrayBuffer[] };
@@ -107,19 +117,24 @@ export class DecoderService {
   private waiter: ((targets: DecodedBand[] | null) => void) | null = null;
   /** When the current request's decoding began (epoch ms). */
   private startedAt = 0;
+  /** The compiled module the pool sends (null: none, load the wasm); unset: none announced. */
+  private module: Promise<WebAssembly.Module | null> | null = null;
+  private receiveModule: ((module: WebAssembly.Module | null) => void) | null = null;
 
   /** `notify` hears when the wasm instance is ready (the worker tells the pool: timing.ts). */
   constructor(
-    private readonly loadCore: () => Promise<ExrCoreModule>,
+    private readonly loadCore: (module?: WebAssembly.Module) => Promise<ExrCoreModule>,
     private readonly notify: (event: WorkerEvent) => void = () => {},
   ) {}
 
-  /** The wasm instance, loading it the first time (or again after a failure). */
+  /** The wasm instance, loading it the first time (or again after a failure or recycling). */
   private coreLoading(): Promise<ExrCoreModule> {
-    this.core ??= this.loadCore().then((core) => {
+    this.core ??= (async () => {
+      const module = (await this.module) ?? undefined;
+      const core = await this.loadCore(module);
       this.notify({ kind: "core-ready", at: epochNow() });
       return core;
-    });
+    })();
     return this.core;
   }
 
@@ -134,7 +149,16 @@ export class DecoderService {
       this.receivePlanes(request);
       return null;
     }
+    if (request.kind === "module") {
+      if (this.receiveModule) this.receiveModule(request.module);
+      else this.module = Promise.resolve(request.module);
+      this.receiveModule = null;
+      return null;
+    }
     if (request.kind === "warm-up") {
+      if (request.awaitModule && !this.module) {
+        this.module = new Promise((resolve) => (this.receiveModule = resolve));
+      }
       // A failure is reported by the first request, which loads again.
       this.coreLoading().catch(() => {
         this.core = null;
