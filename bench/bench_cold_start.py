@@ -11,7 +11,7 @@ script reads the page's own timing (Navigation/Resource Timing, the decoder pool
   page         the page's document and our entry script downloaded (index.js / standalone.js)
   worker       decoder workers created → their script running
   wasm fetch   exr_core.wasm requested → downloaded
-  wasm compile downloaded → the first worker's instance ready (compile + instantiate)
+  wasm ready   downloaded → the first worker's instance ready (compile, worker start, instantiate)
   image fetch  the image requested → downloaded
   decode       handed to the pool → decoded planes back (waiting for a worker's wasm included;
                "decoding" is the worker's own time)
@@ -95,7 +95,7 @@ WORKER_TIMING_JS = """
 """
 
 Split = dict[str, tuple[float, float]]
-PHASES = ("page", "worker", "wasm fetch", "wasm compile", "image fetch", "decode", "upload+draw")
+PHASES = ("page", "worker", "wasm fetch", "wasm ready", "image fetch", "decode", "upload+draw")
 
 
 def render_like(shape: tuple[int, int]) -> np.ndarray:
@@ -162,7 +162,7 @@ def split(page: Page, frame: Frame) -> Split:
     if wasm:
         phases["wasm fetch"] = wasm
         if ready:
-            phases["wasm compile"] = (wasm[1], min(ready))
+            phases["wasm ready"] = (wasm[1], min(ready))
     image = find(timing["resources"], "/exr?", "/files/")
     if image:
         phases["image fetch"] = (image["start"], image["end"])

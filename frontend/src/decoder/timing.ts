@@ -18,15 +18,27 @@ export interface WorkerStartup {
   scriptAt?: number;
   /** Its WebAssembly instance was ready. */
   coreReadyAt?: number;
+  /** It decoded the warm-up file (worker_service.ts, exercise) from ... to. */
+  exerciseAt?: number;
+  exercisedAt?: number;
 }
 
 /** A worker says its script runs or its wasm instance is ready (not an answer to a request). */
 export interface WorkerEvent {
-  kind: "started" | "core-ready";
+  kind: "started" | "core-ready" | "exercise" | "exercised";
   at: number;
 }
 
+const EVENT_KINDS = new Set(["started", "core-ready", "exercise", "exercised"]);
+
 export function isWorkerEvent(message: unknown): message is WorkerEvent {
-  const kind = (message as { kind?: unknown } | null)?.kind;
-  return kind === "started" || kind === "core-ready";
+  return EVENT_KINDS.has((message as { kind?: unknown } | null)?.kind as string);
+}
+
+/** Notes a worker's event in its start-up record. */
+export function recordEvent(startup: WorkerStartup, event: WorkerEvent): void {
+  if (event.kind === "started") startup.scriptAt = event.at;
+  else if (event.kind === "core-ready") startup.coreReadyAt ??= event.at;
+  else if (event.kind === "exercise") startup.exerciseAt = event.at;
+  else startup.exercisedAt = event.at;
 }

@@ -12,7 +12,7 @@ import { DEFAULT_MAX_DECODED_BYTES } from "./bands";
 import { isUncompressed } from "./header_bytes";
 import type { DecodedBand } from "./planes";
 import { FileCopies } from "./spare_buffers";
-import { epochNow, isWorkerEvent, type WorkerEvent, type WorkerStartup } from "./timing";
+import { epochNow, isWorkerEvent, recordEvent, type WorkerEvent, type WorkerStartup } from "./timing";
 import type { DecodeOptions, ExrHeader, ExrImage } from "./types";
 import type {
   DecodeRequest,
@@ -353,9 +353,8 @@ export class ExrDecoderPool {
     this.startups.push(slot.startup);
     this.connectPeers(index, slot);
     slot.worker.onmessage = ({ data }) => {
-      if (!isWorkerEvent(data)) this.onResult(index, slot, data);
-      else if (data.kind === "started") slot.startup.scriptAt = data.at;
-      else slot.startup.coreReadyAt ??= data.at;
+      if (isWorkerEvent(data)) recordEvent(slot.startup, data);
+      else this.onResult(index, slot, data);
     };
     slot.worker.onerror = (event) => {
       // The worker script itself failed (load error, uncaught exception): replace it.
@@ -365,13 +364,14 @@ export class ExrDecoderPool {
       this.pump();
     };
     this.slots[index] = slot;
-    if (this.wasmModule) this.sendModule(slot.worker, this.wasmModule);
+    // The first worker started also exercises the code: the others share what that optimises.
+    if (this.wasmModule) this.sendModule(slot.worker, this.wasmModule, this.startups.length === 1);
     return slot;
   }
 
   /** Has a new worker wait for the page's compiled module, and sends it when it is ready. */
-  private sendModule(worker: DecoderWorkerLike, compiled: Promise<WebAssembly.Module | null>): void {
-    const warmUp: WarmUpMessage = { kind: "warm-up", awaitModule: true };
+  private sendModule(worker: DecoderWorkerLike, compiled: Promise<WebAssembly.Module | null>, exercise: boolean): void {
+    const warmUp: WarmUpMessage = { kind: "warm-up", awaitModule: true, exercise };
     worker.postMessage(warmUp, []);
     void compiled.then((module) => {
       // Should the module not be cloneable here, null has the worker load the wasm itself.

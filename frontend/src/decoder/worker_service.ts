@@ -7,6 +7,7 @@ import { BandFiller, decodeBands, resolveParts } from "./bands";
 import { ExrCoreFile, type ExrCoreModule } from "./core_binding";
 import type { DecodedBand } from "./planes";
 import { SpareBuffers } from "./spare_buffers";
+import { warmUpImage } from "./warm_up_image";
 import { epochNow, type WorkerEvent } from "./timing";
 import type { ExrHeader } from "./types";
 
@@ -51,6 +52,11 @@ export interface PeerMessage {
 export interface WarmUpMessage {
   kind: "warm-up";
   awaitModule?: boolean;
+  /**
+   * Then decode a small made-up file (warm_up_image.ts) unless a request came first, so that the
+   * first real decode runs optimised code. One worker of a pool does it for all.
+   */
+  exercise?: boolean;
 }
 
 /** The compiled wasm to instantiate (wasm_module.ts); null: load it yourself. */
@@ -120,6 +126,8 @@ export class DecoderService {
   /** The compiled module the pool sends (null: none, load the wasm); unset: none announced. */
   private module: Promise<WebAssembly.Module | null> | null = null;
   private receiveModule: ((module: WebAssembly.Module | null) => void) | null = null;
+  /** A decode or header request has been received (a warm-up exercise is then pointless). */
+  private requested = false;
 
   /** `notify` hears when the wasm instance is ready (the worker tells the pool: timing.ts). */
   constructor(
@@ -160,9 +168,11 @@ export class DecoderService {
         this.module = new Promise((resolve) => (this.receiveModule = resolve));
       }
       // A failure is reported by the first request, which loads again.
-      this.coreLoading().catch(() => {
+      const loading = this.coreLoading();
+      loading.catch(() => {
         this.core = null;
       });
+      if (request.exercise) void loading.then((core) => this.exercise(core)).catch(() => {});
       return null;
     }
     if (request.kind === "peer") {
@@ -172,6 +182,7 @@ export class DecoderService {
       return null;
     }
     this.activeId = request.id;
+    this.requested = true;
     this.arrived = this.early?.id === request.id ? this.early.targets : undefined;
     this.early = null;
     try {
@@ -185,6 +196,21 @@ export class DecoderService {
       const early = this.early as FillMessage | null; // set by receivePlanes meanwhile
       if (early && early.id <= this.finishedId) this.early = null;
     }
+  }
+
+  /** Decodes the warm-up file once, if no request came meanwhile (its result is dropped). */
+  private async exercise(core: ExrCoreModule): Promise<void> {
+    const bytes = this.requested ? null : await warmUpImage();
+    if (!bytes || this.requested || this.core === null) return;
+    this.notify({ kind: "exercise", at: epochNow() });
+    let file: ExrCoreFile | null = null;
+    try {
+      file = new ExrCoreFile(core, bytes);
+      decodeBands(file, resolveParts(file.header, null), 0, 1, 16 * 1024 * 1024);
+    } finally {
+      file?.close();
+    }
+    this.notify({ kind: "exercised", at: epochNow() });
   }
 
   private async answer(request: DecodeRequest | HeaderRequest): Promise<Answer> {
