@@ -38,6 +38,9 @@ command -v patch >/dev/null || { echo "build_wasm.sh: patch not found (apt-get i
 # -fwasm-exceptions: OpenJPH reports corrupt codestreams with C++ exceptions, which OpenEXR's HT
 #   glue catches; without native wasm EH a throw would abort the whole module.
 # ZSTD_DISABLE_ASM: zstd's x86 assembly Huffman decoder cannot target wasm.
+# ZSTD_FORCE_DECOMPRESS_SEQUENCES_SHORT: only zstd's plain sequence decoder, not the variant that
+#   prefetches far matches (prefetches are no-ops in wasm; zstd may pick it per block): ZSTD
+#   decodes 9-12 % faster (CPU time, 1080p and 4K, one thread).
 # IMATH_HALF_NO_LOOKUP_TABLE: use Imath's table-free half conversion (no libImath to link).
 # -msimd128 + OJPH_ENABLE_WASM_SIMD: OpenJPH ships wasm-SIMD kernels for its HT block decoder and
 #   wavelet; clang also auto-vectorises some of OpenEXRCore's loops.
@@ -45,7 +48,8 @@ command -v patch >/dev/null || { echo "build_wasm.sh: patch not found (apt-get i
 #   fused multiply-add, so clang 14 cannot fuse anyway; this keeps it so if flags change, since
 #   DWA's values depend on every rounding (the C++ library it must match fuses nothing there).
 OPT_FLAGS=(-O3 -flto -msimd128)
-COMMON_FLAGS=("${OPT_FLAGS[@]}" -ffp-contract=off -DNDEBUG -DZSTD_DISABLE_ASM -DIMATH_HALF_NO_LOOKUP_TABLE
+COMMON_FLAGS=("${OPT_FLAGS[@]}" -ffp-contract=off -DNDEBUG -DZSTD_DISABLE_ASM -DZSTD_FORCE_DECOMPRESS_SEQUENCES_SHORT
+  -DIMATH_HALF_NO_LOOKUP_TABLE
   -DOJPH_ENABLE_WASM_SIMD -DOJPH_ALIGNED_ALLOC_EXISTS -fwasm-exceptions -Wno-unused-command-line-argument)
 C_FLAGS=(-std=gnu11)
 # OpenEXRCore's own SSE2/SSE4.1 code (DWA's colour transform and row copies, the ZIP predictor)
