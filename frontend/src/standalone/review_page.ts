@@ -115,9 +115,12 @@ export class ReviewPage {
     window.addEventListener("hashchange", () => this.onHashChange());
   }
 
-  /** Loads the tree and shows what the URL fragment names (or the first image). */
-  async start(): Promise<void> {
-    await this.loadTree(parseViewHash(location.hash));
+  /**
+   * Loads the tree and shows what the URL fragment names (or the first image). `tree`: the tree
+   * already asked for (standalone.ts asks before the page builds its WebGL viewer).
+   */
+  async start(tree?: Promise<ReviewTree>): Promise<void> {
+    await this.loadTree(parseViewHash(location.hash), tree);
   }
 
   /** The statistics shown in the Stats box (null when off or nothing to measure). */
@@ -130,9 +133,9 @@ export class ReviewPage {
     return this.current?.leaf ?? null;
   }
 
-  private async loadTree(linked: LinkedView): Promise<void> {
+  private async loadTree(linked: LinkedView, requested?: Promise<ReviewTree>): Promise<void> {
     try {
-      this.tree = await fetchTree();
+      this.tree = await (requested ?? fetchTree());
     } catch (error) {
       this.fail(`Could not load the list of images: ${(error as Error).message}`);
       return;

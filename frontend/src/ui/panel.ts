@@ -122,6 +122,9 @@ export class Panel {
   /** Loads runs and tags, then selects the first tag when nothing is selected yet. */
   async start(): Promise<void> {
     const host = this.options.host;
+    // Listed while the host answers: TensorBoard's own page may still be busy loading.
+    const tags = this.options.api.tags();
+    tags.catch(() => {}); // refresh() reports a failure
     let deepLink: Record<string, string> = {};
     if (host) {
       [this.hostRuns, deepLink] = await Promise.all([
@@ -136,7 +139,7 @@ export class Panel {
       const n = Number(step);
       if (step !== undefined && Number.isFinite(n)) this.stepBySelection.set(selectionId(this.selection), n);
     }
-    await this.refresh();
+    await this.refresh(tags);
   }
 
   /** The cache of decoded images (its budget can be changed at run time). */
@@ -161,9 +164,10 @@ export class Panel {
 
   // ---- data ------------------------------------------------------------------------------
 
-  private async refresh(): Promise<void> {
+  /** Lists the tags again (or takes `listed`, a listing already asked for) and updates the page. */
+  private async refresh(listed?: Promise<TagsByRun>): Promise<void> {
     try {
-      this.tags = await this.options.api.tags();
+      this.tags = await (listed ?? this.options.api.tags());
     } catch (error) {
       this.viewer.showMessage(`Could not list EXR tags: ${(error as Error).message}`);
       return;
