@@ -3,19 +3,24 @@
 //
 // Usage (from the repo root, after `node frontend/build.mjs`):
 //   node bench/bench_decode.mjs [--sizes 1920x1080,3840x2160] [--compressions ZIP,PIZ,...]
-//                               [--repeats 5] [--workers N] [--idle-ms 150]
+//                               [--pixels half-rgba,float-rgb] [--repeats 5] [--workers N]
+//                               [--idle-ms 150]
 //
-// Prints one table per image size (RGBA half, render-like content): best-of-N ms of
+// Prints one table per image size and pixel type (RGBA half, RGB float; render-like content),
+// each with its own header row: best-of-N ms of
 //   wasm 1w    ExrDecoderPool with one worker (node worker_threads; the browser uses the same
 //              pool code with Web Workers): fetched bytes handed over (transfer, as the panel
 //              does) -> planes out, every copy in and out of the wasm heap included
 //   wasm Nw    the same pool with N workers decoding chunk-aligned row bands in parallel
-//   core 1T/NT the same OpenEXRCore sources and shim built natively with gcc -O3 (AVX paths),
-//              1 and N threads (bench/build_native.sh)
+//   core 1T/NT the same OpenEXRCore sources and shim built natively with gcc -O3 as OpenEXR's
+//              CMake builds them (AVX2 paths, as the wheel), 1 and N threads (bench/build_native.sh)
 //   wheel 1T/NT the OpenEXR PyPI wheel (C++ library), 1 and N threads
 //   three      three.js EXRLoader (HalfFloatType), main thread
+//   sse4 1T/NT the same native build held to SSE4.2 (no AVX, no BMI: 128-bit vectors, as wasm
+//              SIMD has): how close the wasm build is to the same code at its own vector width
 // followed by ratios measured in the same run (three/wasmN: three.js on the page's thread against
-// the pool as the panel runs it, with all its workers). Every figure is the best of --repeats
+// the pool as the panel runs it, with all its workers). The SSE4 columns come last, so that the
+// columns before them keep their places for the tools that read these tables. Every figure is the best of --repeats
 // runs: on a shared machine the minimum is the least disturbed measurement (medians swing by 2x under
 // load from other processes); the wasm pools are measured round-robin, each decode after
 // --idle-ms of idle time (0: back to back, which leaves the workers no time to prepare the
@@ -35,11 +40,19 @@ const ALL = ["NONE", "RLE", "ZIPS", "ZIP", "PIZ", "PXR24", "B44", "B44A", "DWAA"
 const THREE_SUPPORTS = new Set(["NONE", "RLE", "ZIPS", "ZIP", "PIZ", "PXR24", "B44", "B44A", "DWAA", "DWAB"]);
 
 function parseArgs(argv) {
-  const args = { sizes: ["1920x1080", "3840x2160"], compressions: ALL, repeats: 5, workers: Math.min(4, availableParallelism()), idleMs: 150 };
+  const args = {
+    sizes: ["1920x1080", "3840x2160"],
+    pixels: ["half-rgba", "float-rgb"],
+    compressions: ALL,
+    repeats: 5,
+    workers: Math.min(4, availableParallelism()),
+    idleMs: 150,
+  };
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
     if (argv[i] === "--sizes") args.sizes = value.split(",");
     else if (argv[i] === "--compressions") args.compressions = value.split(",");
+    else if (argv[i] === "--pixels") args.pixels = value.split(",");
     else if (argv[i] === "--repeats") args.repeats = Number(value);
     else if (argv[i] === "--workers") args.workers = Number(value);
     else if (argv[i] === "--idle-ms") args.idleMs = Number(value);
@@ -52,14 +65,16 @@ function parseArgs(argv) {
 const python = existsSync(join(repo, ".venv/bin/python")) ? join(repo, ".venv/bin/python") : "python3";
 const best = (xs) => Math.min(...xs);
 
-function nativeBinary() {
-  const binary = join(repo, "frontend/.cache/native-release/exr_native");
-  if (!existsSync(binary)) {
-    console.error("building the native baseline (bench/build_native.sh release, a few minutes)...");
-    execFileSync("bash", [join(here, "build_native.sh"), "release"], { stdio: ["ignore", "ignore", "inherit"] });
-  }
+/** The native baseline of a build_native.sh mode, (re)built if its inputs changed (incremental). */
+function nativeBinary(mode) {
+  const binary = join(repo, `frontend/.cache/native-${mode}/exr_native`);
+  if (!existsSync(binary)) console.error(`building the native baseline (bench/build_native.sh ${mode}, a few minutes)...`);
+  execFileSync("bash", [join(here, "build_native.sh"), mode], { stdio: ["ignore", "ignore", "inherit"] });
   return binary;
 }
+
+const PIXEL_TITLES = { "half-rgba": "RGBA half", "float-rgb": "RGB float" };
+const imageName = (size, pixels, comp) => (pixels === "half-rgba" ? `${size}_${comp}.exr` : `${size}_${pixels}_${comp}.exr`);
 
 /** Runs a timing subprocess that prints "<file> [threads] <median> <min>" lines; keeps the min. */
 function timeProcess(command, args) {
@@ -90,18 +105,21 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   const dir = join(repo, "frontend/.cache/bench");
   mkdirSync(dir, { recursive: true });
-  const native = nativeBinary();
+  const native = nativeBinary("release");
+  const native128 = nativeBinary("sse4");
   const pool1 = await createNodePool({ workers: 1 });
   const poolN = await createNodePool({ workers: args.workers, parallelMinBytes: 0 });
   const loader = new EXRLoader().setDataType(HalfFloatType);
   const N = args.workers;
-  console.log(`# EXR decode, RGBA half, best of ${args.repeats} (ms); N = ${N} workers/threads; ${availableParallelism()} CPUs`);
+  console.log(`# EXR decode, best of ${args.repeats} (ms); N = ${N} workers/threads; ${availableParallelism()} CPUs`);
 
-  for (const size of args.sizes) {
-    execFileSync(python, [join(here, "bench_images.py"), "write", dir, size, ...args.compressions], { stdio: "inherit" });
-    const files = args.compressions.map((c) => join(dir, `${size}_${c}.exr`));
+  for (const size of args.sizes) for (const pixels of args.pixels) {
+    execFileSync(python, [join(here, "bench_images.py"), "write", dir, size, pixels, ...args.compressions], { stdio: "inherit" });
+    const files = args.compressions.map((c) => join(dir, imageName(size, pixels, c)));
     const core1 = timeProcess(native, ["-t", "1", "-r", String(args.repeats), ...files]);
     const coreN = timeProcess(native, ["-t", String(N), "-r", String(args.repeats), ...files]);
+    const sse1 = timeProcess(native128, ["-t", "1", "-r", String(args.repeats), ...files]);
+    const sseN = timeProcess(native128, ["-t", String(N), "-r", String(args.repeats), ...files]);
     const wheel1 = timeProcess(python, [join(here, "bench_images.py"), "time", "1", String(args.repeats), ...files]);
     const wheelN = timeProcess(python, [join(here, "bench_images.py"), "time", String(N), String(args.repeats), ...files]);
 
@@ -151,21 +169,24 @@ async function main() {
         wheel1: wheel1.get(file),
         wheelN: wheelN.get(file),
         three,
+        sse1: sse1.get(file),
+        sseN: sseN.get(file),
       });
     }
 
-    console.log(`\n## ${size}\n`);
+    console.log(`\n## ${size}, ${PIXEL_TITLES[pixels] ?? pixels}\n`);
     console.log(
       `| compression | MB | wasm 1w | wasm ${N}w | core 1T | core ${N}T | wheel 1T | wheel ${N}T | three | ` +
-        `wasm1/core1 | wasm1/wheel1 | wasm${N}/core${N} | wasm${N}/wheel${N} | wasm${N}/core1 | three/wasm1 | three/wasm${N} |`,
+        `wasm1/core1 | wasm1/wheel1 | wasm${N}/core${N} | wasm${N}/wheel${N} | wasm${N}/core1 | three/wasm1 | three/wasm${N} | ` +
+        `sse4 1T | sse4 ${N}T | wasm1/sse4-1T | wasm${N}/sse4-${N}T |`,
     );
-    console.log("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+    console.log("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
     for (const r of rows) {
       console.log(
         `| ${r.comp} | ${r.mb.toFixed(1)} | ${fmt(r.wasm1)} | ${fmt(r.wasmN)} | ${fmt(r.core1)} | ${fmt(r.coreN)} | ` +
           `${fmt(r.wheel1)} | ${fmt(r.wheelN)} | ${fmt(r.three)} | ${ratio(r.wasm1, r.core1)} | ${ratio(r.wasm1, r.wheel1)} | ` +
           `${ratio(r.wasmN, r.coreN)} | ${ratio(r.wasmN, r.wheelN)} | ${ratio(r.wasmN, r.core1)} | ${ratio(r.three, r.wasm1)} | ` +
-          `${ratio(r.three, r.wasmN)} |`,
+          `${ratio(r.three, r.wasmN)} | ${fmt(r.sse1)} | ${fmt(r.sseN)} | ${ratio(r.wasm1, r.sse1)} | ${ratio(r.wasmN, r.sseN)} |`,
       );
     }
   }

@@ -1,10 +1,11 @@
 """Helpers for bench_decode.mjs: writes the benchmark images and times the OpenEXR wheel.
 
-  bench_images.py write DIR WIDTHxHEIGHT COMPRESSION...   writes DIR/<W>x<H>_<COMP>.exr (if missing)
-  bench_images.py time THREADS REPEATS FILE...           prints "<file> <median ms> <min ms>"
+  bench_images.py write DIR WIDTHxHEIGHT PIXELS COMPRESSION...   writes the images (if missing)
+  bench_images.py time THREADS REPEATS FILE...                   prints "<file> <median ms> <min ms>"
 
-The images are RGBA half, render-like (smooth shading, texture, 5 % noise), so that compressed
-sizes resemble real frames rather than flat colour or white noise.
+PIXELS is half-rgba (RGBA half, DIR/<W>x<H>_<COMP>.exr) or float-rgb (RGB float,
+DIR/<W>x<H>_float-rgb_<COMP>.exr). The images are render-like (smooth shading, texture, 5 % noise),
+so that compressed sizes resemble real frames rather than flat colour or white noise.
 """
 
 from __future__ import annotations
@@ -18,8 +19,17 @@ from pathlib import Path
 import numpy as np
 import OpenEXR
 
+PIXEL_TYPES = ("half-rgba", "float-rgb")
+
+
+def image_path(directory: Path, size: str, pixels: str, compression: str) -> Path:
+    """Where `write` puts an image (half RGBA keeps the names of the first benchmark)."""
+    infix = "" if pixels == "half-rgba" else f"{pixels}_"
+    return directory / f"{size}_{infix}{compression}.exr"
+
 
 def render_like(width: int, height: int) -> np.ndarray:
+    """RGBA float32 pixels."""
     rng = np.random.default_rng(4096)
     y, x = np.mgrid[0:height, 0:width].astype(np.float32)
     u, v = x / width, y / height
@@ -30,22 +40,28 @@ def render_like(width: int, height: int) -> np.ndarray:
         rgba[..., c] = shade * tint * (0.6 + 0.4 * texture)
     rgba[..., :3] *= 1 + 0.05 * rng.standard_normal((height, width, 3)).astype(np.float32)
     rgba[..., 3] = np.clip(texture * 1.2, 0, 1)
-    return rgba.astype(np.float16)
+    return rgba
 
 
-def write(directory: Path, size: str, compressions: list[str]) -> None:
+def write(directory: Path, size: str, pixel_type: str, compressions: list[str]) -> None:
+    if pixel_type not in PIXEL_TYPES:
+        raise SystemExit(f"pixels: one of {', '.join(PIXEL_TYPES)}")
     width, height = (int(v) for v in size.split("x"))
-    pixels = None
+    channels: dict[str, np.ndarray] | None = None
     for name in compressions:
-        path = directory / f"{size}_{name}.exr"
+        path = image_path(directory, size, pixel_type, name)
         if path.exists():
             continue
-        if pixels is None:
-            pixels = render_like(width, height)
+        if channels is None:
+            rgba = render_like(width, height)
+            if pixel_type == "half-rgba":
+                channels = {"RGBA": rgba.astype(np.float16)}
+            else:
+                channels = {"RGB": np.ascontiguousarray(rgba[..., :3])}
         compression = getattr(OpenEXR, "NO_COMPRESSION" if name == "NONE" else f"{name}_COMPRESSION")
         header = {"compression": compression, "type": OpenEXR.scanlineimage}
         tmp = path.with_suffix(".tmp")
-        OpenEXR.File(header, {"RGBA": pixels}).write(str(tmp))
+        OpenEXR.File(header, channels).write(str(tmp))
         tmp.rename(path)
 
 
@@ -67,7 +83,7 @@ def time_decode(threads: int, repeats: int, files: list[str]) -> None:
 
 def main() -> None:
     if sys.argv[1] == "write":
-        write(Path(sys.argv[2]), sys.argv[3], sys.argv[4:])
+        write(Path(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5:])
     elif sys.argv[1] == "time":
         time_decode(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:])
     else:

@@ -2,6 +2,7 @@
 // viewer core and decoder as the TensorBoard tab, around a tree of images served by the server.
 
 import { createPageDecoder } from "./page_decoder.js";
+import { fetchTree } from "./standalone/review_api.js";
 import { ReviewPage } from "./standalone/review_page.js";
 
 export { ReviewPage } from "./standalone/review_page.js";
@@ -14,6 +15,10 @@ declare global {
 }
 
 document.body.style.margin = "0";
-const page = new ReviewPage(document.getElementById("app") ?? document.body, createPageDecoder().decoder);
+// Asked for first: building the page's WebGL viewer holds this thread for a while (first GPU use).
+const decoder = createPageDecoder().decoder;
+const tree = fetchTree();
+tree.catch(() => {}); // start() reports a failure
+const page = new ReviewPage(document.getElementById("app") ?? document.body, decoder);
 window.__exrReview = page;
-void page.start();
+void page.start(tree);

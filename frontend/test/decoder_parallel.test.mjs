@@ -2,8 +2,11 @@
 // its rows in): every band count must give the single-thread result, and a band that fails or a
 // cancelled decode must never leave a worker waiting for planes that will not come.
 import assert from "node:assert/strict";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { createNodePool, loadCore, loadDecoderApi } from "../tools/decoder_node.mjs";
+import { createNodePool, defaultStaticDir, loadCore, loadDecoderApi } from "../tools/decoder_node.mjs";
 import { arrayBufferOf, assertSameImage, makeFixtures } from "./fixtures/fixtures.mjs";
 
 let api;
@@ -167,6 +170,36 @@ describe("planes passed between workers", () => {
     pool.dispose();
     pool.warmUp(); // after dispose: nothing happens
     await assert.rejects(pool.decode(arrayBufferOf(bytes)), /disposed/);
+  });
+
+  test("workers instantiate the module the page compiled, exercise it once, and report their start-up", async () => {
+    // Beside the glue there is no exr_core.wasm: the workers can only use the module they are sent.
+    const dir = mkdtempSync(join(tmpdir(), "exr-glue-only-"));
+    copyFileSync(join(defaultStaticDir, "exr_core.js"), join(dir, "exr_core.js"));
+    const wasmModule = Promise.resolve(new WebAssembly.Module(readFileSync(join(defaultStaticDir, "exr_core.wasm"))));
+    const pool = await createNodePool({ workers: 2, parallelMinBytes: 0, staticDir: dir, wasmModule });
+    try {
+      pool.warmUp();
+      const deadline = Date.now() + 10_000;
+      while (pool.startups[0].exercisedAt === undefined && Date.now() < deadline) await sleep(10);
+      assert.ok(pool.startups[0].exercisedAt !== undefined, "the first worker exercised the decoder");
+      const bytes = fx.read("bands_ZIP.exr");
+      assertSameImage(await pool.decode(arrayBufferOf(bytes)), api.decodeInProcess(core, bytes), "shared module");
+      assert.equal(pool.lastStats.workers, 2);
+      assert.equal(pool.startups.length, 2);
+      for (const s of pool.startups) assert.ok(s.spawnedAt <= s.scriptAt && s.scriptAt <= s.coreReadyAt, JSON.stringify(s));
+      // The first worker decoded the made-up warm-up file (warm_up_image.ts) before the request,
+      // unless the request came first; the others never do.
+      const [first, second] = pool.startups;
+      assert.ok(first.coreReadyAt <= first.exerciseAt && first.exerciseAt <= first.exercisedAt);
+      assert.equal(second.exerciseAt, undefined);
+      for (const span of pool.lastStats.workerSpans) {
+        assert.ok(pool.lastStats.startedAt <= span.startedAt && span.endedAt <= pool.lastStats.endedAt);
+      }
+    } finally {
+      pool.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("a failed file's bands still in the queue are never started", async () => {

@@ -40,10 +40,10 @@ export async function loadDecoderApi() {
   return import(pathToFileURL(await decoderBundlePath()).href);
 }
 
-function staticFiles(staticDir) {
+function staticFiles(staticDir, { needWasm = true } = {}) {
   const glue = join(staticDir, "exr_core.js");
   const wasm = join(staticDir, "exr_core.wasm");
-  if (!existsSync(glue) || !existsSync(wasm)) {
+  if (!existsSync(glue) || (needWasm && !existsSync(wasm))) {
     throw new Error(`${staticDir} has no exr_core.js/.wasm: run \`node build.mjs\` in frontend/ first`);
   }
   return { glue, wasm };
@@ -63,7 +63,9 @@ export async function loadCore(staticDir = defaultStaticDir) {
 export async function createNodePool(options = {}) {
   const api = await loadDecoderApi();
   const staticDir = options.staticDir ?? defaultStaticDir;
-  staticFiles(staticDir);
+  // With options.wasmModule (a compiled WebAssembly.Module, as pages pass) the workers only need
+  // the glue next to them.
+  staticFiles(staticDir, { needWasm: !options.wasmModule });
   const workerData = { bundle: await decoderBundlePath(), staticDir };
   const createWorker = () => {
     const worker = new Worker(join(here, "decoder_node_worker.mjs"), { workerData });

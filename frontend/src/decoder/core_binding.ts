@@ -47,6 +47,14 @@ export interface ExrCoreFactoryOptions {
   wasmBinary?: ArrayBuffer | Uint8Array;
   /** Where the glue finds exr_core.wasm (default: next to exr_core.js). */
   locateFile?: (path: string, prefix: string) => string;
+  /**
+   * Instantiates the module instead of the glue fetching and compiling it: call `receive` with
+   * the instance (here: of a module the page compiled, see wasm_module.ts); return `{}`.
+   */
+  instantiateWasm?: (
+    imports: WebAssembly.Imports,
+    receive: (instance: WebAssembly.Instance, module?: WebAssembly.Module) => void,
+  ) => object;
 }
 
 /** The default export of exr_core.js. */

@@ -10,5 +10,6 @@ export type { ExrCoreFactory, ExrCoreFactoryOptions, ExrCoreModule } from "./cor
 export type { DecodedBand } from "./planes";
 export { DecoderService } from "./worker_service";
 export { SpareBuffers } from "./spare_buffers";
+export { compileDecoderWasm, instantiateCompiled } from "./wasm_module";
 export type { WorkerRequest, WorkerResponse } from "./worker_service";
 export type * from "./types";

@@ -12,11 +12,13 @@ import { DEFAULT_MAX_DECODED_BYTES } from "./bands";
 import { hasDeepParts, isUncompressed } from "./header_bytes";
 import type { DecodedBand } from "./planes";
 import { FileCopies } from "./spare_buffers";
+import { epochNow, isWorkerEvent, recordEvent, type WorkerEvent, type WorkerStartup } from "./timing";
 import type { DecodeOptions, ExrHeader, ExrImage } from "./types";
 import type {
   DecodeRequest,
   FillMessage,
   HeaderRequest,
+  ModuleMessage,
   PeerMessage,
   WarmUpMessage,
   WorkerRequest,
@@ -26,7 +28,7 @@ import type {
 /** The part of the Worker API the pool uses; node tools adapt worker_threads to it. */
 export interface DecoderWorkerLike {
   postMessage(message: WorkerRequest, transfer: Transferable[]): void;
-  onmessage: ((event: { data: WorkerResponse }) => void) | null;
+  onmessage: ((event: { data: WorkerResponse | WorkerEvent }) => void) | null;
   onerror: ((event: { message?: string }) => void) | null;
   terminate(): void;
 }
@@ -45,6 +47,11 @@ export interface ExrDecoderPoolOptions {
   parallelMinBytes?: number;
   /** A worker busy longer than this is terminated and replaced; its request fails. */
   timeoutMs?: number;
+  /**
+   * The decoder's wasm, compiled by the page (wasm_module.ts): workers instantiate it instead of
+   * fetching and compiling their own (null when that failed: they do).
+   */
+  wasmModule?: Promise<WebAssembly.Module | null>;
 }
 
 /** Timing of the last decode, for benchmarks and the UI's status line. */
@@ -53,6 +60,11 @@ export interface DecodeStats {
   workers: number;
   /** Wall time each worker spent inside the wasm decoder. */
   workerDecodeMs: number[];
+  /** When decode() was called and resolved, epoch ms (timing.ts). */
+  startedAt: number;
+  endedAt: number;
+  /** When each worker began decoding (its wasm ready) and answered, epoch ms. */
+  workerSpans: { startedAt: number; endedAt: number }[];
   /**
    * Times the page's thread relayed planes between two bands' workers: 0 when every band started
    * at once (the planes went worker to worker); more when some band had to wait for a worker.
@@ -66,6 +78,7 @@ interface JobResult {
   parts: number[];
   bands: DecodedBand[];
   workerMs: number[];
+  workerSpans: { startedAt: number; endedAt: number }[];
 }
 
 interface Job {
@@ -80,6 +93,7 @@ interface Job {
   remaining: number;
   settled: boolean;
   workerMs: number[];
+  workerSpans: { startedAt: number; endedAt: number }[];
   resolve: (value: JobResult) => void;
   reject: (error: Error) => void;
 }
@@ -94,6 +108,7 @@ interface Slot {
   worker: DecoderWorkerLike;
   task: Task | null;
   timer: ReturnType<typeof setTimeout> | null;
+  startup: WorkerStartup;
 }
 
 let nextId = 1;
@@ -116,6 +131,7 @@ export class ExrDecoderPool {
   private readonly createWorker: () => DecoderWorkerLike;
   private readonly parallelMinBytes: number;
   private readonly timeoutMs: number;
+  private readonly wasmModule: Promise<WebAssembly.Module | null> | null;
   private disposed = false;
   /** Pairs of slots ("i:j", i < j) whose workers both hold a port to each other. */
   private readonly peerLinks = new Set<string>();
@@ -123,12 +139,15 @@ export class ExrDecoderPool {
   private readonly inputs = new FileCopies();
   /** Statistics of the most recent successful decode. */
   lastStats: DecodeStats | null = null;
+  /** Every worker started so far, in order (a replaced worker adds one). */
+  readonly startups: WorkerStartup[] = [];
 
   constructor(options: ExrDecoderPoolOptions = {}) {
     this.size = Math.max(1, Math.floor(options.workers ?? defaultWorkerCount()));
     this.slots = new Array<Slot | null>(this.size).fill(null);
     this.parallelMinBytes = options.parallelMinBytes ?? 1024 * 1024;
     this.timeoutMs = options.timeoutMs ?? 60_000;
+    this.wasmModule = options.wasmModule?.catch(() => null) ?? null;
     // Resolved only when needed: a module imported from a blob: URL (a notebook's) has no
     // directory to resolve against, and brings its own createWorker.
     const url = () => options.workerUrl ?? new URL("./decoder_worker.js", import.meta.url);
@@ -146,8 +165,9 @@ export class ExrDecoderPool {
     this.slots.forEach((slot, i) => {
       if (slot) return;
       try {
+        const worker = this.spawn(i).worker;
         const message: WarmUpMessage = { kind: "warm-up" };
-        this.spawn(i).worker.postMessage(message, []);
+        if (!this.wasmModule) worker.postMessage(message, []); // else spawn() did
       } catch {
         // The first decode reports why the worker cannot start.
       }
@@ -162,6 +182,7 @@ export class ExrDecoderPool {
   /** Decodes every part (or `options.parts`) of an EXR file into planes. */
   async decode(bytes: ArrayBuffer, options: DecodeOptions = {}): Promise<ExrImage> {
     const started = now();
+    const startedAt = epochNow();
     const large = bytes.byteLength >= this.parallelMinBytes;
     // Deep parts are decoded whole by one worker (deep_decode.ts): bands would only copy the file.
     const head = new Uint8Array(bytes);
@@ -194,6 +215,9 @@ export class ExrDecoderPool {
       workers: parallel,
       workerDecodeMs: result.workerMs,
       relays: result.relays,
+      startedAt,
+      endedAt: epochNow(),
+      workerSpans: result.workerSpans,
     };
     return image;
   }
@@ -239,6 +263,7 @@ export class ExrDecoderPool {
         remaining: 0,
         settled: false,
         workerMs: [],
+        workerSpans: [],
         resolve,
         reject,
       };
@@ -328,9 +353,13 @@ export class ExrDecoderPool {
   }
 
   private spawn(index: number): Slot {
-    const slot: Slot = { worker: this.createWorker(), task: null, timer: null };
+    const slot: Slot = { worker: this.createWorker(), task: null, timer: null, startup: { spawnedAt: epochNow() } };
+    this.startups.push(slot.startup);
     this.connectPeers(index, slot);
-    slot.worker.onmessage = (event) => this.onResult(index, slot, event.data);
+    slot.worker.onmessage = ({ data }) => {
+      if (isWorkerEvent(data)) recordEvent(slot.startup, data);
+      else this.onResult(index, slot, data);
+    };
     slot.worker.onerror = (event) => {
       // The worker script itself failed (load error, uncaught exception): replace it.
       const task = slot.task;
@@ -339,7 +368,27 @@ export class ExrDecoderPool {
       this.pump();
     };
     this.slots[index] = slot;
+    // The first worker started also exercises the code: the others share what that optimises.
+    if (this.wasmModule) this.sendModule(slot.worker, this.wasmModule, this.startups.length === 1);
     return slot;
+  }
+
+  /** Has a new worker wait for the page's compiled module, and sends it when it is ready. */
+  private sendModule(worker: DecoderWorkerLike, compiled: Promise<WebAssembly.Module | null>, exercise: boolean): void {
+    const warmUp: WarmUpMessage = { kind: "warm-up", awaitModule: true, exercise };
+    worker.postMessage(warmUp, []);
+    void compiled.then((module) => {
+      // Should the module not be cloneable here, null has the worker load the wasm itself.
+      for (const sent of [module, null]) {
+        try {
+          const message: ModuleMessage = { kind: "module", module: sent };
+          worker.postMessage(message, []);
+          return;
+        } catch {
+          // not cloneable, or the worker is gone
+        }
+      }
+    });
   }
 
   /** Gives a new worker and every other worker a MessageChannel to each other. */
@@ -412,6 +461,7 @@ export class ExrDecoderPool {
           job.header = response.header;
           job.parts = response.parts;
           job.workerMs.push(response.decodeMs);
+          job.workerSpans.push({ startedAt: response.startedAt ?? NaN, endedAt: response.endedAt ?? NaN });
           if (last) {
             job.result = response.bands;
           } else if (!response.passed && request.kind === "decode") {
@@ -427,6 +477,7 @@ export class ExrDecoderPool {
               parts: job.parts,
               bands: job.result,
               workerMs: job.workerMs,
+              workerSpans: job.workerSpans,
               relays: job.relays,
             });
           }

@@ -8,6 +8,8 @@ import { ExrCoreFile, type ExrCoreModule } from "./core_binding";
 import { deriveColourBands } from "./derived_colour";
 import type { DecodedBand } from "./planes";
 import { SpareBuffers } from "./spare_buffers";
+import { warmUpImage } from "./warm_up_image";
+import { epochNow, type WorkerEvent } from "./timing";
 import type { ExrHeader } from "./types";
 
 export interface DecodeRequest {
@@ -44,9 +46,24 @@ export interface PeerMessage {
   port: MessagePort;
 }
 
-/** Load the wasm now, before the first file arrives (nothing is answered). */
+/**
+ * Load the wasm now, before the first file arrives (nothing is answered). With `awaitModule` the
+ * pool will send the module its page compiled (a ModuleMessage): wait for it instead of loading.
+ */
 export interface WarmUpMessage {
   kind: "warm-up";
+  awaitModule?: boolean;
+  /**
+   * Then decode a small made-up file (warm_up_image.ts) unless a request came first, so that the
+   * first real decode runs optimised code. One worker of a pool does it for all.
+   */
+  exercise?: boolean;
+}
+
+/** The compiled wasm to instantiate (wasm_module.ts); null: load it yourself. */
+export interface ModuleMessage {
+  kind: "module";
+  module: WebAssembly.Module | null;
 }
 
 /** The whole-part planes a `fill` request waits for; null: give up (the file failed elsewhere). */
@@ -63,7 +80,7 @@ export interface HeaderRequest {
   bytes: ArrayBuffer;
 }
 
-export type WorkerRequest = DecodeRequest | HeaderRequest | FillMessage | PeerMessage | WarmUpMessage;
+export type WorkerRequest = DecodeRequest | HeaderRequest | FillMessage | PeerMessage | WarmUpMessage | ModuleMessage;
 
 /** What the worker posts back for a request, and the buffers that go with it. */
 export type Answer = { response: WorkerResponse; transfer: ArrayBuffer[] };
@@ -76,6 +93,9 @@ export type WorkerResponse =
       parts: number[];
       bands: DecodedBand[];
       decodeMs: number;
+      /** When the worker began decoding (its wasm instance ready) and answered, epoch ms. */
+      startedAt?: number;
+      endedAt?: number;
       /** The planes went to the next band's worker (DecodeRequest.passTo); `bands` is empty. */
       passed?: boolean;
       /** The request's file buffer, handed back for reuse once its bytes are in the wasm heap. */
@@ -102,8 +122,30 @@ export class DecoderService {
   private arrived: DecodedBand[] | null | undefined = undefined;
   private early: FillMessage | null = null;
   private waiter: ((targets: DecodedBand[] | null) => void) | null = null;
+  /** When the current request's decoding began (epoch ms). */
+  private startedAt = 0;
+  /** The compiled module the pool sends (null: none, load the wasm); unset: none announced. */
+  private module: Promise<WebAssembly.Module | null> | null = null;
+  private receiveModule: ((module: WebAssembly.Module | null) => void) | null = null;
+  /** A decode or header request has been received (a warm-up exercise is then pointless). */
+  private requested = false;
 
-  constructor(private readonly loadCore: () => Promise<ExrCoreModule>) {}
+  /** `notify` hears when the wasm instance is ready (the worker tells the pool: timing.ts). */
+  constructor(
+    private readonly loadCore: (module?: WebAssembly.Module) => Promise<ExrCoreModule>,
+    private readonly notify: (event: WorkerEvent) => void = () => {},
+  ) {}
+
+  /** The wasm instance, loading it the first time (or again after a failure or recycling). */
+  private coreLoading(): Promise<ExrCoreModule> {
+    this.core ??= (async () => {
+      const module = (await this.module) ?? undefined;
+      const core = await this.loadCore(module);
+      this.notify({ kind: "core-ready", at: epochNow() });
+      return core;
+    })();
+    return this.core;
+  }
 
   /** Call once the response is posted: the worker prepares output buffers while idle. */
   idle(): void {
@@ -116,11 +158,22 @@ export class DecoderService {
       this.receivePlanes(request);
       return null;
     }
+    if (request.kind === "module") {
+      if (this.receiveModule) this.receiveModule(request.module);
+      else this.module = Promise.resolve(request.module);
+      this.receiveModule = null;
+      return null;
+    }
     if (request.kind === "warm-up") {
+      if (request.awaitModule && !this.module) {
+        this.module = new Promise((resolve) => (this.receiveModule = resolve));
+      }
       // A failure is reported by the first request, which loads again.
-      (this.core ??= this.loadCore()).catch(() => {
+      const loading = this.coreLoading();
+      loading.catch(() => {
         this.core = null;
       });
+      if (request.exercise) void loading.then((core) => this.exercise(core)).catch(() => {});
       return null;
     }
     if (request.kind === "peer") {
@@ -130,6 +183,7 @@ export class DecoderService {
       return null;
     }
     this.activeId = request.id;
+    this.requested = true;
     this.arrived = this.early?.id === request.id ? this.early.targets : undefined;
     this.early = null;
     try {
@@ -145,11 +199,26 @@ export class DecoderService {
     }
   }
 
+  /** Decodes the warm-up file once, if no request came meanwhile (its result is dropped). */
+  private async exercise(core: ExrCoreModule): Promise<void> {
+    const bytes = this.requested ? null : await warmUpImage();
+    if (!bytes || this.requested || this.core === null) return;
+    this.notify({ kind: "exercise", at: epochNow() });
+    let file: ExrCoreFile | null = null;
+    try {
+      file = new ExrCoreFile(core, bytes);
+      decodeBands(file, resolveParts(file.header, null), 0, 1, 16 * 1024 * 1024);
+    } finally {
+      file?.close();
+    }
+    this.notify({ kind: "exercised", at: epochNow() });
+  }
+
   private async answer(request: DecodeRequest | HeaderRequest): Promise<Answer> {
     this.spares.pause();
     let core: ExrCoreModule;
     try {
-      core = await (this.core ??= this.loadCore());
+      core = await this.coreLoading();
     } catch (e) {
       this.core = null;
       return failure(request.id, `the OpenEXR WebAssembly decoder failed to load: ${messageOf(e)}`);
@@ -157,6 +226,7 @@ export class DecoderService {
     let file: ExrCoreFile | null = null;
     try {
       const start = now();
+      this.startedAt = epochNow();
       const length = request.kind === "decode" ? request.byteLength : request.bytes.byteLength;
       file = new ExrCoreFile(core, new Uint8Array(request.bytes, 0, length));
       if (request.kind === "header") {
@@ -237,16 +307,35 @@ export class DecoderService {
       const message: FillMessage = { kind: "fill", id: request.passTo.id, targets: bands };
       try {
         port.postMessage(message, bands.map((b) => b.buffer));
-        const response: WorkerResponse = { id: request.id, ok: true, header, parts, bands: [], decodeMs, passed: true, input };
+        const response: WorkerResponse = {
+          id: request.id,
+          ok: true,
+          header,
+          parts,
+          bands: [],
+          decodeMs,
+          passed: true,
+          input,
+          startedAt: this.startedAt,
+          endedAt: epochNow(),
+        };
         return { response, transfer: [input] };
       } catch {
         // Not sent (nothing was transferred): the pool passes them on.
       }
     }
-    return {
-      response: { id: request.id, ok: true, header, parts, bands, decodeMs, input },
-      transfer: [...bands.map((b) => b.buffer), input],
+    const response: WorkerResponse = {
+      id: request.id,
+      ok: true,
+      header,
+      parts,
+      bands,
+      decodeMs,
+      input,
+      startedAt: this.startedAt,
+      endedAt: epochNow(),
     };
+    return { response, transfer: [...bands.map((b) => b.buffer), input] };
   }
 
   /** The planes a fill request waits for (they may have arrived while the core was loading). */

@@ -123,9 +123,12 @@ export class ReviewPage {
     window.addEventListener("hashchange", () => this.onHashChange());
   }
 
-  /** Loads the tree and shows what the URL fragment names (or the first image). */
-  async start(): Promise<void> {
-    await this.loadTree();
+  /**
+   * Loads the tree and shows what the URL fragment names (or the first image). `tree`: the tree
+   * already asked for (standalone.ts asks before the page builds its WebGL viewer).
+   */
+  async start(tree?: Promise<ReviewTree>): Promise<void> {
+    await this.loadTree(tree);
   }
 
   /** The statistics shown in the Stats box (null when off or nothing to measure). */
@@ -138,10 +141,10 @@ export class ReviewPage {
     return this.current?.leaf ?? null;
   }
 
-  private async loadTree(): Promise<void> {
+  private async loadTree(requested?: Promise<ReviewTree>): Promise<void> {
     let tree: ReviewTree;
     try {
-      tree = await fetchTree();
+      tree = await (requested ?? fetchTree());
     } catch (error) {
       this.fail(`Could not load the list of images: ${(error as Error).message}`);
       return;

@@ -176,9 +176,12 @@ export class Panel {
   /** Loads runs and tags, then opens what the link says, else the overview or the first tag. */
   async start(): Promise<void> {
     const host = this.options.host;
+    // Listed while the host answers: TensorBoard's own page may still be busy loading.
+    const tags = this.options.api.tags();
+    tags.catch(() => {}); // refresh() reports a failure
     [this.hostRuns, this.opened] = await Promise.all([host ? host.getRuns().catch(() => null) : null, readUrlState(host)]);
     this.applyLink(this.opened);
-    await this.refresh();
+    await this.refresh(tags);
   }
 
   /** A TensorBoard link (this page's origin, `#exr&p.exr.…`) that opens what is shown now. */
@@ -256,9 +259,10 @@ export class Panel {
 
   // ---- data ------------------------------------------------------------------------------
 
-  private async refresh(): Promise<void> {
+  /** Lists the tags again (or takes `listed`, a listing already asked for) and updates the page. */
+  private async refresh(listed?: Promise<TagsByRun>): Promise<void> {
     try {
-      this.tags = await this.options.api.tags();
+      this.tags = await (listed ?? this.options.api.tags());
     } catch (error) {
       this.viewer.showMessage(`Could not list EXR tags: ${(error as Error).message}`);
       return;
