@@ -3,7 +3,7 @@
 // renderer's explicit steps (Viewer.drawNow); read-backs reuse the same plans.
 
 import type { ExrImage } from "../decoder/types.js";
-import { metricInfo } from "../render/pipeline.js";
+import { effectiveEpsilon, metricInfo } from "../render/pipeline.js";
 import type { CanvasBand, DrawParams, PlaneSet } from "../render/renderer.js";
 import { describeColour, type Matrix3, partToRec709 } from "./colour_space.js";
 import { groupLayers, type Layer } from "./layers.js";
@@ -154,7 +154,7 @@ export function drawParams(scene: Scene, view: ViewState, theme: Theme): DrawPar
     a,
     b,
     metric,
-    metricEpsilon: metricInfo(metric).epsilon,
+    metricEpsilon: effectiveEpsilon(metric, view.epsilon),
     colourMatrixA: convert ? colourMatrixOf(shown, layer.name) : null,
     colourMatrixB: b ? colourMatrixOf(scene.reference!, layer.name) : null,
   };

@@ -4,6 +4,7 @@
 // targets; they never upload (Viewer flushes a pending frame first, and the frame uploads).
 
 import type { ExrChannel } from "../decoder/types.js";
+import { sampleStride, type ShownValues } from "./auto_exposure.js";
 import type { Metric } from "../render/pipeline.js";
 import type { Renderer } from "../render/renderer.js";
 import type { Point, ViewTransform } from "../render/view_transform.js";
@@ -118,6 +119,22 @@ export function measure(source: ReadoutSource, region: PixelRect | null): ImageS
   const values = renderer.readValues(params, rect);
   const names = showsExternalMap(scene, state) ? ["FLIP"] : layer.colour.slice(0, 3).map((c) => c.name);
   return computeStatistics(values, names, rect, showsErrorMap(scene, state, params) ? state.metric : "image");
+}
+
+/**
+ * What the state shows over the data window (the image's colour, or the error map), read back
+ * before exposure on an even grid of at most about AUTO_EXPOSURE_SAMPLES pixels: auto exposure's
+ * input. null when nothing is drawn.
+ */
+export function sampleShown(source: ReadoutSource): ShownValues | null {
+  const { scene, state, renderer } = source;
+  const params = drawParams(scene, state, source.theme);
+  if (!params || !renderer.holds(params)) return null;
+  const window = params.a.window;
+  const values = renderer.readValues(params, window, sampleStride(window.width, window.height));
+  const errorMap = showsErrorMap(scene, state, params);
+  // An image's values are read as stored; the display converts them (an error map is in Rec.709 already).
+  return { values, channels: Math.min(3, params.a.colour.length), matrix: errorMap ? null : params.colourMatrixA };
 }
 
 /**

@@ -406,7 +406,7 @@ export class Overview {
       card.showMeanError(null);
       return;
     }
-    const key = JSON.stringify([card.imageSlot.shown, card.referenceSlot.shown, metric, card.element.dataset["layer"], drawn.factor]);
+    const key = JSON.stringify([card.imageSlot.shown, card.referenceSlot.shown, metric, drawn.params.metricEpsilon, card.element.dataset["layer"], drawn.factor]);
     if (card.meanError?.key !== key) card.meanError = { key, value: this.renderer.meanValue(drawn), approximate: drawn.factor > 1 };
     card.showMeanError(metricInfo(metric).label.replace(/ \(.*\)$/, "")); // "RSE (tev)" → "RSE"
   }
