@@ -62,9 +62,13 @@ export class PluginApi {
     return this.json<StepInfo[]>(`steps?${new URLSearchParams({ run, tag })}`, signal);
   }
 
-  /** Mean errors of (run, tag) against (refRun, refTag) at every step both have. */
-  errorSteps(run: string, tag: string, refRun: string, refTag: string, signal?: AbortSignal): Promise<StepErrors[]> {
+  /**
+   * Mean errors of (run, tag) against (refRun, refTag) at every step both have; relMSE with
+   * `epsilon` (null: the server's default, RSE's 0.01).
+   */
+  errorSteps(run: string, tag: string, refRun: string, refTag: string, signal?: AbortSignal, epsilon: number | null = null): Promise<StepErrors[]> {
     const query = new URLSearchParams({ run, tag, ref_run: refRun, ref_tag: refTag });
+    if (epsilon !== null) query.set("epsilon", String(epsilon));
     return this.json<StepErrors[]>(`error_steps?${query}`, signal);
   }
 

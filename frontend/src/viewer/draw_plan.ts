@@ -80,6 +80,11 @@ export function sideView(state: ViewState, side: WipeSide): ViewState {
   return state;
 }
 
+/** The view the pins' error is read from: the state's metric, or the signed difference A − B without one. */
+export function pinErrorView(state: ViewState): ViewState {
+  return { ...state, display: "current", metric: state.metric === "none" ? "signed" : state.metric };
+}
+
 /** Whether a view shows the error map handed over by setMetricImage (FLIP). */
 export function showsExternalMap(scene: Scene, view: ViewState): boolean {
   return (

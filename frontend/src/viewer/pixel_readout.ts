@@ -13,6 +13,7 @@ import {
   displayedSlot,
   drawParams,
   type ImageSlot,
+  pinErrorView,
   type Scene,
   showsErrorMap,
   showsExternalMap,
@@ -56,6 +57,18 @@ export interface HoverInfo {
   wipeSide: WipeSide;
   /** The pixel's samples, front to back, when the image is deep (null otherwise). */
   deep: DeepPixelReading | null;
+}
+
+/** What a pin shows: its values in the current image and the reference, and the error there. */
+export interface PinReading {
+  x: number;
+  y: number;
+  /** The current image's layer (empty outside its data window). */
+  readings: ChannelReading[];
+  /** The reference's same layer (empty without one, or outside its window). */
+  referenceReadings: ChannelReading[];
+  /** The error under the state's metric (A − B without one) per colour channel, as the GPU computes it; null without a reference. */
+  error: { metric: Metric; values: number[] } | null;
 }
 
 /** The in-pixel texts of one image pixel, or null where nothing is shown. */
@@ -103,6 +116,28 @@ export function inspectPixel(source: ReadoutSource, x: number, y: number): Hover
     wipeSide: side,
     deep: deepReadingAt(slot, layer.name, point),
   };
+}
+
+/** Each pin's values (the current image's, the reference's) and the error there. */
+export function readPins(source: ReadoutSource): PinReading[] {
+  const { scene, state, renderer } = source;
+  const layer = activeLayerOf(scene, state);
+  if (!layer) return [];
+  const view = pinErrorView(state);
+  const params = drawParams(scene, view, source.theme);
+  const errors = params !== null && scene.reference !== null && showsErrorMap(scene, view, params) && renderer.holds(params);
+  return state.pins.map((pin) => {
+    const readings = readingsAt(scene.current, layer.name, pin) ?? [];
+    const inside = clipToWindow(params?.a.window ?? { x: 0, y: 0, width: 0, height: 0 }, { ...pin, width: 1, height: 1 });
+    const values = errors && inside ? Array.from(renderer.readValues(params, inside)).slice(0, Math.min(3, params.a.colour.length)) : null;
+    return {
+      x: pin.x,
+      y: pin.y,
+      readings,
+      referenceReadings: readingsAt(scene.reference, layer.name, pin) ?? [],
+      error: values ? { metric: view.metric, values } : null,
+    };
+  });
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   displayedColour,
   displayedSlot,
   drawParams,
+  pinErrorView,
   planFrame,
   type Scene,
   sideView,
@@ -21,22 +22,31 @@ import {
   viewPixelAspect,
   wipeSplit,
 } from "./draw_plan.js";
-import { luminances, type RobustRange, robustRange, toneForRange } from "./auto_exposure.js";
+import { luminances, type RobustRange, robustRange, type ShownValues, toneForRange } from "./auto_exposure.js";
 import { imageId } from "./image_ids.js";
 import { type ViewControls, ViewerInput } from "./interaction.js";
 import { layerChannels } from "./layers.js";
 import { type ComparisonStatistics, comparisonStatistics } from "./pair_errors.js";
 import { drawOverlay, type OverlayContent, type PixelLabel } from "./overlay.js";
-import { type HoverInfo, inspectPixel, measure, pixelTexts, type ReadoutSource, sampleShown } from "./pixel_readout.js";
+import {
+  type HoverInfo,
+  inspectPixel,
+  measure,
+  type PinReading,
+  pixelTexts,
+  type ReadoutSource,
+  readPins,
+  sampleShown,
+} from "./pixel_readout.js";
 import { DEFAULT_VIEW, fitView, frameRect, MAX_ZOOM, MIN_ZOOM, round6, type ViewState } from "./state.js";
 import type { ImageStatistics, PixelRect } from "./statistics.js";
 import { DEFAULT_TEXTURE_BUDGET_BYTES, TextureResidency } from "./texture_residency.js";
 import { readTheme } from "./theme.js";
 
 export { isTextInput } from "./interaction.js";
-export type { RobustRange } from "./auto_exposure.js";
+export type { RobustRange, ShownValues } from "./auto_exposure.js";
 export type { ComparisonStatistics, PairErrors } from "./pair_errors.js";
-export type { ChannelReading, HoverInfo } from "./pixel_readout.js";
+export type { ChannelReading, HoverInfo, PinReading } from "./pixel_readout.js";
 export { DEFAULT_TEXTURE_BUDGET_BYTES } from "./texture_residency.js";
 
 /** Anything that turns EXR bytes into an ExrImage (the wasm worker pool does). */
@@ -98,6 +108,11 @@ export class Viewer {
   private labels: PixelLabel[] = [];
   /** What auto exposure last fitted (fitKey()): it fits again when what is shown changes. */
   private fittedKey: string | null = null;
+  /**
+   * What auto exposure measures instead of this viewer's own view, while set: e.g. the overview's
+   * cards on screen, whose settings are this viewer's state.
+   */
+  rangeSource: (() => ShownValues[]) | null = null;
 
   constructor(container: HTMLElement, private readonly options: ViewerOptions = {}) {
     this.element = document.createElement("div");
@@ -328,6 +343,12 @@ export class Viewer {
     return measure(this.readoutSource(), region);
   }
 
+  /** What each pin shows now: its values in the current image and the reference, and the error there. */
+  pinReadings(): PinReading[] {
+    this.flush();
+    return readPins(this.readoutSource());
+  }
+
   /**
    * MSE, relMSE and PSNR of the current image against the reference on the active layer, over
    * `region` and over the whole image (pair_errors.ts, from the decoded values); null without a
@@ -406,10 +427,12 @@ export class Viewer {
     const parts = planFrame(this.scene, this.viewState, theme, width);
     let drawn = parts.length > 0;
     try {
-      // The one place planes are uploaded: those the frame draws, and those statistics() of this
-      // state reads (the same, but for a wipe while the reference is held on screen).
+      // The one place planes are uploaded: those the frame draws, those statistics() of this
+      // state reads (the same, but for a wipe while the reference is held on screen), and those
+      // the pins' error is read from (the reference's too, when no metric is shown).
       const measured = drawParams(this.scene, this.viewState, theme);
-      for (const params of [...parts.map((p) => p.params), ...(measured ? [measured] : [])]) this.renderer.upload(params);
+      const pinned = this.viewState.pins.length > 0 ? drawParams(this.scene, pinErrorView(this.viewState), theme) : null;
+      for (const params of [...parts.map((p) => p.params), measured, pinned]) if (params) this.renderer.upload(params);
       const transform = this.transform();
       for (const { params, band } of parts) this.renderer.draw(params, transform, band);
       // Auto exposure follows what is shown: fitted again, and drawn again, before anyone sees it.
@@ -467,8 +490,8 @@ export class Viewer {
   /** The robust range of what the view shows (the current side: holding Shift does not refit) and the tone fitting it. */
   private measureRange(): { range: RobustRange; tone: { exposure: number; offset: number } } | null {
     const source = { ...this.readoutSource(), state: { ...this.viewState, display: "current" as const } };
-    const shown = sampleShown(source);
-    const range = shown ? robustRange(luminances(shown)) : null;
+    const shown = this.rangeSource ? this.rangeSource() : [sampleShown(source)].filter((v) => v !== null);
+    const range = robustRange(Float64Array.from(shown.flatMap((values) => Array.from(luminances(values)))));
     const tone = range ? toneForRange(range, this.viewState.tonemap) : null;
     return range && tone ? { range, tone } : null;
   }

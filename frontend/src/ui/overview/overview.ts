@@ -14,6 +14,7 @@ import type { PluginApi, StepInfo, TagsByRun } from "../../api.js";
 import { decodedBytes, type ImageLoader, isAbortError, type Priority } from "../../loading/index.js";
 import { metricInfo } from "../../render/pipeline.js";
 import { type Point, type ViewGeometry, ViewTransform } from "../../render/view_transform.js";
+import type { ShownValues } from "../../viewer/auto_exposure.js";
 import { activeLayerOf, drawParams, type Scene, viewPixelAspect } from "../../viewer/draw_plan.js";
 import { DEFAULT_VIEW, fitView, MAX_ZOOM, MIN_ZOOM, pixelAspectOf, type ViewState } from "../../viewer/state.js";
 import { readTheme } from "../../viewer/theme.js";
@@ -312,6 +313,12 @@ export class Overview {
     this.flush();
     const drawn = this.cardList[index]?.drawn;
     return drawn ? Array.from(this.renderer.readValues(drawn, { x, y, width: 1, height: 1 })) : null;
+  }
+
+  /** What the cards on screen show (auto exposure over the grid). */
+  shownValues(): ShownValues[] {
+    this.flush();
+    return this.cardList.flatMap((card) => (card.visible && card.drawn ? [this.renderer.shownValues(card.drawn)] : []));
   }
 
   /** Counters for tests and benchmarks: live textures in the shared context, cards on screen, … */
