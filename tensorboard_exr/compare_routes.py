@@ -34,7 +34,9 @@ class ComparisonRoutes:
     def __init__(self, store: ExrStore) -> None:
         """Reads steps and EXR bytes through `store`, so both loaders and file storage work."""
         self._store = store
-        self._cache: collections.OrderedDict[tuple[str, str], dict[str, Any]] = collections.OrderedDict()
+        self._cache: collections.OrderedDict[tuple[str, str, float], dict[str, Any]] = (
+            collections.OrderedDict()
+        )
         self._flip_cache: collections.OrderedDict[tuple[str, str, str], metrics.FlipResult] = (
             collections.OrderedDict()
         )
@@ -48,20 +50,23 @@ class ComparisonRoutes:
         run, tag = request_params.run_and_tag(request)
         ref_run = request.args.get("ref_run", run)
         ref_tag = request_params.required(request, "ref_tag")
-        entries = self._error_steps_impl(request_params.read_scope(request), (run, tag), (ref_run, ref_tag))
+        epsilon = request_params.non_negative_number(request, "epsilon", metrics.RELATIVE_EPSILON)
+        scope = request_params.read_scope(request)
+        entries = self._error_steps_impl(scope, (run, tag), (ref_run, ref_tag), epsilon)
         return http_util.Respond(request, entries, "application/json")
 
     def _error_steps_impl(
-        self, scope: ReadScope, image: tuple[str, str], reference: tuple[str, str]
+        self, scope: ReadScope, image: tuple[str, str], reference: tuple[str, str], epsilon: float
     ) -> list[dict[str, Any]]:
-        """The `error_steps` entries of the (run, tag) `image` against `reference` at every common step."""
+        """The `error_steps` entries of the (run, tag) `image` against `reference` at every common
+        step, relMSE with `epsilon`."""
         steps_a = {s.step: s for s in self._store.steps(scope, *image)}
         steps_b = {s.step: s for s in self._store.steps(scope, *reference)}
         entries = []
         for step in sorted(steps_a.keys() & steps_b.keys()):
             entry: dict[str, Any] = {"step": step}
             try:
-                entry.update(self._errors(scope, steps_a[step], steps_b[step]))
+                entry.update(self._errors(scope, steps_a[step], steps_b[step], epsilon))
                 entry.update(self._cached_flip_means(steps_a[step], steps_b[step]))
             except ValueError as e:
                 entry["error"] = str(e)
@@ -70,8 +75,8 @@ class ComparisonRoutes:
             entries.append(entry)
         return entries
 
-    def _errors(self, scope: ReadScope, a: ExrStep, b: ExrStep) -> dict[str, Any]:
-        key = (a.sha256_hex, b.sha256_hex)
+    def _errors(self, scope: ReadScope, a: ExrStep, b: ExrStep, epsilon: float) -> dict[str, Any]:
+        key = (a.sha256_hex, b.sha256_hex, epsilon)
         with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
@@ -81,7 +86,7 @@ class ComparisonRoutes:
             raise ValueError(
                 f"{a.where} is {_shape(pixels_a)} but the reference {b.where} is {_shape(pixels_b)}"
             )
-        result = metrics.mean_errors(pixels_a, pixels_b)
+        result = metrics.mean_errors(pixels_a, pixels_b, epsilon=epsilon)
         with self._lock:
             self._cache[key] = result
             if len(self._cache) > _ERRORS_CACHE_SIZE:

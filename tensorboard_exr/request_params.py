@@ -5,6 +5,7 @@ A missing or malformed parameter raises `tensorboard.errors.InvalidArgumentError
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from tensorboard import errors, plugin_util
@@ -56,3 +57,17 @@ def one_of(request: wrappers.Request, name: str, choices: Sequence[str], *, lowe
         allowed = " or ".join(repr(choice) for choice in choices)
         raise errors.InvalidArgumentError(f"parameter {name!r} must be {allowed}, got {value!r}")
     return value
+
+
+def non_negative_number(request: wrappers.Request, name: str, default: float) -> float:
+    """An optional finite number >= 0, such as a metric's `epsilon` (`default` when absent)."""
+    value = request.args.get(name)
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or number < 0:
+        raise errors.InvalidArgumentError(f"parameter {name!r} must be a finite number >= 0, got {value!r}")
+    return number
