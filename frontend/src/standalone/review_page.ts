@@ -134,6 +134,11 @@ export class ReviewPage {
     await this.loadTree();
   }
 
+  /** The reviewer's tools (tests drive them): the pins and their values over steps, the view taken away. */
+  get tools(): Pick<ViewerPage, "probes" | "exporter" | "comparison"> {
+    return this.page;
+  }
+
   /** The statistics shown in the Stats box (null when off or nothing to measure). */
   get statistics(): ImageStatistics | null {
     return this.page.statistics;

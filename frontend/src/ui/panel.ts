@@ -242,6 +242,11 @@ export class Panel {
     }
   }
 
+  /** The reviewer's tools (tests drive them): the pins and their values over steps, the view taken away. */
+  get tools(): Pick<ViewerPage, "probes" | "exporter" | "comparison"> {
+    return this.page;
+  }
+
   /** The overview grid (tests read its cards, pixels and counters). */
   get overview(): Overview {
     return this.grid.overview;
