@@ -85,6 +85,22 @@ def srgb_encode(linear: np.ndarray) -> np.ndarray:
     return np.where(v <= 0.0031308, 12.92 * v, 1.055 * np.power(v, 1 / 2.4) - 0.055)
 
 
+def psnr(a: np.ndarray, b: np.ndarray, exposure: float = 0.0, offset: float = 0.0) -> float:
+    """PSNR in dB of A against B as the viewer shows them with its sRGB tonemap, peak 1.
+
+    Both are mapped by t(v) = srgb_encode(v * 2**exposure + offset) (clamped to [0, 1], NaN as 0,
+    in float, not 8-bit), then PSNR = 10 log10(1 / mean((t(A) - t(B))^2)) over every pixel and
+    channel: Intel Open Image Denoise's training convention (PSNR of the sRGB images after
+    exposure, peak 1) with the viewer's curve in place of OIDN's filmic one. +inf when equal.
+    """
+    scale = 2.0**exposure
+    with np.errstate(invalid="ignore", over="ignore"):
+        ta = srgb_encode(np.asarray(a, np.float64) * scale + offset)
+        tb = srgb_encode(np.asarray(b, np.float64) * scale + offset)
+    mse = float(np.mean((ta - tb) ** 2))
+    return math.inf if mse == 0 else 10.0 * math.log10(1.0 / mse)
+
+
 def ssim_luma(image: np.ndarray) -> np.ndarray:
     """SSIM's input: Rec. 709 luma of the sRGB-encoded colour ((H, W) from (H, W, C))."""
     x = np.asarray(image, np.float64)

@@ -88,9 +88,10 @@ export class PluginApi {
   }
 
   /**
-   * Mean errors of (run, tag) against (refRun, refTag) at every step both have. The server
-   * measures new pairs in a background job: `onProgress` gets its status (with the entries
-   * measured so far) each time it is asked, about once a second, until the whole list arrives.
+   * Mean errors of (run, tag) against (refRun, refTag) at every step both have; relMSE with
+   * `epsilon` (null: the server's default, RSE's 0.01). The server measures new pairs in a
+   * background job: `onProgress` gets its status (with the entries measured so far) each time it
+   * is asked, about once a second, until the whole list arrives.
    */
   async errorSteps(
     run: string,
@@ -99,8 +100,10 @@ export class PluginApi {
     refTag: string,
     signal?: AbortSignal,
     onProgress?: JobProgress,
+    epsilon: number | null = null,
   ): Promise<StepErrors[]> {
     const query = new URLSearchParams({ run, tag, ref_run: refRun, ref_tag: refTag });
+    if (epsilon !== null) query.set("epsilon", String(epsilon));
     const response = await this.jobResult(`error_steps?${query}`, signal, onProgress);
     return (await response.json()) as StepErrors[];
   }

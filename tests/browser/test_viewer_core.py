@@ -160,7 +160,7 @@ def test_non_finite_markers_and_toggle(viewer: Page) -> None:
     for g, want in zip(got, [NAN_MARKER, POS_INF_MARKER, NEG_INF_MARKER, displayed((0.5,))], strict=True):
         assert_close(g, want)
     viewer.locator(".exr-viewer").focus()
-    viewer.keyboard.press("n")
+    viewer.keyboard.press("m")
     expect(viewer.locator(".exr-viewer")).to_have_attribute("data-non-finite", "0")
     got = read_image_pixels(viewer, pts)
     assert_close(got[0], (0, 0, 0))  # NaN shown as zero without markers

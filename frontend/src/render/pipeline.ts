@@ -54,25 +54,51 @@ export interface MetricInfo {
   id: Metric;
   kind: MetricKind;
   label: string;
-  /** The formula as text, its ε written out (tooltips). */
+  /** The formula as text, its default ε written out (tooltips). */
   formula: string;
-  /** The formula's ε (0 for formulas without one). */
+  /** The formula with `ε` standing for its epsilon (written out by `metricFormula`). */
+  template: string;
+  /** The formula's default ε (0 for formulas without one: `hasEpsilon` is false). */
   epsilon: number;
+  hasEpsilon: boolean;
 }
 
 export const METRICS: readonly MetricInfo[] = METRIC_ROWS.map((row) => {
-  const epsilon = "epsilon" in row ? row.epsilon : 0;
-  const formula = "epsilon" in row ? row.formula.replace("ε", epsilonText(epsilon)) : row.formula;
-  return { id: row.id, kind: row.kind, label: row.label, formula, epsilon };
+  const hasEpsilon = "epsilon" in row;
+  const epsilon = hasEpsilon ? row.epsilon : 0;
+  const formula = hasEpsilon ? row.formula.replace("ε", epsilonText(epsilon)) : row.formula;
+  return { id: row.id, kind: row.kind, label: row.label, formula, template: row.formula, epsilon, hasEpsilon };
 });
 
-function epsilonText(epsilon: number): string {
-  return epsilon < 1e-3 ? epsilon.toExponential() : String(epsilon);
+/** ε as the formulas and the toolbar write it: 0.01, 1e-4. */
+export function epsilonText(epsilon: number): string {
+  return epsilon !== 0 && Math.abs(epsilon) < 1e-3 ? epsilon.toExponential() : String(epsilon);
 }
 
 export function metricInfo(id: Metric): MetricInfo {
   return METRICS.find((m) => m.id === id) ?? METRICS[0]!;
 }
+
+/**
+ * The ε a metric is computed with: the user's setting (`ViewState.epsilon`, shared by every
+ * relative formula) or, when it is null, the formula's own default; 0 for formulas without one.
+ */
+export function effectiveEpsilon(id: Metric, setting: number | null): number {
+  const info = metricInfo(id);
+  return info.hasEpsilon ? (setting ?? info.epsilon) : 0;
+}
+
+/** The formula of a metric with the ε it is computed with written out ("(A − B)² / (B² + 0.001)"). */
+export function metricFormula(id: Metric, setting: number | null): string {
+  const info = metricInfo(id);
+  return info.hasEpsilon ? info.template.replace("ε", epsilonText(effectiveEpsilon(id, setting))) : info.template;
+}
+
+/**
+ * relMSE (the error strip's, the statistics'), the mean of RSE: (A − B)² / (B² + ε). Its ε is
+ * RSE's, or the user's setting (tensorboard_exr/metrics.py, `RELATIVE_EPSILON`).
+ */
+export const RELATIVE_MSE_METRIC: Metric = "rse";
 
 /** SSIM's window radius (docs/metrics.md); ssim.frag.glsl and tensorboard_exr/metrics.py use the same. */
 export const SSIM_WINDOW_RADIUS = 3;

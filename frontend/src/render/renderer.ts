@@ -249,17 +249,51 @@ export class Renderer {
 
   /**
    * The values before exposure (the metric's when comparing) of every pixel of an image-space
-   * rectangle, as interleaved float32 RGBA, rows from the bottom of the rectangle up.
+   * rectangle, as interleaved float32 RGBA, rows from the bottom of the rectangle up. With a
+   * `stride` > 1, of every stride-th pixel of every stride-th row only (exact values, no filtering).
    */
-  readValues(params: DrawParams, rect: { x: number; y: number; width: number; height: number }): Float32Array {
+  readValues(params: DrawParams, rect: { x: number; y: number; width: number; height: number }, stride = 1): Float32Array {
+    const transform = ViewTransform.pixelForPixel(rect, stride);
+    const { width, height } = transform.viewport;
+    const out = new Float32Array(width * height * 4);
+    return this.drawOffscreen(this.gl.RGBA32F, width, height, out, () => this.drawInto(params, transform, true, stride > 1));
+  }
+
+  /**
+   * What `draws` show (each limited to its band, as draw() does on the canvas) on a target of the
+   * transform's viewport size, as RGBA8 read back top row first: the view as displayed, for export.
+   */
+  renderPixels(draws: ReadonlyArray<{ params: DrawParams; band?: CanvasBand | undefined }>, transform: ViewTransform): Uint8ClampedArray<ArrayBuffer> {
     const gl = this.gl;
-    const texture = createTargetTexture(gl, gl.RGBA32F, rect.width, rect.height);
+    const { width, height } = transform.viewport;
+    const max = gl.getParameter(gl.MAX_TEXTURE_SIZE) as number;
+    if (width > max || height > max) throw new RenderError(`${width}×${height} px is more than this GPU renders at once (${max} px a side)`);
+    const rows = this.drawOffscreen(gl.RGBA8, width, height, new Uint8Array(width * height * 4), () => {
+      for (const { params, band } of draws) {
+        if (band) {
+          gl.enable(gl.SCISSOR_TEST);
+          gl.scissor(band.x, 0, band.width, height);
+        }
+        this.drawInto(params, transform, false);
+        if (band) gl.disable(gl.SCISSOR_TEST);
+      }
+    });
+    // readPixels returns the bottom row first.
+    const out = new Uint8ClampedArray(rows.length);
+    const stride = width * 4;
+    for (let y = 0; y < height; y++) out.set(rows.subarray((height - 1 - y) * stride, (height - y) * stride), y * stride);
+    return out;
+  }
+
+  /** Runs `draw` into an offscreen target of format `internal` and reads it back into `out`. */
+  private drawOffscreen<T extends Float32Array | Uint8Array>(internal: number, width: number, height: number, out: T, draw: () => void): T {
+    const gl = this.gl;
+    const texture = createTargetTexture(gl, internal, width, height);
     let framebuffer: WebGLFramebuffer | null = null;
     try {
       framebuffer = createFramebuffer(gl, texture);
-      this.drawInto(params, ViewTransform.pixelForPixel(rect), true);
-      const out = new Float32Array(rect.width * rect.height * 4);
-      gl.readPixels(0, 0, rect.width, rect.height, gl.RGBA, gl.FLOAT, out);
+      draw();
+      gl.readPixels(0, 0, width, height, gl.RGBA, out instanceof Float32Array ? gl.FLOAT : gl.UNSIGNED_BYTE, out);
       return out;
     } finally {
       gl.bindFramebuffer(gl.FRAMEBUFFER, null);
@@ -288,10 +322,10 @@ export class Renderer {
     this.programs.clear();
   }
 
-  /** One draw into the bound target, whose size is the transform's viewport. */
-  private drawInto(params: DrawParams, transform: ViewTransform, raw: boolean): void {
+  /** One draw into the bound target, whose size is the transform's viewport; `nearest` never filters. */
+  private drawInto(params: DrawParams, transform: ViewTransform, raw: boolean, nearest = false): void {
     const gl = this.gl;
-    const linearMin = transform.minifies && this.floatLinear;
+    const linearMin = !nearest && transform.minifies && this.floatLinear;
     const metric = params.b ? params.metric : "none";
     const metricMap =
       metricInfo(metric).kind === "map"

@@ -51,10 +51,17 @@ export class ViewTransform {
     return new ViewTransform(view.zoom * pixelAspect, view.zoom, view.panX, view.panY, viewport);
   }
 
-  /** One fragment per image pixel of `rect` (image space), e.g. to read values back. */
-  static pixelForPixel(rect: { x: number; y: number; width: number; height: number }): ViewTransform {
-    const viewport = { x: 0, y: 0, width: rect.width, height: rect.height };
-    return new ViewTransform(1, 1, rect.x + rect.width / 2, rect.y + rect.height / 2, viewport);
+  /**
+   * One fragment per image pixel of `rect` (image space), e.g. to read values back; with a
+   * `stride` > 1, one per stride-th pixel of every stride-th row, each fragment's centre at the
+   * centre of its pixel (rect.x + i·stride, rect.y + j·stride).
+   */
+  static pixelForPixel(rect: { x: number; y: number; width: number; height: number }, stride = 1): ViewTransform {
+    const width = Math.ceil(rect.width / stride);
+    const height = Math.ceil(rect.height / stride);
+    const viewport = { x: 0, y: 0, width, height };
+    const centre = (origin: number, size: number) => origin + 0.5 + stride * (size / 2 - 0.5);
+    return new ViewTransform(1 / stride, 1 / stride, centre(rect.x, width), centre(rect.y, height), viewport);
   }
 
   /** Image point at canvas point (x, y). */

@@ -108,6 +108,15 @@ export class ReviewPage {
       below: [this.info],
       metricWithoutReference: "disable",
       onKey: (event) => this.onKey(event),
+      exportSource: {
+        identity: () => this.identity(),
+        fileStem: () => this.current?.leaf.id ?? "review",
+        original: () => {
+          const file = this.current ? this.filesOf(this.current)[0] : null;
+          return file?.url ? { name: file.path.split("/").pop() ?? file.path, fetch: () => fetchFile(file) } : null;
+        },
+        link: () => this.link(),
+      },
     });
     this.page.setState("loading");
     this.element = this.page.element;
@@ -129,6 +138,11 @@ export class ReviewPage {
    */
   async start(tree?: Promise<ReviewTree>): Promise<void> {
     await this.loadTree(tree);
+  }
+
+  /** The reviewer's tools (tests drive them): the pins and their values over steps, the view taken away. */
+  get tools(): Pick<ViewerPage, "probes" | "exporter" | "comparison"> {
+    return this.page;
   }
 
   /** The statistics shown in the Stats box (null when off or nothing to measure). */
@@ -316,12 +330,35 @@ export class ReviewPage {
     this.flipMap.sync(a, b);
   }
 
-  /** Leaves of one JERI tonemap group share exposure, offset, gamma and tonemap. */
+  /**
+   * Leaves of one JERI tonemap group share exposure, offset, gamma and tonemap; a locked range (L)
+   * or auto exposure (N) keeps exposure and offset to itself.
+   */
   private switchTone(from: string | null, to: string): void {
     if (from === to) return;
     const s = this.viewer.state;
     if (from !== null) this.tones.set(from, { exposure: s.exposure, offset: s.offset, gamma: s.gamma, tonemap: s.tonemap });
-    this.viewer.setState(this.tones.get(to) ?? DEFAULT_TONE);
+    const { exposure, offset, ...tone } = this.tones.get(to) ?? DEFAULT_TONE;
+    this.viewer.setState(s.rangeLocked || s.autoExposure ? tone : { ...tone, exposure, offset });
+  }
+
+  /** What a saved view is: the leaf, its file and the reference's. */
+  private identity(): Array<[string, string]> {
+    if (!this.current) return [];
+    const [a, b] = this.filesOf(this.current);
+    return [["image", this.current.leaf.id], ["file", a.path], ...(b ? [["reference", b.path] as [string, string]] : [])];
+  }
+
+  /** A link to this page showing the view now (what the fragment holds once written). */
+  link(): string {
+    const url = new URL(location.href);
+    if (this.current) url.hash = this.viewHash();
+    return url.toString();
+  }
+
+  private viewHash(): string {
+    const chosen = this.current ? this.references.get(this.current.parent.id) : undefined;
+    return formatViewHash(this.current?.leaf.id ?? null, this.viewer.state, this.viewer.activeLayer(), chosen ?? null);
   }
 
   private fail(message: string): void {
@@ -349,9 +386,7 @@ export class ReviewPage {
       this.onHashChange();
       return;
     }
-    const group = this.current.parent;
-    const chosen = this.references.get(group.id);
-    const hash = formatViewHash(this.current.leaf.id, this.viewer.state, this.viewer.activeLayer(), chosen ?? null);
+    const hash = this.viewHash();
     this.element.dataset["hash"] = hash;
     if (currentHash() !== hash) history.replaceState(null, "", `#${hash}`);
     this.hashSeen = currentHash();

@@ -1,10 +1,14 @@
 // The view state kept in the page's URL fragment, so a link shows a colleague the same thing:
 //   #image=Living+room/L1&exposure=1.5&tonemap=falsecolour&metric=l1&wipe=0.5&zoom=4&x=12.5&y=8
+// and, when set: auto=1 (auto exposure), lock=1, epsilon=, pins=x,y;x,y, region=x,y,w,h.
 // Only fields that differ from the defaults are written; unknown or malformed fields are ignored
 // when reading (a hand-edited link still opens, with defaults where it is wrong).
 
 import { METRICS, TONEMAPS, type Metric, type Tonemap } from "../render/pipeline.js";
+import type { Point } from "../render/view_transform.js";
+import { formatPins, formatRegion, parsePins, parseRegion } from "../ui/link_values.js";
 import { DEFAULT_VIEW, type ViewState } from "../viewer/state.js";
+import type { PixelRect } from "../viewer/statistics.js";
 
 export interface LinkedView {
   /** Id of the selected leaf (see review_api.ts). */
@@ -22,6 +26,11 @@ export interface LinkedView {
   zoom?: number;
   panX?: number;
   panY?: number;
+  autoExposure?: boolean;
+  rangeLocked?: boolean;
+  epsilon?: number;
+  pins?: Point[];
+  region?: PixelRect;
 }
 
 /** Reads a fragment (with or without the leading "#"). */
@@ -62,6 +71,14 @@ export function parseViewHash(hash: string): LinkedView {
   if (layer) view.layer = layer;
   const wipe = number("wipe");
   if (wipe !== undefined && wipe >= 0 && wipe <= 1) view.wipe = wipe;
+  if (params.get("auto") === "1") view.autoExposure = true;
+  if (params.get("lock") === "1") view.rangeLocked = true;
+  const epsilon = number("epsilon");
+  if (epsilon !== undefined && epsilon >= 0) view.epsilon = epsilon;
+  const pins = parsePins(params.get("pins") ?? "");
+  if (pins) view.pins = pins;
+  const region = parseRegion(params.get("region") ?? "");
+  if (region) view.region = region;
   return view;
 }
 
@@ -85,6 +102,11 @@ export function formatViewHash(
   if (state.metric !== DEFAULT_VIEW.metric) params.set("metric", state.metric);
   if (state.layer !== null && activeLayer !== null) params.set("layer", activeLayer);
   if (state.wipe !== null) params.set("wipe", round(state.wipe, 4));
+  if (state.autoExposure) params.set("auto", "1");
+  if (state.rangeLocked) params.set("lock", "1");
+  if (state.epsilon !== null) params.set("epsilon", String(state.epsilon));
+  if (state.pins.length > 0) params.set("pins", formatPins(state.pins));
+  if (state.region) params.set("region", formatRegion(state.region));
   // Zoom and pan always: the fitted view depends on the window size, which a colleague's differs.
   params.set("zoom", round(state.zoom, 4));
   params.set("x", round(state.panX, 2));
@@ -110,6 +132,9 @@ export function linkedViewPatch(linked: LinkedView): Partial<ViewState> {
   if (linked.panX !== undefined && linked.panY !== undefined) {
     patch.panX = linked.panX;
     patch.panY = linked.panY;
+  }
+  for (const key of ["autoExposure", "rangeLocked", "epsilon", "pins", "region"] as const) {
+    if (linked[key] !== undefined) (patch as Record<string, unknown>)[key] = linked[key];
   }
   return patch;
 }

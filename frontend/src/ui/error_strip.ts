@@ -27,6 +27,8 @@ export class ErrorStrip {
   private current: number | null = null;
   /** The server's job while it measures steps (null once the whole list arrived). */
   private job: JobStatus | null = null;
+  /** relMSE's ε, sent to the server (null: its default, RSE's 0.01). */
+  private epsilon: number | null = null;
 
   /**
    * @param track where the scrubber's ticks are (its tick element and step range): the plot is
@@ -69,6 +71,13 @@ export class ErrorStrip {
     this.setPair(pair?.[0] ?? null, pair?.[1] ?? null, true);
   }
 
+  /** relMSE's ε (the viewer's setting): the values are fetched again with it. */
+  setEpsilon(epsilon: number | null): void {
+    if (epsilon === this.epsilon) return;
+    this.epsilon = epsilon;
+    this.refresh();
+  }
+
   /** The image and reference whose errors to plot (null hides the strip). */
   setPair(a: Selection | null, b: Selection | null, keepPlot = false): void {
     const id = a && b ? JSON.stringify([a.run, a.tag, b.run, b.tag]) : null;
@@ -96,7 +105,7 @@ export class ErrorStrip {
         this.render();
       } else this.updateCaption();
     };
-    this.api.errorSteps(a.run, a.tag, b.run, b.tag, controller.signal, progress).then(
+    this.api.errorSteps(a.run, a.tag, b.run, b.tag, controller.signal, progress, this.epsilon).then(
       (entries) => {
         if (controller.signal.aborted) return;
         this.entries = entries;
@@ -198,7 +207,7 @@ export class ErrorStrip {
     else {
       this.setCaption(
         SERIES.filter((s) => entry[s.key] !== undefined)
-          .map((s) => `${s.label} ${formatMean(entry[s.key])}`)
+          .map((s) => `${s.label}${s.key === "relmse" && this.epsilon !== null ? ` (ε ${this.epsilon})` : ""} ${formatMean(entry[s.key])}`)
           .join(" · "),
       );
     }

@@ -24,13 +24,15 @@ import { ComparisonImages } from "./comparison_images.js";
 import { Comparisons } from "./comparison.js";
 import { h } from "./dom.js";
 import { ErrorStrip } from "./error_strip.js";
+import { describePhase } from "./load_phase.js";
 import type { Card } from "./overview/card.js";
 import overviewCss from "./overview/overview.css";
 import type { Overview } from "./overview/overview.js";
 import { OverviewMode } from "./overview/overview_mode.js";
+import { type PanelView, panelExportSource, panelProbeSteps } from "./panel_tools.js";
 import { depthWithin, type PlaybackTarget, Player } from "./player.js";
 import { StepScrubber } from "./scrubber.js";
-import { OVERVIEW_SHORTCUTS, SHORTCUTS } from "./shortcuts.js";
+import { OVERVIEW_SHORTCUTS, SHORTCUTS, withShortcuts } from "./shortcuts.js";
 import { MAX_PANES, SidePanes } from "./side_panes.js";
 import { type StepImage, stepImage } from "./step_images.js";
 import { labelled } from "./toolbar.js";
@@ -108,20 +110,34 @@ export class Panel {
     this.panesSelect = h("select", { class: "exr-panes", title: "Side-by-side panes sharing zoom, pan, exposure and step", "aria-label": "Panes" });
     for (let n = 1; n <= MAX_PANES; n++) this.panesSelect.append(h("option", { value: n, text: String(n) }));
     const overviewButton = h("button", { class: "exr-button exr-overview-button", type: "button", title: "Every image at once (Esc)", text: "Overview" });
-    const link = h("a", { class: "exr-button exr-link", target: "_blank", rel: "noopener", text: "Link", title: "A link to this view" });
+    const link = h("a", { class: "exr-menu-action exr-link", target: "_blank", rel: "noopener", text: "Open a link to this view" });
     this.player = new Player(() => (this.view === "grid" ? this.grid.playback : this.inspectorPlayback()));
     this.scrubber.element.append(this.player.element);
+    const tools: PanelView = {
+      api: options.api,
+      loader: () => this.loader,
+      shown: () => (this.view === "inspector" && this.selection && this.step !== null ? { ...this.selection, step: this.step } : null),
+      reference: () => (this.viewer.referenceImage ? this.referenceOf() : null),
+      steps: () => this.scrubber.stepValues,
+      request: (selection, step) => this.stepRequest(selection, step),
+      url: (_, step) => this.scrubber.info(step)?.url,
+      link: () => this.link(),
+      jump: (step) => this.scrubber.choose(step),
+    };
     this.page = new ViewerPage(container, {
       decoder: options.decoder,
       title: "No image selected",
       sidebar: this.browser.element,
-      shortcuts: [...SHORTCUTS, ...OVERVIEW_SHORTCUTS],
+      shortcuts: withShortcuts(SHORTCUTS, OVERVIEW_SHORTCUTS),
       referenceTitle: "Reference image B (hold Shift to show it)",
-      comparison: (c) => [labelled("Reference", c.reference), labelled("Panes", this.panesSelect), c.metric],
+      comparison: (c) => [labelled("B", c.reference), labelled("Panes", this.panesSelect), c.metric],
       below: [this.scrubber.element, this.errorStrip.element],
       metricWithoutReference: "hide",
       onKey: (event) => this.onKey(event),
-      buttons: [overviewButton, link],
+      buttons: [overviewButton],
+      menu: [link],
+      exportSource: panelExportSource(tools),
+      probeSteps: panelProbeSteps(tools),
       css: overviewCss,
     });
     this.element = this.page.element;
@@ -161,6 +177,8 @@ export class Panel {
     c.fit.addEventListener("click", () => {
       if (this.view === "grid") this.grid.overview.fit();
     });
+    // The strip's relMSE (the server's) takes the ε the viewer's relative formulas use.
+    this.viewer.on("state", (s) => this.errorStrip.setEpsilon(s.epsilon));
     // Rendering failures (e.g. a plane larger than the GPU allows) get the same context as load errors.
     this.viewer.on("error", (reason) => {
       if (this.selection && this.page.state !== "error") this.fail({ ...this.selection, step: this.step ?? NaN }, reason);
@@ -225,6 +243,11 @@ export class Panel {
       this.selection = { run: link.run, tag: link.tag };
       if (link.step !== undefined) this.stepBySelection.set(selectionId(this.selection), link.step);
     }
+  }
+
+  /** The reviewer's tools (tests drive them): the pins and their values over steps, the view taken away. */
+  get tools(): Pick<ViewerPage, "probes" | "exporter" | "comparison"> {
+    return this.page;
   }
 
   /** The overview grid (tests read its cards, pixels and counters). */
@@ -570,17 +593,4 @@ function keepAbort(error: unknown): void {
 
 function selectionId(selection: Selection): string {
   return JSON.stringify([selection.run, selection.tag]);
-}
-
-function describePhase(phase: LoadPhase): string {
-  if (phase.kind === "queued") return "loading…";
-  if (phase.kind === "decode") return `decoding ${formatBytes(phase.bytes)}…`;
-  const { received, total } = phase.progress;
-  return `downloading ${formatBytes(received)}` + (total !== null ? ` / ${formatBytes(total)}` : "");
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }

@@ -108,7 +108,8 @@ export class StepScrubber {
     this.choose(this.steps[Math.min(this.steps.length - 1, Math.max(0, i + delta))]);
   }
 
-  private choose(step: number | undefined): void {
+  /** Shows `step` and asks for it, as the slider does (a click on a plot's point). */
+  choose(step: number | undefined): void {
     if (step === undefined) return;
     this.setCurrent(step);
     this.onStep(step);

@@ -1,10 +1,15 @@
-// The statistics overlay: min / max / mean / NaN / Inf counts per channel and a log-spaced
-// histogram of what the viewer shows (image or error map), over the image or the Ctrl+dragged
-// rectangle. Recomputed only when what is measured changes, never for exposure or pan.
+// The statistics overlay: min / max / mean / standard deviation / NaN / Inf counts per channel
+// and a log-spaced histogram of what the viewer shows (image or error map), over the image or the
+// Ctrl+dragged rectangle (which stays while the step changes); with a reference, MSE, relMSE and
+// PSNR against it over the rectangle and the whole image (pair_errors_table.ts). Recomputed only
+// when what is measured changes: never for pan, and the comparison's PSNR for exposure and offset.
 
+import { imageId } from "../viewer/image_ids.js";
+import type { ComparisonStatistics } from "../viewer/pair_errors.js";
 import type { ImageStatistics } from "../viewer/statistics.js";
 import type { Viewer } from "../viewer/viewer.js";
 import { h } from "./dom.js";
+import { pairErrorsTable } from "./pair_errors_table.js";
 
 const BAR_COLOURS = ["#ef5350", "#66bb6a", "#42a5f5"];
 
@@ -13,10 +18,14 @@ export class StatisticsBox {
   private readonly table: HTMLTableSectionElement;
   private readonly histogram: HTMLCanvasElement;
   private readonly caption: HTMLElement;
+  private readonly pairErrors: HTMLElement;
   private lastKey: string | null = null;
+  private lastComparisonKey: string | null = null;
   private pending = 0;
   /** The statistics shown (tests read them). */
   current: ImageStatistics | null = null;
+  /** The comparison with the reference shown (null: none). */
+  comparison: ComparisonStatistics | null = null;
   private enabled = false;
 
   /** `inputsKey` names what is measured; by default the viewer's image, reference and metric map. */
@@ -27,6 +36,7 @@ export class StatisticsBox {
     this.table = h("tbody");
     this.histogram = h("canvas", { class: "exr-histogram", width: 256, height: 64 });
     this.caption = h("div", { class: "exr-stats-caption" });
+    this.pairErrors = h("div", { class: "exr-stats-comparison" });
     const clear = h("button", { class: "exr-button exr-stats-clear", type: "button", text: "Whole image" });
     clear.addEventListener("click", () => this.viewer.setState({ region: null }));
     this.element = h(
@@ -36,10 +46,11 @@ export class StatisticsBox {
       h(
         "table",
         {},
-        h("thead", {}, h("tr", {}, ...["", "min", "max", "mean", "NaN", "+Inf", "−Inf"].map((t) => h("th", { text: t })))),
+        h("thead", {}, h("tr", {}, ...["", "min", "max", "mean", "std", "NaN", "+Inf", "−Inf"].map((t) => h("th", { text: t })))),
         this.table,
       ),
       this.histogram,
+      this.pairErrors,
     );
     viewer.on("render", () => this.schedule());
   }
@@ -48,6 +59,7 @@ export class StatisticsBox {
     this.enabled = on;
     this.element.hidden = !on;
     this.lastKey = null;
+    this.lastComparisonKey = null;
     this.schedule();
   }
 
@@ -56,11 +68,18 @@ export class StatisticsBox {
     this.pending = requestAnimationFrame(() => {
       this.pending = 0;
       const s = this.viewer.state;
-      const key = `${this.inputsKey()}|${s.metric}|${s.layer}|${s.display}|${JSON.stringify(s.region)}`;
-      if (key === this.lastKey) return;
-      this.lastKey = key;
-      this.current = this.viewer.statistics();
-      this.render();
+      const key = `${this.inputsKey()}|${s.metric}|${s.layer}|${s.display}|${s.epsilon}|${JSON.stringify(s.region)}`;
+      const comparisonKey = `${key}|${s.exposure}|${s.offset}`;
+      if (key !== this.lastKey) {
+        this.lastKey = key;
+        this.current = this.viewer.statistics();
+        this.render();
+      }
+      if (comparisonKey !== this.lastComparisonKey) {
+        this.lastComparisonKey = comparisonKey;
+        this.comparison = this.viewer.comparison();
+        this.pairErrors.replaceChildren(...pairErrorsTable(this.comparison));
+      }
     });
   }
 
@@ -82,7 +101,7 @@ export class StatisticsBox {
           "tr",
           { "data-channel": c.channel },
           h("th", { text: c.channel }),
-          ...[fmt(c.min), fmt(c.max), fmt(c.mean), String(c.nan), String(c.posInf), String(c.negInf)].map((t) => h("td", { text: t })),
+          ...[fmt(c.min), fmt(c.max), fmt(c.mean), fmt(c.std), String(c.nan), String(c.posInf), String(c.negInf)].map((t) => h("td", { text: t })),
         ),
       ),
     );
@@ -104,16 +123,7 @@ export class StatisticsBox {
   }
 }
 
-const imageIds = new WeakMap<object, number>();
-let nextImageId = 1;
-/** A stable number per decoded image object (what the statistics measured). */
-function imageId(image: object): number {
-  let id = imageIds.get(image);
-  if (id === undefined) imageIds.set(image, (id = nextImageId++));
-  return id;
-}
-
 /** Identifies the images a viewer shows, so statistics are recomputed only when they change. */
 export function viewerInputsKey(viewer: Viewer): string {
-  return [viewer.image, viewer.referenceImage, viewer.metricMapImage].map((i) => (i ? imageId(i) : 0)).join(",");
+  return [viewer.image, viewer.referenceImage, viewer.metricMapImage].map(imageId).join(",");
 }

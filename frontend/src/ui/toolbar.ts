@@ -1,7 +1,8 @@
-// The toolbar controls both pages share (layer, tonemap, metric, reference, exposure, offset,
-// gamma, markers, outlines, fit, 1:1, help) and the help overlay, kept in step with the viewer.
+// The toolbar controls both pages share (layer, tonemap, metric and its ε, reference, exposure
+// with auto exposure and the lock, offset, gamma, markers, outlines, fit, 1:1, help) and the help
+// overlay, kept in step with the viewer.
 
-import { METRICS, TONEMAPS, type Tonemap } from "../render/pipeline.js";
+import { effectiveEpsilon, epsilonText, METRICS, metricFormula, metricInfo, RELATIVE_MSE_METRIC, TONEMAPS, type Tonemap } from "../render/pipeline.js";
 import type { Viewer } from "../viewer/viewer.js";
 import { h } from "./dom.js";
 import type { FalseColourLegend } from "./legend.js";
@@ -10,9 +11,14 @@ export interface ViewControls {
   layer: HTMLSelectElement;
   tonemap: HTMLSelectElement;
   metric: HTMLSelectElement;
+  /** The ε of the relative formulas (empty: each formula's default). */
+  epsilon: HTMLInputElement;
   reference: HTMLSelectElement;
   exposure: HTMLInputElement;
   exposureValue: HTMLOutputElement;
+  /** Auto exposure (N) and the range lock (L). */
+  auto: HTMLButtonElement;
+  lock: HTMLInputElement;
   offset: HTMLInputElement;
   offsetValue: HTMLOutputElement;
   gamma: HTMLInputElement;
@@ -31,9 +37,12 @@ export function createViewControls(referenceTitle: string): ViewControls {
     layer: h("select", { class: "exr-layer", title: "Layer ([ / ])", "aria-label": "Layer" }),
     tonemap: h("select", { class: "exr-tonemap", title: "Tonemap (T)", "aria-label": "Tonemap" }),
     metric: h("select", { class: "exr-metric", title: "Error metric against the reference", "aria-label": "Metric" }),
+    epsilon: h("input", { class: "exr-epsilon", type: "text", inputmode: "decimal", size: 5, "aria-label": "Epsilon" }),
     reference: h("select", { class: "exr-reference", title: referenceTitle, "aria-label": "Reference" }),
     exposure: h("input", { class: "exr-exposure", type: "range", min: -10, max: 10, step: 0.5, value: 0, "aria-label": "Exposure" }),
     exposureValue: h("output", { class: "exr-value" }),
+    auto: h("button", { class: "exr-button exr-auto", type: "button", text: "Auto", title: AUTO_TITLE }),
+    lock: h("input", { class: "exr-lock", type: "checkbox" }),
     offset: h("input", { class: "exr-offset", type: "range", min: -1, max: 1, step: 0.1, value: 0, "aria-label": "Offset" }),
     offsetValue: h("output", { class: "exr-value" }),
     gamma: h("input", { class: "exr-gamma", type: "range", min: 0.1, max: 5, step: 0.1, value: 2.2, "aria-label": "Gamma" }),
@@ -50,14 +59,31 @@ export function createViewControls(referenceTitle: string): ViewControls {
   return c;
 }
 
-/** The check boxes of the toolbar (markers, outlines, primaries), labelled. */
+const AUTO_TITLE = "Auto exposure (N): the 0.5–99.5 % range of luminance fills the display, for each new image until you set exposure by hand or lock it";
+
+/** The exposure's companions: auto exposure and the lock, labelled. */
+export function exposureTools(c: ViewControls): HTMLElement[] {
+  const lock = "Lock exposure, offset and the false-colour range while steps, runs and cards change (L)";
+  return [c.auto, h("label", { class: "exr-check exr-lock-label", title: lock }, c.lock, "Lock")];
+}
+
+/** The ε field, labelled. */
+export function epsilonControl(c: ViewControls): HTMLElement {
+  return h("label", { class: "exr-control exr-epsilon-control" }, h("span", { class: "exr-label", text: "ε" }), c.epsilon);
+}
+
+/** The check boxes of the toolbar (markers, primaries), labelled; the window outlines' goes to the menu. */
 export function viewChecks(c: ViewControls): HTMLElement[] {
   const primaries = "Convert RGB from the file's primaries (chromaticities) to sRGB/Rec.709 (C); off: the stored values";
   return [
-    h("label", { class: "exr-check", title: "NaN / Inf markers (N)" }, c.nonFinite, "NaN/Inf"),
-    h("label", { class: "exr-check", title: "Data / display window outlines (B)" }, c.windows, "Windows"),
-    h("label", { class: "exr-check", title: primaries }, c.primaries, "→ sRGB"),
+    h("label", { class: "exr-check", title: "NaN / Inf markers (M)" }, c.nonFinite, "NaN"),
+    h("label", { class: "exr-check", title: primaries }, c.primaries, "→sRGB"),
   ];
+}
+
+/** The window outlines' check box, labelled. */
+export function windowsCheck(c: ViewControls): HTMLElement {
+  return h("label", { class: "exr-check", title: "Data / display window outlines (B)" }, c.windows, "Window outlines (B)");
 }
 
 /**
@@ -73,6 +99,15 @@ export function bindViewControls(c: ViewControls, viewer: Viewer): void {
   c.nonFinite.addEventListener("change", () => viewer.setState({ showNonFinite: c.nonFinite.checked }));
   c.windows.addEventListener("change", () => viewer.setState({ showWindows: c.windows.checked }));
   c.primaries.addEventListener("change", () => viewer.setState({ convertPrimaries: c.primaries.checked }));
+  c.lock.addEventListener("change", () => viewer.setState({ rangeLocked: c.lock.checked }));
+  c.auto.addEventListener("click", () => viewer.autoExpose());
+  c.epsilon.addEventListener("change", () => {
+    const text = c.epsilon.value.trim();
+    const value = Number(text);
+    if (text === "") viewer.setState({ epsilon: null });
+    else if (Number.isFinite(value) && value >= 0) viewer.setState({ epsilon: value });
+    else syncEpsilon(c, viewer);
+  });
   c.fit.addEventListener("click", () => viewer.fit());
   c.actual.addEventListener("click", () => viewer.actualSize());
 }
@@ -92,12 +127,29 @@ export function syncViewControls(c: ViewControls, viewer: Viewer, legend: FalseC
   c.nonFinite.checked = s.showNonFinite;
   c.windows.checked = s.showWindows;
   c.primaries.checked = s.convertPrimaries;
+  c.lock.checked = s.rangeLocked;
+  c.auto.classList.toggle("exr-on", s.autoExposure);
+  c.auto.setAttribute("aria-pressed", String(s.autoExposure));
+  c.metric.title = `Error metric against the reference: ${metricFormula(s.metric, s.epsilon)}`;
+  if (document.activeElement !== c.epsilon) syncEpsilon(c, viewer);
   const colour = viewer.element.dataset["colour"];
   c.primaries.title = colour ? `This layer: ${colour}` : "This layer has no RGB primaries to convert";
   const layer = viewer.activeLayer();
   if (layer) c.layer.value = layer;
   legend.element.hidden = s.tonemap !== "falsecolour";
   legend.update(s.exposure, s.offset);
+}
+
+/** The ε field: the user's ε, or empty with the default of the metric shown (relMSE's without one) as placeholder. */
+function syncEpsilon(c: ViewControls, viewer: Viewer): void {
+  const { metric, epsilon } = viewer.state;
+  const own = metricInfo(metric).hasEpsilon;
+  const fallback = effectiveEpsilon(own ? metric : RELATIVE_MSE_METRIC, null);
+  c.epsilon.value = epsilon === null ? "" : epsilonText(epsilon);
+  c.epsilon.placeholder = epsilonText(fallback);
+  c.epsilon.title =
+    `ε of the relative formulas (${own ? metricFormula(metric, epsilon) : "relMSE: (A − B)² / (B² + ε)"}); ` +
+    `empty: each formula's own (${epsilonText(fallback)} here). X / Shift+X: ×10 / ÷10`;
 }
 
 /**

@@ -7,8 +7,11 @@
 // and path; the parent's location is never written.
 
 import { METRICS, TONEMAPS } from "../render/pipeline.js";
+import type { Point } from "../render/view_transform.js";
 import type { TensorBoardHost } from "../tb.js";
 import { DEFAULT_VIEW, type ViewState } from "../viewer/state.js";
+import type { PixelRect } from "../viewer/statistics.js";
+import { formatPins, formatRegion, parsePins, parseRegion } from "./link_values.js";
 import { DEFAULT_CARD_WIDTH } from "./overview/overview_bar.js";
 import { DEFAULT_FPS } from "./player.js";
 
@@ -41,6 +44,15 @@ export interface PanelUrlState
   /** Playback rate and whether it loops. */
   fps?: number;
   loop?: boolean;
+  /** Auto exposure (N) and the range lock (L). */
+  auto?: boolean;
+  lock?: boolean;
+  /** The ε of the relative formulas (absent: each formula's default). */
+  epsilon?: number;
+  /** The inspector's pinned pixels, statistics rectangle and wipe line. */
+  pins?: Point[];
+  region?: PixelRect;
+  wipe?: number;
 }
 
 /** TensorBoard's tab name for the plugin, and the prefix of its URL entries. */
@@ -101,6 +113,12 @@ const FIELDS: Fields = {
   cardSize: { ...number(0, (v) => v >= 32 && v <= 2048), key: "cards" },
   fps: { ...number(2, (v) => v > 0 && v <= 120), key: "fps" },
   loop: { ...flag(), key: "loop" },
+  auto: { ...flag(), key: "auto" },
+  lock: { ...flag(), key: "lock" },
+  epsilon: { ...number(8, (v) => v >= 0), key: "epsilon" },
+  pins: { key: "pins", parse: parsePins, format: formatPins },
+  region: { key: "region", parse: parseRegion, format: formatRegion },
+  wipe: { ...number(4, (v) => v >= 0 && v <= 1), key: "wipe" },
 };
 
 const FIELD_NAMES = Object.keys(FIELDS) as Array<keyof PanelUrlState>;
@@ -147,6 +165,8 @@ export const URL_DEFAULTS: Readonly<PanelUrlState> = {
   cardSize: DEFAULT_CARD_WIDTH,
   fps: DEFAULT_FPS,
   loop: false,
+  auto: DEFAULT_VIEW.autoExposure,
+  lock: DEFAULT_VIEW.rangeLocked,
 };
 
 /** `state` without the fields that equal the panel's defaults (and without undefined ones): shorter links. */
@@ -226,6 +246,9 @@ export function viewPatchOf(state: PanelUrlState): Partial<ViewState> {
   (["exposure", "offset", "gamma", "tonemap", "metric", "layer", "zoom", "panX", "panY"] as const).forEach(copy);
   if (state.markers !== undefined) patch.showNonFinite = state.markers;
   if (state.primaries !== undefined) patch.convertPrimaries = state.primaries;
+  if (state.auto !== undefined) patch.autoExposure = state.auto;
+  if (state.lock !== undefined) patch.rangeLocked = state.lock;
+  (["epsilon", "pins", "region", "wipe"] as const).forEach(copy);
   return patch;
 }
 
@@ -240,5 +263,11 @@ export function settingsOfView(view: ViewState, activeLayer: string | null): Pan
     ...(view.layer !== null && activeLayer !== null ? { layer: activeLayer } : {}),
     markers: view.showNonFinite,
     primaries: view.convertPrimaries,
+    auto: view.autoExposure,
+    lock: view.rangeLocked,
+    ...(view.epsilon !== null ? { epsilon: view.epsilon } : {}),
+    ...(view.pins.length > 0 ? { pins: view.pins } : {}),
+    ...(view.region ? { region: view.region } : {}),
+    ...(view.wipe !== null ? { wipe: view.wipe } : {}),
   };
 }

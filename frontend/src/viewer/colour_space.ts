@@ -24,6 +24,11 @@ export function multiply(a: Matrix3, b: Matrix3): Matrix3 {
   return out;
 }
 
+/** rgb · m (the row-vector layout of the shader's colour matrices). */
+export function applyMatrix(m: Matrix3, r: number, g: number, b: number): [number, number, number] {
+  return [r * m[0]! + g * m[3]! + b * m[6]!, r * m[1]! + g * m[4]! + b * m[7]!, r * m[2]! + g * m[5]! + b * m[8]!];
+}
+
 /** The inverse by cofactors (the same expression as colour.py's `invert`). */
 export function invert(m: Matrix3): Matrix3 {
   const [a, b, c, d, e, f, g, h, i] = m as [number, number, number, number, number, number, number, number, number];

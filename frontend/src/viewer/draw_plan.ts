@@ -3,7 +3,7 @@
 // renderer's explicit steps (Viewer.drawNow); read-backs reuse the same plans.
 
 import type { ExrImage } from "../decoder/types.js";
-import { metricInfo } from "../render/pipeline.js";
+import { effectiveEpsilon, metricInfo } from "../render/pipeline.js";
 import type { CanvasBand, DrawParams, PlaneSet } from "../render/renderer.js";
 import { describeColour, type Matrix3, partToRec709 } from "./colour_space.js";
 import { groupLayers, type Layer } from "./layers.js";
@@ -80,6 +80,11 @@ export function sideView(state: ViewState, side: WipeSide): ViewState {
   return state;
 }
 
+/** The view the pins' error is read from: the state's metric, or the signed difference A − B without one. */
+export function pinErrorView(state: ViewState): ViewState {
+  return { ...state, display: "current", metric: state.metric === "none" ? "signed" : state.metric };
+}
+
 /** Whether a view shows the error map handed over by setMetricImage (FLIP). */
 export function showsExternalMap(scene: Scene, view: ViewState): boolean {
   return (
@@ -154,7 +159,7 @@ export function drawParams(scene: Scene, view: ViewState, theme: Theme): DrawPar
     a,
     b,
     metric,
-    metricEpsilon: metricInfo(metric).epsilon,
+    metricEpsilon: effectiveEpsilon(metric, view.epsilon),
     colourMatrixA: convert ? colourMatrixOf(shown, layer.name) : null,
     colourMatrixB: b ? colourMatrixOf(scene.reference!, layer.name) : null,
   };

@@ -14,6 +14,12 @@ export interface ViewControls {
   fit(): void;
   actualSize(): void;
   resetTone(): void;
+  /** Auto exposure (N). */
+  autoExpose(): void;
+  /** Pins or unpins the image pixel under a canvas pixel (P). */
+  togglePinAt(x: number, y: number): void;
+  /** The ε the relative formulas use now. */
+  epsilon(): number;
   layers(): string[];
   activeLayer(): string | null;
   hasReference(): boolean;
@@ -105,6 +111,23 @@ export class ViewerInput {
         return true;
       case "r":
         this.view.resetTone();
+        return true;
+      case "n":
+        this.view.autoExpose();
+        return true;
+      case "p": {
+        if (event.shiftKey) {
+          this.view.setState({ pins: [] });
+          return true;
+        }
+        // The pixel under the pointer, or at the centre of the view for a keyboard without one.
+        const at = this.pointer ?? { x: Math.floor(this.canvas.width / 2), y: Math.floor(this.canvas.height / 2) };
+        this.view.togglePinAt(at.x, at.y);
+        return true;
+      }
+      case "x":
+        // A decade at a time: the conventions differ by decades (1e-2, 1e-3, 1e-4).
+        this.view.setState({ epsilon: Number((this.view.epsilon() * (event.shiftKey ? 0.1 : 10)).toPrecision(6)) });
         return true;
       case "f":
         this.view.fit();
@@ -199,7 +222,8 @@ export class ViewerInput {
 
 /** The on/off shortcuts: key → the state patch it applies. */
 const TOGGLES: Record<string, (s: ViewState) => Partial<ViewState>> = {
-  n: (s) => ({ showNonFinite: !s.showNonFinite }),
+  m: (s) => ({ showNonFinite: !s.showNonFinite }),
+  l: (s) => ({ rangeLocked: !s.rangeLocked }),
   b: (s) => ({ showWindows: !s.showWindows }),
   w: (s) => ({ wipe: s.wipe === null ? 0.5 : null }),
   c: (s) => ({ convertPrimaries: !s.convertPrimaries }),

@@ -1,5 +1,5 @@
 // The 2-D overlay canvas above the WebGL one: the wipe line, the statistics rectangle, the data
-// and display window outlines, and the values written inside pixels at high zoom.
+// and display window outlines, the numbered pins, and the values written inside pixels at high zoom.
 
 import type { ExrPart } from "../decoder/types.js";
 import type { ViewTransform } from "../render/view_transform.js";
@@ -32,6 +32,7 @@ const DATA_WINDOW_COLOUR = "#4fc3f7";
 const DISPLAY_WINDOW_COLOUR = "#ffb74d";
 const REGION_COLOUR = "#ffeb3b";
 const WIPE_LINE_COLOUR = "rgba(255, 255, 255, 0.9)";
+const PIN_COLOUR = "#00e5ff";
 /** Per-channel text colours for R/G/B/A-like layers, and white for single channels. */
 const CHANNEL_TEXT_COLOURS = ["#ff8a80", "#b9f6ca", "#82b1ff", "#ffffff"];
 
@@ -67,7 +68,37 @@ export function drawOverlay(overlay: HTMLCanvasElement, content: OverlayContent 
     box(part.displayWindow, DISPLAY_WINDOW_COLOUR, [6, 4]);
     box(part.dataWindow, DATA_WINDOW_COLOUR, []);
   }
+  drawPins(context, content);
   return drawPixelValues(context, content);
+}
+
+/** Each pin: a ring around its pixel's centre (and the pixel's outline when it is large) and its number. */
+function drawPins(context: CanvasRenderingContext2D, { transform: t, state }: OverlayContent): void {
+  const ratio = window.devicePixelRatio || 1;
+  context.font = `bold ${Math.round(11 * ratio)}px system-ui, sans-serif`;
+  context.textAlign = "left";
+  context.textBaseline = "bottom";
+  context.setLineDash([]);
+  state.pins.forEach((pin, i) => {
+    const centre = t.imageToCanvas(pin.x + 0.5, pin.y + 0.5);
+    const radius = Math.max(4 * ratio, Math.min(t.scaleX, t.scaleY) / 2);
+    context.lineWidth = 3 * ratio;
+    context.strokeStyle = "rgba(0, 0, 0, 0.8)";
+    context.beginPath();
+    context.arc(centre.x, centre.y, radius, 0, 2 * Math.PI);
+    context.stroke();
+    context.lineWidth = 1.5 * ratio;
+    context.strokeStyle = PIN_COLOUR;
+    context.stroke();
+    const label = String(i + 1);
+    const x = centre.x + radius * 0.8;
+    const y = centre.y - radius * 0.8;
+    context.lineWidth = 3 * ratio;
+    context.strokeStyle = "rgba(0, 0, 0, 0.8)";
+    context.strokeText(label, x, y);
+    context.fillStyle = PIN_COLOUR;
+    context.fillText(label, x, y);
+  });
 }
 
 /** Writes each visible pixel's values inside it, from VALUES_MIN_ZOOM on. */

@@ -4,6 +4,7 @@
 // targets; they never upload (Viewer flushes a pending frame first, and the frame uploads).
 
 import type { ExrChannel } from "../decoder/types.js";
+import { sampleStride, type ShownValues } from "./auto_exposure.js";
 import type { Metric } from "../render/pipeline.js";
 import type { Renderer } from "../render/renderer.js";
 import type { Point, ViewTransform } from "../render/view_transform.js";
@@ -12,6 +13,7 @@ import {
   displayedSlot,
   drawParams,
   type ImageSlot,
+  pinErrorView,
   type Scene,
   showsErrorMap,
   showsExternalMap,
@@ -55,6 +57,18 @@ export interface HoverInfo {
   wipeSide: WipeSide;
   /** The pixel's samples, front to back, when the image is deep (null otherwise). */
   deep: DeepPixelReading | null;
+}
+
+/** What a pin shows: its values in the current image and the reference, and the error there. */
+export interface PinReading {
+  x: number;
+  y: number;
+  /** The current image's layer (empty outside its data window). */
+  readings: ChannelReading[];
+  /** The reference's same layer (empty without one, or outside its window). */
+  referenceReadings: ChannelReading[];
+  /** The error under the state's metric (A − B without one) per colour channel, as the GPU computes it; null without a reference. */
+  error: { metric: Metric; values: number[] } | null;
 }
 
 /** The in-pixel texts of one image pixel, or null where nothing is shown. */
@@ -104,6 +118,28 @@ export function inspectPixel(source: ReadoutSource, x: number, y: number): Hover
   };
 }
 
+/** Each pin's values (the current image's, the reference's) and the error there. */
+export function readPins(source: ReadoutSource): PinReading[] {
+  const { scene, state, renderer } = source;
+  const layer = activeLayerOf(scene, state);
+  if (!layer) return [];
+  const view = pinErrorView(state);
+  const params = drawParams(scene, view, source.theme);
+  const errors = params !== null && scene.reference !== null && showsErrorMap(scene, view, params) && renderer.holds(params);
+  return state.pins.map((pin) => {
+    const readings = readingsAt(scene.current, layer.name, pin) ?? [];
+    const inside = clipToWindow(params?.a.window ?? { x: 0, y: 0, width: 0, height: 0 }, { ...pin, width: 1, height: 1 });
+    const values = errors && inside ? Array.from(renderer.readValues(params, inside)).slice(0, Math.min(3, params.a.colour.length)) : null;
+    return {
+      x: pin.x,
+      y: pin.y,
+      readings,
+      referenceReadings: readingsAt(scene.reference, layer.name, pin) ?? [],
+      error: values ? { metric: view.metric, values } : null,
+    };
+  });
+}
+
 /**
  * Statistics of what the state shows (the image's colour channels, or the error map) over
  * `region` (null: the whole data window), from values read back before exposure.
@@ -118,6 +154,22 @@ export function measure(source: ReadoutSource, region: PixelRect | null): ImageS
   const values = renderer.readValues(params, rect);
   const names = showsExternalMap(scene, state) ? ["FLIP"] : layer.colour.slice(0, 3).map((c) => c.name);
   return computeStatistics(values, names, rect, showsErrorMap(scene, state, params) ? state.metric : "image");
+}
+
+/**
+ * What the state shows over the data window (the image's colour, or the error map), read back
+ * before exposure on an even grid of at most about AUTO_EXPOSURE_SAMPLES pixels: auto exposure's
+ * input. null when nothing is drawn.
+ */
+export function sampleShown(source: ReadoutSource): ShownValues | null {
+  const { scene, state, renderer } = source;
+  const params = drawParams(scene, state, source.theme);
+  if (!params || !renderer.holds(params)) return null;
+  const window = params.a.window;
+  const values = renderer.readValues(params, window, sampleStride(window.width, window.height));
+  const errorMap = showsErrorMap(scene, state, params);
+  // An image's values are read as stored; the display converts them (an error map is in Rec.709 already).
+  return { values, channels: Math.min(3, params.a.colour.length), matrix: errorMap ? null : params.colourMatrixA };
 }
 
 /**

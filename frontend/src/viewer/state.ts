@@ -2,6 +2,7 @@
 
 import type { ExrPart } from "../decoder/types.js";
 import type { Metric, Tonemap } from "../render/pipeline.js";
+import type { Point } from "../render/view_transform.js";
 import type { PixelRect } from "./statistics.js";
 
 export interface ViewState {
@@ -42,6 +43,21 @@ export interface ViewState {
   wipe: number | null;
   /** A rectangle (EXR pixel space) for statistics, drawn dashed; Ctrl+drag sets it, null = none. */
   region: PixelRect | null;
+  /**
+   * The ε of every relative formula: the metric shown, relMSE in the statistics and the error
+   * strip (pipeline.ts, `effectiveEpsilon`); null: each formula's own default.
+   */
+  epsilon: number | null;
+  /**
+   * Auto exposure (N): exposure and offset are fitted to the robust range of what is shown
+   * (auto_exposure.ts) and fitted again to each new image, layer or metric, unless `rangeLocked`.
+   * Setting exposure or offset by hand turns it off.
+   */
+  autoExposure: boolean;
+  /** The display range is locked (L): exposure and offset stay as they are whatever is shown. */
+  rangeLocked: boolean;
+  /** Pinned pixels (P), EXR pixel coordinates, numbered from 1 in this order. */
+  pins: Point[];
 }
 
 export const DEFAULT_VIEW: Readonly<ViewState> = {
@@ -61,6 +77,10 @@ export const DEFAULT_VIEW: Readonly<ViewState> = {
   showWindows: false,
   wipe: null,
   region: null,
+  epsilon: null,
+  autoExposure: false,
+  rangeLocked: false,
+  pins: [],
 };
 
 export const EXPOSURE_STEP = 0.5;
@@ -88,17 +108,21 @@ export function pixelAspectOf(part: Pick<ExrPart, "attributes">): number {
   return typeof ratio === "number" && ratio > 0 && Number.isFinite(ratio) ? ratio : 1;
 }
 
-/** The zoom and pan that fit a part's data window and display window into a canvas. */
-export function fitView(part: ExrPart, canvas: { width: number; height: number }): Pick<ViewState, "zoom" | "panX" | "panY"> {
+/** The frame of a part: its data window and display window together (what Fit shows). */
+export function frameRect(part: Pick<ExrPart, "dataWindow" | "displayWindow">): PixelRect {
   const d = part.dataWindow;
   const w = part.displayWindow;
-  const x0 = Math.min(d.xMin, w.xMin);
-  const y0 = Math.min(d.yMin, w.yMin);
-  const x1 = Math.max(d.xMax, w.xMax) + 1;
-  const y1 = Math.max(d.yMax, w.yMax) + 1;
+  const x = Math.min(d.xMin, w.xMin);
+  const y = Math.min(d.yMin, w.yMin);
+  return { x, y, width: Math.max(d.xMax, w.xMax) + 1 - x, height: Math.max(d.yMax, w.yMax) + 1 - y };
+}
+
+/** The zoom and pan that fit a part's data window and display window into a canvas. */
+export function fitView(part: ExrPart, canvas: { width: number; height: number }): Pick<ViewState, "zoom" | "panX" | "panY"> {
+  const frame = frameRect(part);
   // zoom is vertical: a pixel is pixelAspect times as wide on the canvas.
-  const fitZoom = Math.min(canvas.width / ((x1 - x0) * pixelAspectOf(part)), canvas.height / (y1 - y0));
+  const fitZoom = Math.min(canvas.width / (frame.width * pixelAspectOf(part)), canvas.height / frame.height);
   // Snap to powers of two when magnifying so pixels stay equal-sized and values land on pixels.
   const zoom = fitZoom >= 1 ? 2 ** Math.floor(Math.log2(fitZoom)) : fitZoom;
-  return { zoom, panX: (x0 + x1) / 2, panY: (y0 + y1) / 2 };
+  return { zoom, panX: frame.x + frame.width / 2, panY: frame.y + frame.height / 2 };
 }

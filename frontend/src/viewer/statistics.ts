@@ -17,6 +17,8 @@ export interface ChannelStatistics {
   min: number;
   max: number;
   mean: number;
+  /** Standard deviation of the finite values (population: over n, as numpy's std). */
+  std: number;
   /** Number of finite values. */
   count: number;
   nan: number;
@@ -80,7 +82,14 @@ export function computeStatistics(
         count++;
       }
     }
-    return { channel, min, max, mean: count ? sum / count : NaN, count, nan, posInf, negInf, negative, histogram: [] as number[] };
+    const mean = count ? sum / count : NaN;
+    let squares = 0;
+    for (let i = 0; i < n; i++) {
+      const v = values[i * 4 + c]!;
+      if (Number.isFinite(v)) squares += (v - mean) * (v - mean);
+    }
+    const std = count ? Math.sqrt(squares / count) : NaN;
+    return { channel, min, max, mean, std, count, nan, posInf, negInf, negative, histogram: [] as number[] };
   });
   const hi = largest > 0 ? largest : 1;
   const lo = Math.max(Number.isFinite(smallest) ? smallest : hi, hi / 10 ** HISTOGRAM_DECADES);

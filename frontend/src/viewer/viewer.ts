@@ -5,7 +5,7 @@
 // interaction.ts (pointer and keys).
 
 import type { DecodeOptions, ExrImage } from "../decoder/types.js";
-import { TONEMAPS } from "../render/pipeline.js";
+import { effectiveEpsilon, RELATIVE_MSE_METRIC, TONEMAPS } from "../render/pipeline.js";
 import { Renderer } from "../render/renderer.js";
 import { ViewTransform } from "../render/view_transform.js";
 import {
@@ -13,6 +13,7 @@ import {
   displayedColour,
   displayedSlot,
   drawParams,
+  pinErrorView,
   planFrame,
   type Scene,
   sideView,
@@ -21,17 +22,31 @@ import {
   viewPixelAspect,
   wipeSplit,
 } from "./draw_plan.js";
+import { luminances, type RobustRange, robustRange, type ShownValues, toneForRange } from "./auto_exposure.js";
+import { imageId } from "./image_ids.js";
 import { type ViewControls, ViewerInput } from "./interaction.js";
 import { layerChannels } from "./layers.js";
+import { type ComparisonStatistics, comparisonStatistics } from "./pair_errors.js";
 import { drawOverlay, type OverlayContent, type PixelLabel } from "./overlay.js";
-import { type HoverInfo, inspectPixel, measure, pixelTexts, type ReadoutSource } from "./pixel_readout.js";
-import { DEFAULT_VIEW, fitView, MAX_ZOOM, MIN_ZOOM, round6, type ViewState } from "./state.js";
+import {
+  type HoverInfo,
+  inspectPixel,
+  measure,
+  type PinReading,
+  pixelTexts,
+  type ReadoutSource,
+  readPins,
+  sampleShown,
+} from "./pixel_readout.js";
+import { DEFAULT_VIEW, fitView, frameRect, MAX_ZOOM, MIN_ZOOM, round6, type ViewState } from "./state.js";
 import type { ImageStatistics, PixelRect } from "./statistics.js";
 import { DEFAULT_TEXTURE_BUDGET_BYTES, TextureResidency } from "./texture_residency.js";
 import { readTheme } from "./theme.js";
 
 export { isTextInput } from "./interaction.js";
-export type { ChannelReading, HoverInfo } from "./pixel_readout.js";
+export type { RobustRange, ShownValues } from "./auto_exposure.js";
+export type { ComparisonStatistics, PairErrors } from "./pair_errors.js";
+export type { ChannelReading, HoverInfo, PinReading } from "./pixel_readout.js";
 export { DEFAULT_TEXTURE_BUDGET_BYTES } from "./texture_residency.js";
 
 /** Anything that turns EXR bytes into an ExrImage (the wasm worker pool does). */
@@ -91,6 +106,13 @@ export class Viewer {
   private followsFit = false;
   /** What the last overlay drawing wrote in the pixels (pixelLabels()). */
   private labels: PixelLabel[] = [];
+  /** What auto exposure last fitted (fitKey()): it fits again when what is shown changes. */
+  private fittedKey: string | null = null;
+  /**
+   * What auto exposure measures instead of this viewer's own view, while set: e.g. the overview's
+   * cards on screen, whose settings are this viewer's state.
+   */
+  rangeSource: (() => ShownValues[]) | null = null;
 
   constructor(container: HTMLElement, private readonly options: ViewerOptions = {}) {
     this.element = document.createElement("div");
@@ -200,6 +222,9 @@ export class Viewer {
     const next = { ...this.viewState, ...patch };
     const s = this.viewState;
     if (next.zoom !== s.zoom || next.panX !== s.panX || next.panY !== s.panY) this.followsFit = false;
+    // Exposure or offset set by hand ends auto exposure; turning it on (or unlocking) fits again.
+    if ((next.exposure !== s.exposure || next.offset !== s.offset) && patch.autoExposure === undefined) next.autoExposure = false;
+    if (next.autoExposure && (!s.autoExposure || (s.rangeLocked && !next.rangeLocked))) this.fittedKey = null;
     next.zoom = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, next.zoom));
     if (!(next.gamma > 0.01)) next.gamma = 0.01;
     if (!TONEMAPS.some((t) => t.id === next.tonemap)) throw new Error(`unknown tonemap "${next.tonemap}"`);
@@ -226,6 +251,34 @@ export class Viewer {
     const zoom = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, this.viewState.zoom * factor));
     const transform = this.transform();
     this.setState({ zoom, ...transform.panKeeping(transform.canvasToImage(cx, cy), { x: cx, y: cy }, zoom) });
+  }
+
+  /**
+   * Auto exposure (N): fits exposure and offset now to the robust range of what is shown
+   * (auto_exposure.ts: its 0.5–99.5th percentiles of luminance fill the display), locked or not,
+   * and from then on to each new image, layer or metric unless the range is locked (L). Returns
+   * the range measured (null: nothing to measure, nothing changed but the mode).
+   */
+  autoExpose(): RobustRange | null {
+    this.flush();
+    const fit = this.measureRange();
+    this.fittedKey = this.fitKey();
+    this.setState({ autoExposure: true, ...fit?.tone });
+    return fit?.range ?? null;
+  }
+
+  /** Pins the image pixel under canvas pixel (x, y) (device px), or unpins it (P). */
+  togglePinAt(x: number, y: number): void {
+    const point = this.transform().imagePixelAt(x, y);
+    const pins = this.viewState.pins;
+    const at = pins.findIndex((p) => p.x === point.x && p.y === point.y);
+    this.setState({ pins: at >= 0 ? pins.filter((_, i) => i !== at) : [...pins, point] });
+  }
+
+  /** The ε the relative formulas use now: the metric's (or relMSE's, for a metric without one). */
+  epsilon(): number {
+    const { metric, epsilon } = this.viewState;
+    return effectiveEpsilon(metric, epsilon) || effectiveEpsilon(RELATIVE_MSE_METRIC, epsilon);
   }
 
   /** Resets exposure, offset and gamma. */
@@ -290,6 +343,41 @@ export class Viewer {
     return measure(this.readoutSource(), region);
   }
 
+  /** What each pin shows now: its values in the current image and the reference, and the error there. */
+  pinReadings(): PinReading[] {
+    this.flush();
+    return readPins(this.readoutSource());
+  }
+
+  /**
+   * MSE, relMSE and PSNR of the current image against the reference on the active layer, over
+   * `region` and over the whole image (pair_errors.ts, from the decoded values); null without a
+   * reference that has the layer.
+   */
+  comparison(region: PixelRect | null = this.viewState.region): ComparisonStatistics | null {
+    return comparisonStatistics(this.scene, this.viewState, region);
+  }
+
+  /**
+   * The view as shown (tonemapped; the overlay of pins, outlines and values left out) as RGBA8
+   * pixels: at the canvas's resolution ("canvas", the pixels readPixel reads), or one pixel per
+   * image pixel over the frame Fit shows ("actual", the wipe's line at the same fraction). null
+   * without an image.
+   */
+  renderView(resolution: "canvas" | "actual"): ImageData | null {
+    const layer = activeLayerOf(this.scene, this.viewState);
+    const part = layer && this.scene.current?.image.parts[layer.partIndex];
+    if (!part) return null;
+    const actual = resolution === "actual";
+    // At 1:1 no grid (it starts at zoom 16) and no view-dependent sampling.
+    const state = actual ? { ...this.viewState, zoom: 1 } : this.viewState;
+    const transform = actual ? ViewTransform.pixelForPixel(frameRect(part)) : this.transform();
+    const parts = planFrame(this.scene, state, this.theme(), transform.viewport.width);
+    for (const { params } of parts) this.renderer.upload(params);
+    const { width, height } = transform.viewport;
+    return new ImageData(this.renderer.renderPixels(parts, transform), width, height);
+  }
+
   /** The values written in the pixels by the last overlay drawing (empty below VALUES_MIN_ZOOM). */
   pixelLabels(): readonly PixelLabel[] {
     return this.labels;
@@ -339,12 +427,16 @@ export class Viewer {
     const parts = planFrame(this.scene, this.viewState, theme, width);
     let drawn = parts.length > 0;
     try {
-      // The one place planes are uploaded: those the frame draws, and those statistics() of this
-      // state reads (the same, but for a wipe while the reference is held on screen).
+      // The one place planes are uploaded: those the frame draws, those statistics() of this
+      // state reads (the same, but for a wipe while the reference is held on screen), and those
+      // the pins' error is read from (the reference's too, when no metric is shown).
       const measured = drawParams(this.scene, this.viewState, theme);
-      for (const params of [...parts.map((p) => p.params), ...(measured ? [measured] : [])]) this.renderer.upload(params);
+      const pinned = this.viewState.pins.length > 0 ? drawParams(this.scene, pinErrorView(this.viewState), theme) : null;
+      for (const params of [...parts.map((p) => p.params), measured, pinned]) if (params) this.renderer.upload(params);
       const transform = this.transform();
       for (const { params, band } of parts) this.renderer.draw(params, transform, band);
+      // Auto exposure follows what is shown: fitted again, and drawn again, before anyone sees it.
+      if (drawn && this.refit()) return this.drawNow();
     } catch (error) {
       // e.g. a plane too large for the GPU, or no SSIM map: say so instead of a blank canvas
       drawn = false;
@@ -380,6 +472,35 @@ export class Viewer {
       this.emit("state", this.state);
     }
     return size;
+  }
+
+  /** Fits exposure and offset when auto exposure is on, unlocked, and what is shown changed; true when they changed. */
+  private refit(): boolean {
+    const s = this.viewState;
+    if (!s.autoExposure || s.rangeLocked) return false;
+    const key = this.fitKey();
+    if (key === this.fittedKey) return false;
+    this.fittedKey = key;
+    const tone = this.measureRange()?.tone;
+    if (!tone || (tone.exposure === s.exposure && tone.offset === s.offset)) return false;
+    this.setState({ ...tone, autoExposure: true });
+    return true;
+  }
+
+  /** The robust range of what the view shows (the current side: holding Shift does not refit) and the tone fitting it. */
+  private measureRange(): { range: RobustRange; tone: { exposure: number; offset: number } } | null {
+    const source = { ...this.readoutSource(), state: { ...this.viewState, display: "current" as const } };
+    const shown = this.rangeSource ? this.rangeSource() : [sampleShown(source)].filter((v) => v !== null);
+    const range = robustRange(Float64Array.from(shown.flatMap((values) => Array.from(luminances(values)))));
+    const tone = range ? toneForRange(range, this.viewState.tonemap) : null;
+    return range && tone ? { range, tone } : null;
+  }
+
+  /** What auto exposure measures: the images, and the view settings that change the values shown. */
+  private fitKey(): string {
+    const { layer, metric, epsilon, convertPrimaries, tonemap } = this.viewState;
+    const images = [this.scene.current, this.scene.reference, this.scene.metricImage].map((slot) => imageId(slot?.image));
+    return JSON.stringify([images, layer, metric, epsilon, convertPrimaries, tonemap]);
   }
 
   private wipeSplit(): number | null {
@@ -433,6 +554,10 @@ export class Viewer {
     if (colour) d["colour"] = colour;
     else delete d["colour"];
     d["windows"] = s.showWindows ? "1" : "0";
+    d["autoExposure"] = s.autoExposure ? "1" : "0";
+    d["locked"] = s.rangeLocked ? "1" : "0";
+    d["epsilon"] = String(this.epsilon());
+    d["pins"] = s.pins.map((p) => `${p.x},${p.y}`).join(";");
     if (s.region) d["region"] = `${s.region.x},${s.region.y},${s.region.width},${s.region.height}`;
     else delete d["region"];
     const split = this.wipeSplit();
@@ -449,6 +574,9 @@ export class Viewer {
       fit: () => this.fit(),
       actualSize: () => this.actualSize(),
       resetTone: () => this.resetTone(),
+      autoExpose: () => void this.autoExpose(),
+      togglePinAt: (x, y) => this.togglePinAt(x, y),
+      epsilon: () => this.epsilon(),
       layers: () => this.layers(),
       activeLayer: () => this.activeLayer(),
       hasReference: () => this.scene.reference !== null,

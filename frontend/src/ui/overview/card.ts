@@ -17,7 +17,7 @@ import type { CardSpec } from "./card_layout.js";
 /** The view settings a card shares with the others unless it is unlinked. */
 export type CardSettings = Pick<
   ViewState,
-  "exposure" | "offset" | "gamma" | "tonemap" | "metric" | "layer" | "showNonFinite" | "convertPrimaries"
+  "exposure" | "offset" | "gamma" | "tonemap" | "metric" | "layer" | "showNonFinite" | "convertPrimaries" | "epsilon"
 >;
 
 const layered = new WeakMap<ExrImage, ImageLayers>();
@@ -30,8 +30,8 @@ export function layeredImage(image: ExrImage): ImageLayers {
 }
 
 export function settingsOf(state: CardSettings): CardSettings {
-  const { exposure, offset, gamma, tonemap, metric, layer, showNonFinite, convertPrimaries } = state;
-  return { exposure, offset, gamma, tonemap, metric, layer, showNonFinite, convertPrimaries };
+  const { exposure, offset, gamma, tonemap, metric, layer, showNonFinite, convertPrimaries, epsilon } = state;
+  return { exposure, offset, gamma, tonemap, metric, layer, showNonFinite, convertPrimaries, epsilon };
 }
 
 export interface CardEvents {

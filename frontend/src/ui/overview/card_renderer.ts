@@ -15,6 +15,7 @@
 import type { ExrChannel } from "../../decoder/types.js";
 import { type DrawParams, type PlaneSet, Renderer } from "../../render/renderer.js";
 import { type ViewGeometry, ViewTransform } from "../../render/view_transform.js";
+import { sampleStride, type ShownValues } from "../../viewer/auto_exposure.js";
 
 /** What a card's canvas shows: its draw parameters at a view, for read-backs. */
 export interface DrawnCard {
@@ -140,6 +141,13 @@ export class CardRenderer {
   /** The whole drawn window's values (the error map's, for the mean error in a caption). */
   readWindow(drawn: DrawnCard): Float32Array {
     return this.renderer.readValues(drawn.params, drawn.params.a.window);
+  }
+
+  /** What a card shows (its reduced copy's values), sampled for auto exposure, and how it is displayed. */
+  shownValues(drawn: DrawnCard): ShownValues {
+    const p = drawn.params;
+    const values = this.renderer.readValues(p, p.a.window, sampleStride(p.a.window.width, p.a.window.height));
+    return { values, channels: Math.min(3, p.a.colour.length), matrix: p.metric === "none" ? p.colourMatrixA : null };
   }
 
   /** The mean of the finite values a card draws (the error map's), over its first three channels. */

@@ -14,6 +14,7 @@ import type { PluginApi, StepInfo, TagsByRun } from "../../api.js";
 import { decodedBytes, type ImageLoader, isAbortError, type Priority } from "../../loading/index.js";
 import { metricInfo } from "../../render/pipeline.js";
 import { type Point, type ViewGeometry, ViewTransform } from "../../render/view_transform.js";
+import type { ShownValues } from "../../viewer/auto_exposure.js";
 import { activeLayerOf, drawParams, type Scene, viewPixelAspect } from "../../viewer/draw_plan.js";
 import { DEFAULT_VIEW, fitView, MAX_ZOOM, MIN_ZOOM, pixelAspectOf, type ViewState } from "../../viewer/state.js";
 import { readTheme } from "../../viewer/theme.js";
@@ -320,6 +321,12 @@ export class Overview {
     return drawn ? Array.from(this.renderer.readValues(drawn, { x, y, width: 1, height: 1 })) : null;
   }
 
+  /** What the cards on screen show (auto exposure over the grid). */
+  shownValues(): ShownValues[] {
+    this.flush();
+    return this.cardList.flatMap((card) => (card.visible && card.drawn ? [this.renderer.shownValues(card.drawn)] : []));
+  }
+
   /** Counters for tests and benchmarks: live textures in the shared context, cards on screen, … */
   stats(): Record<string, number> {
     const cards = [...this.cards.values()];
@@ -412,7 +419,7 @@ export class Overview {
       card.showMeanError(null);
       return;
     }
-    const key = JSON.stringify([card.imageSlot.shown, card.referenceSlot.shown, metric, card.element.dataset["layer"], drawn.factor]);
+    const key = JSON.stringify([card.imageSlot.shown, card.referenceSlot.shown, metric, drawn.params.metricEpsilon, card.element.dataset["layer"], drawn.factor]);
     if (card.meanError?.key !== key) card.meanError = { key, value: this.renderer.meanValue(drawn), approximate: drawn.factor > 1 };
     card.showMeanError(metricInfo(metric).label.replace(/ \(.*\)$/, "")); // "RSE (tev)" → "RSE"
   }

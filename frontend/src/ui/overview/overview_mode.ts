@@ -2,7 +2,9 @@
 // scrubber (the union of the cards' steps; its step is the shared one), and shares the
 // inspector's view settings: the toolbar and the keys edit one set of settings, which the linked
 // cards follow. An unlinked card opened in the inspector is edited there instead, and returning
-// (Esc) brings back the grid where it was scrolled.
+// (Esc) brings back the grid where it was scrolled. Auto exposure (N) fits the range of the cards
+// on screen, and again once the cards of a new step are drawn, unless the range is locked (L);
+// a locked range also holds for the unlinked card opened in the inspector.
 
 import type { PluginApi, StepInfo, TagsByRun } from "../../api.js";
 import type { ImageLoader } from "../../loading/index.js";
@@ -33,6 +35,8 @@ export class OverviewMode {
   /** The unlinked card the inspector shows, whose own settings the toolbar edits. */
   private editing: Card | null = null;
   private shown = false;
+  /** The step auto exposure last fitted the grid at. */
+  private fittedStep: number | null = null;
 
   constructor(private readonly options: OverviewModeOptions) {
     const { page } = options;
@@ -42,7 +46,9 @@ export class OverviewMode {
       referenceOf: options.referenceOf,
       open: options.open,
       onState: (state) => {
-        if (this.shown) page.setState(state);
+        if (!this.shown) return;
+        page.setState(state);
+        if (state === "ready") this.followRange();
       },
       onSteps: (steps) => {
         this.unionSteps = steps;
@@ -64,6 +70,7 @@ export class OverviewMode {
     this.shown = true;
     this.options.page.element.dataset["view"] = "grid";
     this.overview.activate();
+    this.options.page.viewer.rangeSource = () => this.overview.shownValues();
     this.options.page.showMetric(true);
     this.syncScrubber();
     this.syncLayers();
@@ -80,6 +87,7 @@ export class OverviewMode {
     this.shown = false;
     this.options.page.element.dataset["view"] = "inspector";
     this.options.page.showMetric(false);
+    this.options.page.viewer.rangeSource = null;
     this.overview.deactivate();
   }
 
@@ -102,7 +110,8 @@ export class OverviewMode {
     if (target === this.editing) return;
     this.editing = null;
     const viewer = this.options.page.viewer;
-    viewer.setState(target ? target.ownSettings! : this.overview.sharedSettings);
+    const { exposure, offset, ...settings } = target ? target.ownSettings! : this.overview.sharedSettings;
+    viewer.setState(viewer.state.rangeLocked ? settings : { ...settings, exposure, offset });
     this.editing = target;
   }
 
@@ -120,6 +129,15 @@ export class OverviewMode {
       },
       prefetchDepth: () => overview.prefetchDepth(),
     };
+  }
+
+  /** Auto exposure over the grid: fitted again once the cards of a new step are drawn, unless locked. */
+  private followRange(): void {
+    const viewer = this.options.page.viewer;
+    const step = this.overview.effectiveStep;
+    if (!viewer.state.autoExposure || viewer.state.rangeLocked || step === this.fittedStep) return;
+    this.fittedStep = step;
+    viewer.autoExpose();
   }
 
   private followViewer(state: ViewState): void {
