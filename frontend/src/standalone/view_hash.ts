@@ -95,8 +95,9 @@ export function formatViewHash(
   const params = new URLSearchParams();
   if (image !== null) params.set("image", image);
   if (reference !== null) params.set("ref", reference);
-  if (state.exposure !== DEFAULT_VIEW.exposure) params.set("exposure", round(state.exposure, 3));
-  if (state.offset !== DEFAULT_VIEW.offset) params.set("offset", round(state.offset, 3));
+  // Six decimals: a fitted (N) or locked (L) range reopens drawing the same 8-bit pixels.
+  if (state.exposure !== DEFAULT_VIEW.exposure) params.set("exposure", round(state.exposure, 6));
+  if (state.offset !== DEFAULT_VIEW.offset) params.set("offset", round(state.offset, 6));
   if (state.gamma !== DEFAULT_VIEW.gamma) params.set("gamma", round(state.gamma, 3));
   if (state.tonemap !== DEFAULT_VIEW.tonemap) params.set("tonemap", state.tonemap);
   if (state.metric !== DEFAULT_VIEW.metric) params.set("metric", state.metric);

@@ -98,8 +98,9 @@ const FIELDS: Fields = {
   run: { ...text(), key: "run" },
   tag: { ...text(), key: "tag" },
   step: { ...number(0, Number.isInteger), key: "step" },
-  exposure: { ...number(3), key: "exposure" },
-  offset: { ...number(3), key: "offset" },
+  // Six decimals: a fitted (N) or locked (L) range reopens drawing the same 8-bit pixels.
+  exposure: { ...number(6), key: "exposure" },
+  offset: { ...number(6), key: "offset" },
   gamma: { ...number(3, (v) => v > 0), key: "gamma" },
   tonemap: { ...oneOf(TONEMAPS.map((t) => t.id)), key: "tonemap" },
   metric: { ...oneOf(METRICS.map((m) => m.id)), key: "metric" },
