@@ -139,12 +139,13 @@ def test_the_lock_keeps_exposure_while_scrubbing_and_the_pixels_follow_the_data(
     for step in data.SCRUB_STEPS:
         scrub_to(panel, step)
         assert tone(panel) == fitted, f"step {step}"
-        check(panel, stored(data.scrub(step)), POINTS, f"locked step {step}", exposure=fitted[0], offset=fitted[1])
+        check(panel, stored(data.scrub(step)), POINTS, f"locked {step}", exposure=fitted[0], offset=fitted[1])
     # Switching run keeps it too.
     select_tag(panel, "eval", "scrub/image")
     assert tone(panel) == fitted
     step = int(panel.locator(".exr-panel").get_attribute("data-step") or 0)
-    check(panel, stored(data.scrub(step, "eval")), POINTS, "locked eval", exposure=fitted[0], offset=fitted[1])
+    eval_image = stored(data.scrub(step, "eval"))
+    check(panel, eval_image, POINTS, "locked eval", exposure=fitted[0], offset=fitted[1])
     # Unlocking fits the image shown again.
     viewer.focus()
     panel.keyboard.press("l")
@@ -217,7 +218,8 @@ def check_region(panel: Page, step: int, rect: dict[str, int]) -> None:
     a = data.scene_output(step).astype(np.float64)
     b = data.scene_reference().astype(np.float64)
     panel.wait_for_function(
-        "([x, w]) => { const s = window.__exrPanel.statistics; return s && s.region.x === x && s.region.width === w; }",
+        "([x, w]) => { const s = window.__exrPanel.statistics; "
+        "return s && s.region.x === x && s.region.width === w; }",
         arg=[x, w],
     )
     stats = panel.evaluate("window.__exrPanel.statistics")
@@ -276,13 +278,14 @@ def test_epsilon_changes_the_error_map_and_the_strip_as_the_formula_says(panel: 
         if epsilon != 0.01:
             panel.locator(".exr-epsilon").fill(str(epsilon))
             panel.locator(".exr-epsilon").press("Enter")
-        expect(panel.locator(".exr-viewer")).to_have_attribute("data-epsilon", str(epsilon).removesuffix(".0"))
+        expect(panel.locator(".exr-viewer")).to_have_attribute("data-epsilon", f"{epsilon:g}")
         check(panel, metrics.per_pixel("rse", a, b, epsilon=epsilon), points, f"rse eps {epsilon}")
         expect(panel.locator(".exr-metric-formula")).to_contain_text("(A − B)² / (B² + ")
         expect(strip).to_have_attribute("data-state", "ready", timeout=60_000)
         last = metrics.mean_errors(a, b, epsilon=epsilon)["relmse"]
         panel.wait_for_function(
-            "want => window.__exrPanel.errorValues.some(v => Math.abs(v.relmse - want) <= 1e-9 * want)", arg=last
+            "want => window.__exrPanel.errorValues.some(v => Math.abs(v.relmse - want) <= 1e-9 * want)",
+            arg=last,
         )
         if epsilon != 0.01:
             expect(strip).to_contain_text(f"ε {epsilon:g}")
@@ -395,7 +398,8 @@ def test_a_copied_link_opens_the_same_view_in_a_fresh_browser(
         assert len(visible) >= 3, visible
         visible = [(x, y) for x, y in visible]
         assert read_pixels(frame, visible) == read_pixels(panel, visible)  # type: ignore[arg-type]
-        check(frame, stored(data.scrub(10)), visible, "reopened", exposure=state["exposure"], offset=state["offset"])  # type: ignore[arg-type]
+        view = {"exposure": state["exposure"], "offset": state["offset"]}
+        check(frame, stored(data.scrub(10)), visible, "reopened", **view)  # type: ignore[arg-type]
     finally:
         colleague.context.close()
 
