@@ -1,0 +1,145 @@
+"""The reviewer's tools (issue 17) on the review page of `tensorboard-exr serve`: auto exposure, the
+lock, a pin and a statistics rectangle carried by a copied link into a fresh browser, the original
+EXR downloaded byte for byte, the PNG as displayed. A real server process, real Chromium."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from playwright.sync_api import Browser, Page, expect
+from review_server import ReviewServer, write_exr
+
+from . import reviewer_logdir as data
+from .conftest import STATIC
+from .pixel_model import assert_close, displayed
+
+pytestmark = pytest.mark.skipif(
+    not STATIC.joinpath("standalone.js").is_file(), reason="frontend not built (no static/standalone.js)"
+)
+
+SCALE = data.EXPOSURES["bright"]
+POINTS = [(0, 0), (13, 40), (31, 31), (63, 5), (50, 63)]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ReviewServer, bytes]]:
+    folder = tmp_path_factory.mktemp("review_tools")
+    logged = write_exr(folder / "bright shot.exr", data.exposed(SCALE))
+    with ReviewServer(folder, ["--quiet"]) as server:
+        yield server, logged
+
+
+def ready(page: Page, image: str) -> None:
+    root = page.locator(".exr-review")
+    expect(root).to_have_attribute("data-image", image)
+    expect(root).to_have_attribute("data-state", "ready")
+
+
+def pixels(page: Page, points: list[tuple[int, int]]) -> list[list[int]]:
+    return page.evaluate(
+        """pts => pts.map(([x, y]) => {
+             const v = window.__exrReview.viewer, p = v.canvasPointOf(x, y);
+             return v.readPixel(p.x, p.y);
+           })""",
+        [list(p) for p in points],
+    )
+
+
+def hover_pixel(page: Page, x: int, y: int) -> None:
+    at = page.evaluate(
+        """([x, y]) => {
+             const v = window.__exrReview.viewer, p = v.canvasPointOf(x, y);
+             const r = v.canvas.getBoundingClientRect(), k = v.canvas.width / r.width;
+             return [r.left + (p.x + 0.5) / k, r.top + (p.y + 0.5) / k];
+           }""",
+        [x, y],
+    )
+    page.mouse.move(at[0], at[1])
+
+
+def check(page: Page, points: list[tuple[int, int]], where: str, exposure: float, offset: float) -> None:
+    image = data.exposed(SCALE)
+    for (x, y), got in zip(points, pixels(page, points), strict=True):
+        want = displayed(tuple(float(v) for v in image[y, x]), exposure=exposure, offset=offset)
+        assert_close(got, want, where=f"{where} pixel {x},{y}")
+
+
+def test_review_page_auto_exposure_download_png_and_link(
+    page: Page, browser: Browser, served: tuple[ReviewServer, bytes]
+) -> None:
+    server, logged = served
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url.rstrip("/"))
+    page.goto(server.url)
+    ready(page, "bright shot.exr")
+    page.keyboard.press("n")
+    viewer = page.locator(".exr-viewer")
+    expect(viewer).to_have_attribute("data-auto-exposure", "1")
+    state = page.evaluate("window.__exrReview.viewer.state")
+    exposure, offset = state["exposure"], state["offset"]
+    flat = (data.exposed(SCALE).astype(np.float64) @ np.array([0.2126, 0.7152, 0.0722])).ravel()
+    high = np.percentile(flat, 99.5)
+    hx, hy = divmod(int(np.argmin(np.abs(flat - high))), data.W)[::-1]
+    assert min(pixels(page, [(hx, hy)])[0][:3]) >= 250  # the 99.5th percentile is near white
+    check(page, POINTS, "fitted", exposure, offset)
+
+    page.keyboard.press("l")
+    expect(viewer).to_have_attribute("data-locked", "1")
+    hover_pixel(page, 20, 30)
+    page.keyboard.press("p")
+    expect(viewer).to_have_attribute("data-pins", "20,30")
+    page.evaluate("window.__exrReview.viewer.setState({region: {x: 4, y: 5, width: 20, height: 10}})")
+
+    # The original file, byte for byte, under its own name (made safe).
+    with page.expect_download() as info:
+        page.keyboard.press("d")
+    assert info.value.suggested_filename == "bright shot.exr"
+    assert hashlib.sha256(Path(info.value.path()).read_bytes()).digest() == hashlib.sha256(logged).digest()
+
+    # The PNG at 1:1 is the displayed view, and says what it shows.
+    with page.expect_download() as info:
+        page.keyboard.press("Shift+S")
+    png = Image.open(io.BytesIO(Path(info.value.path()).read_bytes()))
+    assert png.text["image"] == "bright shot.exr"  # type: ignore[attr-defined]
+    assert float(png.text["exposure"]) == pytest.approx(exposure)  # type: ignore[attr-defined]
+    rgba = np.asarray(png.convert("RGBA"))
+    for (x, y), shown in zip(POINTS, pixels(page, POINTS), strict=True):
+        assert list(rgba[y, x]) == shown, (x, y)
+
+    # A copied link reopens this view in a fresh browser.
+    page.keyboard.press("u")
+    page.wait_for_function("window.__exrReview.tools.exporter.last?.action === 'copy-link'")
+    assert page.evaluate("window.__exrReview.tools.exporter.last.ok")
+    link = page.evaluate("navigator.clipboard.readText()")
+    for entry in ("auto=1", "lock=1", "pins=20%2C30", "region=4%2C5%2C20%2C10"):
+        assert entry in link, link
+    colleague = browser.new_context(viewport={"width": 1000, "height": 700}, device_scale_factor=1).new_page()
+    try:
+        colleague.goto(link)
+        ready(colleague, "bright shot.exr")
+        colleague.wait_for_function("window.__exrReview.viewer.state.rangeLocked")
+        again = colleague.evaluate("window.__exrReview.viewer.state")
+        assert again["exposure"] == pytest.approx(exposure, abs=1e-6)
+        assert again["offset"] == pytest.approx(offset, abs=1e-6)
+        assert again["pins"] == [{"x": 20, "y": 30}]
+        assert again["region"] == {"x": 4, "y": 5, "width": 20, "height": 10}
+        assert pixels(colleague, POINTS) == pixels(page, POINTS)
+        check(colleague, POINTS, "reopened", exposure, offset)
+    finally:
+        colleague.context.close()
+
+
+def test_review_page_toolbar_stays_compact_at_1000_px(page: Page, served: tuple[ReviewServer, bytes]) -> None:
+    page.set_viewport_size({"width": 1000, "height": 800})
+    page.goto(served[0].url)
+    ready(page, "bright shot.exr")
+    rows = page.locator(".exr-toolbar").evaluate(
+        """t => new Set([...t.children].filter(c => c.offsetParent !== null && !c.hidden)
+                 .map(c => Math.round(c.getBoundingClientRect().top / 8))).size"""
+    )
+    assert rows <= 2, rows
