@@ -36,3 +36,17 @@ def read_pixels(page: Page, points: list[tuple[int, int]]) -> list[list[int]]:
            })""",
         [list(p) for p in points],
     )
+
+
+def help_keys(page: Page) -> list[str]:
+    """Every key the page's help (?) lists, one per entry's key ("E / Shift+E" is two, "1 … 9, 0" ten)."""
+    page.keyboard.press("?")
+    expect(page.locator(".exr-help")).to_be_visible()
+    keys: list[str] = []
+    for text in page.locator(".exr-help kbd").all_inner_texts():
+        if re.fullmatch(r"1 […–] 9(, 0)?", text):
+            keys += [str(k) for k in range(1, 10)] + (["0"] if text.endswith("0") else [])
+            continue
+        keys += [re.sub(r"\s*\(.*\)$", "", k).strip().lower() for k in text.split(" / ")]
+    page.keyboard.press("Escape")
+    return keys

@@ -21,7 +21,7 @@ from tensorboard_exr import metrics
 from tests.tb_server import TensorBoardServer
 
 from . import reviewer_logdir as data
-from .panel_page import open_panel, read_pixels, select_tag
+from .panel_page import help_keys, open_panel, read_pixels, select_tag
 from .pixel_model import assert_close, displayed, half
 
 LUMINANCE = np.array([0.2126, 0.7152, 0.0722])
@@ -413,3 +413,20 @@ def test_the_toolbar_stays_compact_at_1000_px(panel: Page) -> None:
                  .map(c => Math.round(c.getBoundingClientRect().top / 8))).size"""
     )
     assert rows <= 2, rows
+
+
+def test_the_dashboard_help_lists_each_key_once_and_m_toggles_the_markers(panel: Page) -> None:
+    select_tag(panel, "train", f"{data.SCENE}/output", step=data.SCENE_STEPS[-1])
+    panel.locator(".exr-viewer").focus()
+    keys = help_keys(panel)
+    assert sorted(k for k in set(keys) if keys.count(k) > 1) == []
+    for key in ("n", "l", "p", "v", "m", "ctrl+c", "s", "d", "u", "x"):
+        assert key in keys, key
+    # M hides the NaN marker: the NaN pixel no longer shows magenta; N leaves it alone.
+    assert read_pixels(panel, [data.NAN_PIXEL])[0][:3] == [255, 0, 255]
+    panel.locator(".exr-viewer").focus()
+    panel.keyboard.press("m")
+    expect(panel.locator(".exr-viewer")).to_have_attribute("data-non-finite", "0")
+    assert read_pixels(panel, [data.NAN_PIXEL])[0][:3] != [255, 0, 255]
+    panel.keyboard.press("n")
+    expect(panel.locator(".exr-viewer")).to_have_attribute("data-non-finite", "0")

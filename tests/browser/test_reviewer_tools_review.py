@@ -17,6 +17,7 @@ from review_server import ReviewServer, write_exr
 
 from . import reviewer_logdir as data
 from .conftest import STATIC
+from .panel_page import help_keys
 from .pixel_model import assert_close, displayed
 
 pytestmark = pytest.mark.skipif(
@@ -143,3 +144,20 @@ def test_review_page_toolbar_stays_compact_at_1000_px(page: Page, served: tuple[
                  .map(c => Math.round(c.getBoundingClientRect().top / 8))).size"""
     )
     assert rows <= 2, rows
+
+
+def test_review_page_help_lists_each_key_once(page: Page, served: tuple[ReviewServer, bytes]) -> None:
+    page.goto(served[0].url)
+    ready(page, "bright shot.exr")
+    keys = help_keys(page)
+    assert sorted(k for k in set(keys) if keys.count(k) > 1) == []
+    for key in ("n", "l", "p", "m", "ctrl+c", "s", "d", "u", "x"):
+        assert key in keys, key
+    # M toggles the NaN/Inf markers now; N is auto exposure.
+    viewer = page.locator(".exr-viewer")
+    page.keyboard.press("m")
+    expect(viewer).to_have_attribute("data-non-finite", "0")
+    expect(viewer).to_have_attribute("data-auto-exposure", "0")
+    page.keyboard.press("n")
+    expect(viewer).to_have_attribute("data-auto-exposure", "1")
+    expect(viewer).to_have_attribute("data-non-finite", "0")
