@@ -430,3 +430,60 @@ def test_the_dashboard_help_lists_each_key_once_and_m_toggles_the_markers(panel:
     assert read_pixels(panel, [data.NAN_PIXEL])[0][:3] != [255, 0, 255]
     panel.keyboard.press("n")
     expect(panel.locator(".exr-viewer")).to_have_attribute("data-non-finite", "0")
+
+
+def test_a_pin_lists_the_image_the_reference_and_the_error(panel: Page) -> None:
+    step = data.SCENE_STEPS[-1]
+    select_tag(panel, "train", f"{data.SCENE}/output", step=step)
+    expect_reference(panel, f"{data.SCENE}/reference", step)
+    panel.locator(".exr-metric").select_option("l1")
+    px, py = 17, 44
+    hover_pixel(panel, px, py)
+    panel.keyboard.press("p")
+    hover_pixel(panel, *data.NAN_PIXEL)
+    panel.keyboard.press("p")
+    probes = panel.locator(".exr-probe")
+    expect(probes).to_have_count(2)
+    a, b = data.scene_output(step).astype(np.float64), data.scene_reference().astype(np.float64)
+    values = probes.first.evaluate(
+        """p => [...p.querySelectorAll("tbody tr")].map(r => [r.dataset.channel,
+             ...[".exr-probe-a", ".exr-probe-b", ".exr-probe-error"]
+                 .map(c => Number(r.querySelector(c).dataset.value))])"""
+    )
+    assert [v[0] for v in values] == ["R", "G", "B"]
+    for c, (_, got_a, got_b, got_error) in enumerate(values):
+        assert got_a == pytest.approx(a[py, px, c], rel=1e-7)
+        assert got_b == pytest.approx(b[py, px, c], rel=1e-7)
+        assert got_error == pytest.approx(abs(a[py, px, c] - b[py, px, c]), rel=1e-5, abs=1e-7)
+    expect(probes.nth(1).locator(".exr-probe-name")).to_have_text(
+        f"2 · {data.NAN_PIXEL[0]}, {data.NAN_PIXEL[1]}"
+    )
+    assert np.isnan(float(probes.nth(1).locator(".exr-probe-a").first.get_attribute("data-value") or 0))
+    # Shift+P removes every pin.
+    panel.keyboard.press("Shift+P")
+    expect(panel.locator(".exr-viewer")).to_have_attribute("data-pins", "")
+    expect(panel.locator(".exr-probes")).to_be_hidden()
+
+
+def test_ctrl_c_copies_the_view_as_shown_to_the_clipboard(panel: Page) -> None:
+    select_tag(panel, "train", "scrub/image", step=data.SCRUB_STEPS[-1])
+    panel.locator(".exr-viewer").focus()
+    panel.keyboard.press("Control+c")
+    panel.wait_for_function("window.__exrPanel.tools.exporter.last?.action === 'copy-view'")
+    assert panel.evaluate("window.__exrPanel.tools.exporter.last.ok"), panel.evaluate(
+        "window.__exrPanel.tools.exporter.last.message"
+    )
+    copied = panel.evaluate(
+        """async () => {
+             const [item] = await navigator.clipboard.read();
+             const bytes = new Uint8Array(await (await item.getType("image/png")).arrayBuffer());
+             return Array.from(bytes);
+           }"""
+    )
+    view = np.asarray(Image.open(io.BytesIO(bytes(copied))).convert("RGBA"))
+    size = panel.evaluate("[window.__exrPanel.viewer.canvas.width, window.__exrPanel.viewer.canvas.height]")
+    assert (view.shape[1], view.shape[0]) == tuple(size)
+    image = stored(data.scrub(data.SCRUB_STEPS[-1]))
+    for x, y in POINTS:
+        at = panel.evaluate(f"window.__exrPanel.viewer.canvasPointOf({x}, {y})")
+        assert_close(list(view[at["y"], at["x"]]), displayed(tuple(image[y, x])), where=f"copied {x},{y}")
