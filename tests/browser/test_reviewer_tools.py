@@ -168,6 +168,16 @@ def test_a_pinned_probe_plots_every_step_and_a_click_selects_that_step(panel: Pa
     shown = stored(data.scrub(data.SCRUB_STEPS[-1]))[py, px]
     cells = probes.locator(".exr-probe-a").evaluate_all("els => els.map(e => Number(e.dataset.value))")
     assert cells == pytest.approx(list(shown), abs=1e-6)
+    # A sweep is cancellable: cancelled at once, it stops with fewer than every step measured.
+    started, after_cancel = panel.evaluate(
+        """() => { const p = window.__exrPanel.tools.probes;
+                   p.toggleSweep(); const started = p.sweeping;
+                   p.toggleSweep(); return [started, p.sweeping]; }"""
+    )
+    assert (started, after_cancel) == (True, False)
+    panel.wait_for_timeout(500)
+    assert len(panel.evaluate("window.__exrPanel.tools.probes.series.points")) < len(data.SCRUB_STEPS)
+    expect(probes).not_to_have_attribute("data-sweep", "running")
     panel.keyboard.press("v")
     expect(probes).to_have_attribute("data-sweep", "done", timeout=60_000)
     points = probes.locator(".exr-probe-point")
