@@ -32,6 +32,7 @@ POINTS = [(0, 0), (13, 40), (31, 31), (63, 5), (50, 63)]
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ReviewServer, bytes]]:
     folder = tmp_path_factory.mktemp("review_tools")
     logged = write_exr(folder / "bright shot.exr", data.exposed(SCALE))
+    write_exr(folder / "dim shot.exr", data.exposed(data.EXPOSURES["dim"]))
     with ReviewServer(folder, ["--quiet"]) as server:
         yield server, logged
 
@@ -64,8 +65,15 @@ def hover_pixel(page: Page, x: int, y: int) -> None:
     page.mouse.move(at[0], at[1])
 
 
-def check(page: Page, points: list[tuple[int, int]], where: str, exposure: float, offset: float) -> None:
-    image = data.exposed(SCALE)
+def check(
+    page: Page,
+    points: list[tuple[int, int]],
+    where: str,
+    exposure: float,
+    offset: float,
+    scale: float = SCALE,
+) -> None:
+    image = data.exposed(scale)
     for (x, y), got in zip(points, pixels(page, points), strict=True):
         want = displayed(tuple(float(v) for v in image[y, x]), exposure=exposure, offset=offset)
         assert_close(got, want, where=f"{where} pixel {x},{y}")
@@ -161,3 +169,28 @@ def test_review_page_help_lists_each_key_once(page: Page, served: tuple[ReviewSe
     page.keyboard.press("n")
     expect(viewer).to_have_attribute("data-auto-exposure", "1")
     expect(viewer).to_have_attribute("data-non-finite", "0")
+
+
+def test_review_page_lock_keeps_the_range_when_the_image_changes(
+    page: Page, served: tuple[ReviewServer, bytes]
+) -> None:
+    page.goto(served[0].url)
+    ready(page, "bright shot.exr")
+    viewer = page.locator(".exr-viewer")
+    page.keyboard.press("n")
+    expect(viewer).to_have_attribute("data-auto-exposure", "1")
+    page.keyboard.press("l")
+    expect(viewer).to_have_attribute("data-locked", "1")
+    state = page.evaluate("window.__exrReview.viewer.state")
+    page.keyboard.press("ArrowDown")
+    ready(page, "dim shot.exr")
+    after = page.evaluate("window.__exrReview.viewer.state")
+    assert (after["exposure"], after["offset"]) == (state["exposure"], state["offset"])
+    # 30000 times dimmer under the same range: nearly black, as the data says.
+    dim = data.EXPOSURES["dim"]
+    check(page, POINTS, "locked dim", state["exposure"], state["offset"], scale=dim)
+    page.keyboard.press("l")
+    expect(viewer).to_have_attribute("data-locked", "0")
+    page.wait_for_function(f"window.__exrReview.viewer.state.exposure !== {state['exposure']}")
+    refit = page.evaluate("window.__exrReview.viewer.state")
+    check(page, POINTS, "refitted dim", refit["exposure"], refit["offset"], scale=dim)
