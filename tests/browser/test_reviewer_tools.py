@@ -11,6 +11,7 @@ import hashlib
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 import pytest
@@ -23,6 +24,7 @@ from tests.tb_server import TensorBoardServer
 from . import reviewer_logdir as data
 from .panel_page import help_keys, open_panel, read_pixels, select_tag
 from .pixel_model import assert_close, displayed, half
+from .tensorboard_page import exr_frame
 
 LUMINANCE = np.array([0.2126, 0.7152, 0.0722])
 
@@ -497,3 +499,25 @@ def test_ctrl_c_copies_the_view_as_shown_to_the_clipboard(panel: Page) -> None:
     for x, y in POINTS:
         at = panel.evaluate(f"window.__exrPanel.viewer.canvasPointOf({x}, {y})")
         assert_close(list(view[at["y"], at["x"]]), displayed(tuple(image[y, x])), where=f"copied {x},{y}")
+
+
+def test_inside_tensorboards_page_the_keys_download_and_copy(
+    page: Page, logged: tuple[TensorBoardServer, bytes]
+) -> None:
+    """The same actions from the EXR tab as users have it: the plugin in TensorBoard's iframe."""
+    tensorboard, odd = logged
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=tensorboard.url.rstrip("/"))
+    page.goto(tensorboard.url + f"#exr&p.exr.run=train&p.exr.tag={quote(data.ODD_TAG, safe='')}&p.exr.step=0")
+    frame = exr_frame(page)
+    expect(frame.locator(".exr-panel")).to_have_attribute("data-tag", data.ODD_TAG)
+    expect(frame.locator(".exr-panel")).to_have_attribute("data-state", "ready")
+    viewer = frame.locator(".exr-viewer")
+    with page.expect_download() as info:
+        viewer.press("d")
+    assert info.value.suggested_filename == "train_files_a_b_c_0.exr"
+    assert hashlib.sha256(Path(info.value.path()).read_bytes()).digest() == hashlib.sha256(odd).digest()
+    viewer.press("u")
+    frame.wait_for_function("window.__exrPanel.tools.exporter.last?.action === 'copy-link'")
+    link = frame.evaluate("navigator.clipboard.readText()")
+    assert link.startswith(tensorboard.url + "#exr&") and "p.exr.tag=files%2Fa%3Ab*c" in link, link
+    expect(frame.locator(".exr-status")).to_have_text("Copied a link to this view")
