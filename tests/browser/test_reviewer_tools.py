@@ -521,3 +521,21 @@ def test_inside_tensorboards_page_the_keys_download_and_copy(
     link = frame.evaluate("navigator.clipboard.readText()")
     assert link.startswith(tensorboard.url + "#exr&") and "p.exr.tag=files%2Fa%3Ab*c" in link, link
     expect(frame.locator(".exr-status")).to_have_text("Copied a link to this view")
+
+
+def test_auto_exposure_fits_the_error_map_when_one_is_shown(panel: Page) -> None:
+    step = data.SCENE_STEPS[-1]
+    select_tag(panel, "train", f"{data.SCENE}/output", step=step)
+    expect_reference(panel, f"{data.SCENE}/reference", step)
+    panel.locator(".exr-metric").select_option("l1")
+    panel.locator(".exr-viewer").focus()
+    panel.keyboard.press("n")
+    expect(panel.locator(".exr-viewer")).to_have_attribute("data-auto-exposure", "1")
+    a, b = data.scene_output(step).astype(np.float64), data.scene_reference().astype(np.float64)
+    error = metrics.per_pixel("l1", a, b)
+    luminance = (error @ LUMINANCE).ravel()
+    low, high = np.percentile(luminance[np.isfinite(luminance)], [0.5, 99.5])
+    exposure, offset = tone(panel)
+    assert low * 2**exposure + offset == pytest.approx(0.0, abs=2e-3)
+    assert high * 2**exposure + offset == pytest.approx(1.0, abs=2e-3)
+    check(panel, error, [(5, 33), (40, 8), (30, 21)], "fitted L1", exposure=exposure, offset=offset)
