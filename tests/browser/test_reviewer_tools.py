@@ -308,6 +308,12 @@ def test_epsilon_changes_the_error_map_and_the_strip_as_the_formula_says(panel: 
             want = metrics.mean_errors(aa, b, epsilon=epsilon)
             assert entry["relmse"] == pytest.approx(want["relmse"], rel=1e-9), (epsilon, entry["step"])
             assert entry["mse"] == pytest.approx(want["mse"], rel=1e-9)
+    # The saved PNG states the metric with its formula and ε (UTF-8: an iTXt chunk).
+    with panel.expect_download() as info:
+        panel.locator(".exr-viewer").press("s")
+    text = Image.open(io.BytesIO(Path(info.value.path()).read_bytes())).text  # type: ignore[attr-defined]
+    assert text["metric"] == "RSE (tev): (A − B)² / (B² + 1)", text
+    assert (text["epsilon"], text["tag"], text["step"]) == ("1", f"{data.SCENE}/output", str(step))
     # relMSE falls as ε grows: the formula's denominator.
     assert metrics.mean_errors(a, b, 1.0)["relmse"] < metrics.mean_errors(a, b, 0.01)["relmse"]
 
