@@ -22,6 +22,7 @@ from tensorboard_exr import metrics
 from tests.tb_server import TensorBoardServer
 
 from . import reviewer_logdir as data
+from .overview_page import card_index, card_pixels, open_grid, wait_drawn
 from .panel_page import help_keys, open_panel, read_pixels, select_tag
 from .pixel_model import assert_close, displayed, half
 from .tensorboard_page import exr_frame
@@ -545,3 +546,29 @@ def test_auto_exposure_fits_the_error_map_when_one_is_shown(panel: Page) -> None
     assert low * 2**exposure + offset == pytest.approx(0.0, abs=2e-3)
     assert high * 2**exposure + offset == pytest.approx(1.0, abs=2e-3)
     check(panel, error, [(5, 33), (40, 8), (30, 21)], "fitted L1", exposure=exposure, offset=offset)
+
+
+def test_auto_exposure_in_the_overview_fits_the_cards_on_screen(
+    page: Page, tensorboard: TensorBoardServer
+) -> None:
+    open_grid(page, tensorboard, "&p.exr.filter=exposure")
+    expect(page.locator(".exr-card")).to_have_count(len(data.EXPOSURES))
+    page.locator(".exr-viewer, .exr-overview").first.focus()
+    page.keyboard.press("n")
+    page.wait_for_function("window.__exrPanel.viewer.state.autoExposure")
+    wait_drawn(page)
+    # The robust range of the three cards together (drawn at full size: 64 px images).
+    flat = np.concatenate(
+        [(data.exposed(s).astype(np.float64) @ LUMINANCE).ravel() for s in data.EXPOSURES.values()]
+    )
+    low, high = np.percentile(flat, [0.5, 99.5])
+    exposure, offset = tone(page)
+    assert high * 2**exposure + offset == pytest.approx(1.0, rel=0.02)
+    assert low * 2**exposure + offset == pytest.approx(0.0, abs=0.01)
+    for name, scale in data.EXPOSURES.items():
+        got = card_pixels(page, card_index(page, "train", f"exposure/{name}"), POINTS)
+        for (x, y), pixel in zip(POINTS, got, strict=True):
+            want = displayed(
+                tuple(float(v) for v in data.exposed(scale)[y, x]), exposure=exposure, offset=offset
+            )
+            assert_close(pixel, want, where=f"card {name} {x},{y}")
