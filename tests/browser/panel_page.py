@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.tb_server import TensorBoardServer
 
@@ -50,3 +50,19 @@ def help_keys(page: Page) -> list[str]:
         keys += [re.sub(r"\s*\(.*\)$", "", k).strip().lower() for k in text.split(" / ")]
     page.keyboard.press("Escape")
     return keys
+
+
+def toolbar_rows(toolbar: Locator) -> int:
+    """How many rows the toolbar's visible controls wrap into (controls whose heights overlap share one)."""
+    return toolbar.evaluate(
+        """t => {
+             const boxes = [...t.children].filter(c => c.offsetParent !== null && !c.hidden)
+               .map(c => c.getBoundingClientRect()).filter(r => r.height > 0).sort((a, b) => a.top - b.top);
+             let rows = 0, bottom = -Infinity;
+             for (const r of boxes) {
+               if (r.top >= bottom - 2) rows++;
+               bottom = r.top >= bottom - 2 ? r.bottom : Math.max(bottom, r.bottom);
+             }
+             return rows;
+           }"""
+    )

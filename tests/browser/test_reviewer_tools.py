@@ -23,7 +23,7 @@ from tests.tb_server import TensorBoardServer
 
 from . import reviewer_logdir as data
 from .overview_page import card_index, card_pixels, open_grid, wait_drawn
-from .panel_page import help_keys, open_panel, read_pixels, select_tag
+from .panel_page import help_keys, open_panel, read_pixels, select_tag, toolbar_rows
 from .pixel_model import assert_close, displayed, half
 from .tensorboard_page import exr_frame
 
@@ -427,10 +427,7 @@ def test_the_toolbar_stays_compact_at_1000_px(panel: Page) -> None:
     panel.set_viewport_size({"width": 1000, "height": 800})
     select_tag(panel, "train", f"{data.SCENE}/output", step=data.SCENE_STEPS[-1])
     toolbar = panel.locator(".exr-toolbar")
-    rows = toolbar.evaluate(
-        """t => new Set([...t.children].filter(c => c.offsetParent !== null && !c.hidden)
-                 .map(c => Math.round(c.getBoundingClientRect().top / 8))).size"""
-    )
+    rows = toolbar_rows(toolbar)
     assert rows <= 2, rows
 
 

@@ -17,7 +17,7 @@ from review_server import ReviewServer, write_exr
 
 from . import reviewer_logdir as data
 from .conftest import STATIC
-from .panel_page import help_keys
+from .panel_page import help_keys, toolbar_rows
 from .pixel_model import assert_close, displayed
 
 pytestmark = pytest.mark.skipif(
@@ -147,10 +147,7 @@ def test_review_page_toolbar_stays_compact_at_1000_px(page: Page, served: tuple[
     page.set_viewport_size({"width": 1000, "height": 800})
     page.goto(served[0].url)
     ready(page, "bright shot.exr")
-    rows = page.locator(".exr-toolbar").evaluate(
-        """t => new Set([...t.children].filter(c => c.offsetParent !== null && !c.hidden)
-                 .map(c => Math.round(c.getBoundingClientRect().top / 8))).size"""
-    )
+    rows = toolbar_rows(page.locator(".exr-toolbar"))
     assert rows <= 2, rows
 
 
