@@ -8,6 +8,8 @@ const SVG = "http://www.w3.org/2000/svg";
 const WIDTH = 280;
 const HEIGHT = 64;
 const PAD = 5;
+/** Room above the points for the value range written at the top right. */
+const TOP = 13;
 /** R, G, B, then A (or a single channel). */
 const CHANNEL_COLOURS = ["#ef5350", "#66bb6a", "#42a5f5", "#e0e0e0"];
 
@@ -27,7 +29,7 @@ export function probePlot(series: Series, pin: number, current: number | null, o
   const [first, last] = [Math.min(...steps), Math.max(...steps)];
   const [lo, hi] = [Math.min(...values), Math.max(...values)];
   const x = (step: number) => (last === first ? WIDTH / 2 : PAD + ((step - first) / (last - first)) * (WIDTH - 2 * PAD));
-  const y = (v: number) => (hi === lo ? HEIGHT / 2 : HEIGHT - PAD - ((v - lo) / (hi - lo)) * (HEIGHT - 2 * PAD));
+  const y = (v: number) => (hi === lo ? (HEIGHT + TOP) / 2 : HEIGHT - PAD - ((v - lo) / (hi - lo)) * (HEIGHT - PAD - TOP));
   if (current !== null && current >= first && current <= last) {
     plot.append(svg("line", { class: "exr-probe-current", x1: x(current), x2: x(current), y1: 0, y2: HEIGHT }));
   }
