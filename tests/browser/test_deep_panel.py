@@ -5,14 +5,13 @@ reading of OpenEXR's composite_pixel), and the readout must list the pixel's sam
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import OpenEXR
 import pytest
+from make_deep_module import make_deep
 from playwright.sync_api import Page, expect
 
 from tensorboard_exr import summary as exr_summary
@@ -24,18 +23,6 @@ from .pixel_model import assert_close, displayed
 W = H = 64
 TAG = "deep/beauty"
 POINTS = [(1, 1), (13, 40), (31, 31), (63, 5), (50, 63), (2, 0)]
-MAKE_DEEP = Path(__file__).resolve().parents[2] / "frontend" / "test" / "fixtures" / "make_deep.py"
-
-
-def _make_deep() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_deep", MAKE_DEEP)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-make_deep = _make_deep()
 
 
 def deep_scene() -> tuple[np.ndarray, dict[str, np.ndarray]]:
