@@ -22,21 +22,15 @@
 // The files are written once into frontend/.cache/bench-deep/ (a few minutes).
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { best, python, repo, sizeAndRepeats } from "./size_repeats_args.mjs";
 import { createNodePool, loadCore, loadDecoderApi } from "../frontend/tools/decoder_node.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, "..");
-const python = existsSync(join(repo, ".venv/bin/python")) ? join(repo, ".venv/bin/python") : "python3";
 
-const args = { size: "1920x1080", repeats: 5 };
-for (let i = 2; i < process.argv.length; i += 2) {
-  if (process.argv[i] === "--size") args.size = process.argv[i + 1];
-  else if (process.argv[i] === "--repeats") args.repeats = Number(process.argv[i + 1]);
-}
+const args = sizeAndRepeats();
 
-const best = (xs) => Math.min(...xs);
 const fmt = (ms) => (ms === null ? "–" : ms.toFixed(0));
 const ratio = (a, b) => (a === null || b === null ? "–" : (a / b).toFixed(2));
 

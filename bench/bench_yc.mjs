@@ -15,22 +15,16 @@
 //               process start and writing 16 MB of output included)
 // and yc / decode+yc.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { best, python, repo, sizeAndRepeats } from "./size_repeats_args.mjs";
 import { loadCore, loadDecoderApi } from "../frontend/tools/decoder_node.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, "..");
-const python = existsSync(join(repo, ".venv/bin/python")) ? join(repo, ".venv/bin/python") : "python3";
-const args = { size: "1920x1080", repeats: 5 };
-for (let i = 2; i < process.argv.length; i += 2) {
-  if (process.argv[i] === "--size") args.size = process.argv[i + 1];
-  if (process.argv[i] === "--repeats") args.repeats = Number(process.argv[i + 1]);
-}
+const args = sizeAndRepeats();
 const [width, height] = args.size.split("x").map(Number);
-const best = (xs) => Math.min(...xs);
 const cpuMs = (since) => {
   const used = process.cpuUsage(since);
   return (used.user + used.system) / 1000;

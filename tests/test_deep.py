@@ -6,7 +6,6 @@ viewer does (checked against make_deep.py's independent reference composite, bit
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import io
 import shutil
 import subprocess
@@ -17,28 +16,19 @@ import numpy as np
 import OpenEXR
 import pytest
 from conftest import logged_exrs
+from make_deep_module import make_deep
 
 from tensorboard_exr import deep, encode, metadata, metrics
 from tensorboard_exr import summary as exr_summary
 
 TAG = "deep/<i>beauty</i>"
 REPO = Path(__file__).resolve().parents[1]
-MAKE_DEEP = Path(__file__).resolve().parents[1] / "frontend" / "test" / "fixtures" / "make_deep.py"
-
-
-def _make_deep() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_deep", MAKE_DEEP)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
 def fixtures(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ModuleType]:
     """The decoder tests' deep files (make_deep.py) and the module that wrote them."""
     out = tmp_path_factory.mktemp("deep")
-    make_deep = _make_deep()
     make_deep.main(out)
     return out, make_deep
 

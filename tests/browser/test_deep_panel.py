@@ -5,14 +5,13 @@ reading of OpenEXR's composite_pixel), and the readout must list the pixel's sam
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import OpenEXR
 import pytest
+from make_deep_module import make_deep
 from playwright.sync_api import Page, expect
 
 from tensorboard_exr import summary as exr_summary
@@ -24,18 +23,6 @@ from .pixel_model import assert_close, displayed
 W = H = 64
 TAG = "deep/beauty"
 POINTS = [(1, 1), (13, 40), (31, 31), (63, 5), (50, 63), (2, 0)]
-MAKE_DEEP = Path(__file__).resolve().parents[2] / "frontend" / "test" / "fixtures" / "make_deep.py"
-
-
-def _make_deep() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_deep", MAKE_DEEP)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-make_deep = _make_deep()
 
 
 def deep_scene() -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -173,9 +160,8 @@ def test_hover_lists_the_pixel_samples_front_to_back(panel: Page) -> None:
 
 def test_server_side_errors_compare_the_flattened_picture(tensorboard: TensorBoardServer) -> None:
     """The error strip's route flattens the deep file as the viewer does (tensorboard_exr/deep.py)."""
-    entries = tensorboard.get(
-        f"/data/plugin/exr/error_steps?run=deep&tag={TAG}&ref_tag={REFERENCE_TAG}"
-    ).json()
+    path = f"/data/plugin/exr/error_steps?run=deep&tag={TAG}&ref_tag={REFERENCE_TAG}"
+    entries = tensorboard.get_job_result(path).json()  # a 202 while the job measures
     assert [e["step"] for e in entries] == [0, 1]
     flat = np.stack([flattened()[c] for c in "RGB"], axis=-1).astype(np.float64)
     expected = np.mean((flat - reference_picture().astype(np.float64)) ** 2)

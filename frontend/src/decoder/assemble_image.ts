@@ -1,9 +1,9 @@
 // The ExrImage the caller gets, built from decoded bands.
 
 import { describePart } from "./core_binding";
-import { assembleDeepPart } from "./deep_decode";
+import { deepPartPlanes } from "./deep_decode";
 import { type DecodedBand, allocatePlane, planeView } from "./planes";
-import type { DerivedColour, ExrChannel, ExrChannelInfo, ExrHeader, ExrImage, ExrPart } from "./types";
+import type { DerivedColour, ExrChannel, ExrChannelInfo, ExrHeader, ExrImage, ExrPart, ExrPartInfo } from "./types";
 
 /**
  * Builds the ExrImage from decoded bands. A part decoded as one band keeps views into the band's
@@ -17,7 +17,7 @@ export function assembleImage(header: ExrHeader, parts: readonly number[], bands
     const mine = bands.filter((b) => b.part === p && b.rowEnd > b.rowBegin && !b.derived);
     const deep = mine.find((b) => b.deep);
     if (deep?.deep) {
-      out.push(assembleDeepPart(info, deep, deep.deep));
+      out.push({ ...partFields(info), ...deepPartPlanes(info, deep, deep.deep) });
       continue;
     }
     const pixels = info.width * info.height;
@@ -50,20 +50,27 @@ export function assembleImage(header: ExrHeader, parts: readonly number[], bands
       });
     }
     out.push({
-      name: info.name,
-      storage: info.storage === "tiled" ? "tiled" : "scanline",
-      compression: info.compression,
-      dataWindow: info.dataWindow,
-      displayWindow: info.displayWindow,
-      width: info.width,
-      height: info.height,
+      ...partFields(info),
       channels,
-      attributes: info.attributes,
-      attributeTypes: info.attributeTypes,
       ...derivedOf(bands.filter((b) => b.part === p && b.derived), info.width * info.height),
     });
   }
   return { parts: out, byteLength: header.byteLength };
+}
+
+/** What a decoded part says about itself, as its header does (everything but the pixels). */
+function partFields(info: ExrPartInfo): Omit<ExrPart, "channels"> {
+  return {
+    name: info.name,
+    storage: info.storage,
+    compression: info.compression,
+    dataWindow: info.dataWindow,
+    displayWindow: info.displayWindow,
+    width: info.width,
+    height: info.height,
+    attributes: info.attributes,
+    attributeTypes: info.attributeTypes,
+  };
 }
 
 /** ExrPart.derived from the part's derived bands (R, G, B half planes each); nothing without any. */

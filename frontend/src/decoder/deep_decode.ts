@@ -136,20 +136,16 @@ function deepSamplesOf(info: ExrPartInfo, band: DecodedBand, layout: DeepBandLay
   };
 }
 
-/** The ExrPart of a decoded deep part (flat channels, the count channel, and the samples). */
-export function assembleDeepPart(info: ExrPartInfo, band: DecodedBand, layout: DeepBandLayout): ExrPart {
+/** The planes of a decoded deep part: flat channels (the count channel last) and the samples. */
+export function deepPartPlanes(
+  info: ExrPartInfo,
+  band: DecodedBand,
+  layout: DeepBandLayout,
+): Pick<ExrPart, "channels" | "deep"> {
   const channels = flatPlanes(info, band);
   const samples = deepSamplesOf(info, band, layout);
   return {
-    name: info.name,
-    storage: info.storage,
-    compression: info.compression,
-    dataWindow: info.dataWindow,
-    displayWindow: info.displayWindow,
-    width: info.width,
-    height: info.height,
     channels,
-    attributes: info.attributes,
     deep: {
       counts: samples.counts,
       offsets: samples.offsets,
