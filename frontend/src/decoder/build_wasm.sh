@@ -43,8 +43,9 @@ command -v patch >/dev/null || { echo "build_wasm.sh: patch not found (apt-get i
 #   prefetches far matches (prefetches are no-ops in wasm; zstd may pick it per block): ZSTD
 #   decodes 9-12 % faster (CPU time, 1080p and 4K, one thread).
 # IMATH_HALF_NO_LOOKUP_TABLE: use Imath's table-free half conversion (no libImath to link).
-# -msimd128 + OJPH_ENABLE_WASM_SIMD: OpenJPH ships wasm-SIMD kernels for its HT block decoder and
-#   wavelet; clang also auto-vectorises some of OpenEXRCore's loops.
+# -msimd128 + OJPH_ENABLE_WASM_SIMD: OpenJPH's wasm-SIMD kernels for its wavelet, colour transform
+#   and sample conversion (its SIMD block decoder is slower in V8 than the portable one: a patch
+#   picks the latter); clang also auto-vectorises some of OpenEXRCore's loops.
 # -ffp-contract=off: no a*b+c fused into one rounding. WebAssembly without relaxed SIMD has no
 #   fused multiply-add, so clang 14 cannot fuse anyway; this keeps it so if flags change, since
 #   DWA's values depend on every rounding (the C++ library it must match fuses nothing there).
