@@ -4,8 +4,7 @@
 // and the layers of multi-view files (viewer/layers.ts), default view first.
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import * as esbuild from "esbuild";
-import { createNodePool, frontendDir, loadCore, loadDecoderApi } from "../tools/decoder_node.mjs";
+import { createNodePool, importTs, loadCore, loadDecoderApi } from "../tools/decoder_node.mjs";
 import { arrayBufferOf, makeFixtures } from "./fixtures/fixtures.mjs";
 
 let fx;
@@ -13,26 +12,14 @@ let api;
 let core;
 let viewerModules; // groupLayers (viewer/layers.ts), attributeText (ui/attribute_text.ts)
 
-async function bundle(source) {
-  const { outputFiles } = await esbuild.build({
-    absWorkingDir: frontendDir,
-    stdin: { contents: source, resolveDir: frontendDir, loader: "ts" },
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    write: false,
-    logLevel: "error",
-  });
-  return import(`data:text/javascript;base64,${Buffer.from(outputFiles[0].text).toString("base64")}`);
-}
 
 before(async () => {
   fx = makeFixtures("make_attributes.py");
   api = await loadDecoderApi();
   core = await loadCore();
-  viewerModules = await bundle(
-    'export { groupLayers } from "./src/viewer/layers.ts"; export { attributeText } from "./src/ui/attribute_text.ts";',
-  );
+  viewerModules = await importTs({
+    source: 'export { groupLayers } from "./src/viewer/layers.ts"; export { attributeText } from "./src/ui/attribute_text.ts";',
+  });
 });
 
 /** The manifest's expected value, with the tagged non-finite numbers made numbers again. */

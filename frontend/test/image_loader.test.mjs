@@ -4,8 +4,7 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { after, before, describe, test } from "node:test";
-import * as esbuild from "esbuild";
-import { createNodePool, frontendDir, loadCore, loadDecoderApi } from "../tools/decoder_node.mjs";
+import { createNodePool, importTs, loadCore, loadDecoderApi } from "../tools/decoder_node.mjs";
 import { assertSameImage, makeFixtures } from "./fixtures/fixtures.mjs";
 
 let loading; // exports of src/loading/index.ts
@@ -16,16 +15,7 @@ let pool;
 let server;
 
 before(async () => {
-  const { outputFiles } = await esbuild.build({
-    absWorkingDir: frontendDir,
-    entryPoints: ["src/loading/index.ts"],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    write: false,
-    logLevel: "error",
-  });
-  loading = await import(`data:text/javascript;base64,${Buffer.from(outputFiles[0].text).toString("base64")}`);
+  loading = await importTs("src/loading/index.ts");
   decoderApi = await loadDecoderApi();
   core = await loadCore();
   fx = makeFixtures();

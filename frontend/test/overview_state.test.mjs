@@ -2,29 +2,15 @@
 // `#exr&p.exr.*` fragment, read and written) and where the cards go (src/ui/overview/card_layout.ts).
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import * as esbuild from "esbuild";
-import { frontendDir } from "../tools/decoder_node.mjs";
+import { importTs } from "../tools/decoder_node.mjs";
 
 let url; // exports of src/ui/url_state.ts
 let layout; // exports of src/ui/overview/card_layout.ts
 
-async function bundle(entry) {
-  const { outputFiles } = await esbuild.build({
-    absWorkingDir: frontendDir,
-    entryPoints: [entry],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    write: false,
-    logLevel: "error",
-    loader: { ".glsl": "text", ".css": "text" },
-  });
-  return import(`data:text/javascript;base64,${Buffer.from(outputFiles[0].text).toString("base64")}`);
-}
 
 before(async () => {
-  url = await bundle("src/ui/url_state.ts");
-  layout = await bundle("src/ui/overview/card_layout.ts");
+  url = await importTs("src/ui/url_state.ts");
+  layout = await importTs("src/ui/overview/card_layout.ts");
 });
 
 describe("url_state", () => {

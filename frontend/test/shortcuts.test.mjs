@@ -3,22 +3,12 @@
 // notebook (which use SHORTCUTS minus the step keys). Every reviewer's action of issue 17 has one.
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import * as esbuild from "esbuild";
-import { frontendDir } from "../tools/decoder_node.mjs";
+import { importTs } from "../tools/decoder_node.mjs";
 
 let shortcuts; // exports of src/ui/shortcuts.ts
 
 before(async () => {
-  const { outputFiles } = await esbuild.build({
-    absWorkingDir: frontendDir,
-    entryPoints: ["src/ui/shortcuts.ts"],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    write: false,
-    logLevel: "error",
-  });
-  shortcuts = await import(`data:text/javascript;base64,${Buffer.from(outputFiles[0].text).toString("base64")}`);
+  shortcuts = await importTs("src/ui/shortcuts.ts");
 });
 
 /** The keys one entry declares: "E / Shift+E" → ["e", "shift+e"], "1 – 9" → "1"…"9", "Shift (hold)" → "shift". */

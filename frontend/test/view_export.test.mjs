@@ -5,29 +5,15 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { deflateSync } from "node:zlib";
-import * as esbuild from "esbuild";
-import { frontendDir } from "../tools/decoder_node.mjs";
+import { importTs } from "../tools/decoder_node.mjs";
 
 let exporter; // exports of src/ui/view_export.ts
 let png; // exports of src/ui/png_text.ts
 
-async function bundle(entry) {
-  const { outputFiles } = await esbuild.build({
-    absWorkingDir: frontendDir,
-    entryPoints: [entry],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    write: false,
-    logLevel: "error",
-    loader: { ".glsl": "text", ".css": "text" },
-  });
-  return import(`data:text/javascript;base64,${Buffer.from(outputFiles[0].text).toString("base64")}`);
-}
 
 before(async () => {
-  exporter = await bundle("src/ui/view_export.ts");
-  png = await bundle("src/ui/png_text.ts");
+  exporter = await importTs("src/ui/view_export.ts");
+  png = await importTs("src/ui/png_text.ts");
 });
 
 /** A 1x1 grey PNG (IHDR, IDAT, IEND) with correct CRCs. */

@@ -35,6 +35,29 @@ export async function decoderBundlePath() {
   return outfile;
 }
 
+/**
+ * The exports of a frontend module for a node test: `entry` a path under frontend/ (e.g.
+ * "src/ui/shortcuts.ts") or `{ source }`, TypeScript that imports from it. Bundled in memory
+ * (GLSL and CSS imported as text, as build.mjs does) and imported from a data: URL.
+ */
+export async function importTs(entry) {
+  const input =
+    typeof entry === "string"
+      ? { entryPoints: [entry] }
+      : { stdin: { contents: entry.source, resolveDir: frontendDir, loader: "ts" } };
+  const { outputFiles } = await esbuild.build({
+    absWorkingDir: frontendDir,
+    ...input,
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    write: false,
+    logLevel: "error",
+    loader: { ".glsl": "text", ".css": "text" },
+  });
+  return import(`data:text/javascript;base64,${Buffer.from(outputFiles[0].text).toString("base64")}`);
+}
+
 /** The decoder API (exports of src/decoder/index.ts). */
 export async function loadDecoderApi() {
   return import(pathToFileURL(await decoderBundlePath()).href);
