@@ -6,10 +6,13 @@ wipe and statistics must work as in the EXR tab, and `update` must replace the p
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
+import OpenEXR
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
@@ -118,6 +121,27 @@ def test_metric_wipe_and_statistics_against_the_reference(notebook: Page) -> Non
     assert left and right
     check(root, a, points=left)
     check(root, metrics.per_pixel("l1", a, b), points=right)
+
+
+def test_d_downloads_the_exr_shown_and_u_says_there_is_no_link(notebook: Page) -> None:
+    """D saves the member's EXR exactly as `show` encoded it (the widget's bytes: sha256 = the
+    member's identity); a notebook output has no link, and U says so instead of copying the page's."""
+    root = viewer(notebook, 1)
+    root.locator(".exr-viewer").click()
+    notebook.keyboard.press("2")
+    expect(root).to_have_attribute("data-member", "output")
+    expect(root).to_have_attribute("data-state", "ready")
+    with notebook.expect_download() as download:
+        notebook.keyboard.press("d")
+    path = download.value.path()
+    assert download.value.suggested_filename == "output.exr"
+    data = Path(path).read_bytes()
+    assert hashlib.sha256(data).hexdigest() == root.get_attribute("data-shown")
+    part = OpenEXR.File(str(path), separate_channels=True).parts[0]
+    got = np.stack([part.channels[c].pixels for c in "RGB"], axis=-1).astype(np.float64)
+    np.testing.assert_array_equal(got, nb.stored(nb.group_image("output")))
+    notebook.keyboard.press("u")
+    expect(root.locator(".exr-status")).to_contain_text("no link")
 
 
 def _thrown_by_notebook_7(stack: str) -> bool:

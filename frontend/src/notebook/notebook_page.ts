@@ -18,8 +18,8 @@ import type { NotebookRuntime } from "./runtime.js";
 
 const NOTEBOOK_SHORTCUTS: ReadonlyArray<{ keys: string; action: string }> = [
   { keys: "1 … 9, 0", action: "Show the 1st … 9th, 10th image (same view)" },
-  // The dashboard's list, minus its steps and its own member keys.
-  ...SHORTCUTS.filter((s) => !/^(←|Home|1 )/.test(s.keys)).map((s) =>
+  // The dashboard's list, minus its steps, its own member keys and the link (an output has none).
+  ...SHORTCUTS.filter((s) => !/^(←|Home|1 |U$)/.test(s.keys)).map((s) =>
     s.keys === "Wheel" ? { ...s, action: `${s.action}, once the image was clicked (else the notebook scrolls)` } : s,
   ),
 ];
@@ -59,6 +59,16 @@ export class NotebookPage {
       metricWithoutReference: "disable",
       onKey: (event) => this.onKey(event),
       keyboard: "page",
+      // The EXR shown is the one the widget received: exactly what `show` encoded (or was given).
+      exportSource: {
+        identity: () => [["image", this.members[this.shown]?.name ?? ""]],
+        fileStem: () => this.members[this.shown]?.name ?? "view",
+        original: () => {
+          const member = this.members[this.shown];
+          return member ? { name: `${member.name}.exr`, fetch: async () => member.bytes.slice().buffer } : null;
+        },
+        link: () => null,
+      },
     });
     this.element = this.page.element;
     this.viewer = this.page.viewer;

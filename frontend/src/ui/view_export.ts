@@ -20,8 +20,8 @@ export interface ExportSource {
   fileStem(): string;
   /** The original EXR of the image shown: where to fetch its bytes and the file name to save; null: none. */
   original(): { fetch: () => Promise<ArrayBuffer>; name: string } | null;
-  /** A link that reopens this view. */
-  link(): string;
+  /** A link that reopens this view; null where there is none (a notebook's output). */
+  link(): string | null;
   /** Tells the user what happened (a status line). */
   say(text: string): void;
 }
@@ -106,6 +106,9 @@ export class ViewExport {
   /** Copies a link that reopens this view. */
   async copyLink(): Promise<boolean> {
     const link = this.source.link();
+    if (link === null) {
+      return this.run("copy-link", async () => "This view has no link: S saves it as a PNG, D as the EXR shown");
+    }
     return this.run("copy-link", async () => {
       await clipboardWrite(() => navigator.clipboard.writeText(link));
       return "Copied a link to this view";
