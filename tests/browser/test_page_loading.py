@@ -159,7 +159,9 @@ new MutationObserver((_, observer) => {
 
 
 @pytest.mark.skipif(not STATIC.joinpath("standalone.js").is_file(), reason="frontend not built")
-def test_review_first_images_are_fetched_before_the_viewer_is_built_and_once(page: Page, tmp_path: Path) -> None:
+def test_review_first_images_are_fetched_before_the_viewer_is_built_and_once(
+    page: Page, tmp_path: Path
+) -> None:
     # The link names an error map: both of its files are the first images.
     a = reference_image() * 0.5
     b = reference_image()
