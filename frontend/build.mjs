@@ -3,7 +3,8 @@
 //   2. one ES module per entry point below, bundled by esbuild (GLSL files imported as text).
 // Usage: node build.mjs [--skip-wasm] [--watch]
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
@@ -31,6 +32,13 @@ if (!args.has("--skip-wasm")) {
   if (existsSync(script)) execFileSync("bash", [script, outdir], { stdio: "inherit" });
 }
 
+// The pages fetch exr_core.wasm?v=<its SHA-256, 16 hex digits>: a URL whose bytes never change,
+// which the servers let the browser keep without revalidating. Chrome's wasm code cache only
+// serves a response kept as it was: a 304 revalidation gives the response a new time, which
+// invalidates the compiled code cached with it (docs/decoder.md#cold-start).
+const wasmFile = join(outdir, "exr_core.wasm");
+const wasmVersion = existsSync(wasmFile) ? createHash("sha256").update(readFileSync(wasmFile)).digest("hex").slice(0, 16) : "";
+
 const entryPoints = Object.fromEntries(
   Object.entries(entries).filter(([, src]) => existsSync(join(here, src))),
 );
@@ -45,6 +53,7 @@ const options = {
   minify: !args.has("--dev"),
   sourcemap: "linked",
   loader: { ".glsl": "text", ".css": "text" },
+  define: { __EXR_WASM_VERSION__: JSON.stringify(wasmVersion) },
   // The emscripten glue probes for node modules it never uses in a browser.
   external: ["fs", "path", "module", "url", "crypto", "worker_threads"],
   logLevel: "info",

@@ -31,7 +31,7 @@ from tensorboard_exr.exr_http import (
     not_modified,
     streamed_exr,
 )
-from tensorboard_exr.static_files import STATIC_DIR, asset_mime_type
+from tensorboard_exr.static_files import STATIC_DIR, asset_mime_type, content_version
 
 _STEP_ENTRIES_KEPT: Final = 100_000
 
@@ -173,7 +173,14 @@ class ExrPlugin(base_plugin.TBPlugin):
             response = not_modified(asset_mime_type(name), [("ETag", etag)])
             response.headers["Cache-Control"] = "no-cache, must-revalidate"  # as Respond's 200 says
             return response
-        return http_util.Respond(request, content, asset_mime_type(name), headers=[("ETag", etag)])
+        response = http_util.Respond(request, content, asset_mime_type(name), headers=[("ETag", etag)])
+        # A URL naming this content (exr_core.wasm?v=, build.mjs) is kept without revalidation:
+        # a 304 would give the response a new time, and Chrome's wasm code cache then discards
+        # the compiled code it holds for it.
+        if request.args.get("v") == content_version(content):
+            response.headers["Cache-Control"] = IMMUTABLE_CACHE_CONTROL
+            del response.headers["Expires"]
+        return response
 
 
 def _tag_json(tag: str, exr_tag: exr_store.ExrTag) -> dict[str, Any]:

@@ -8,6 +8,8 @@ exactly, from the flat folder.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import mimetypes
 import re
 from pathlib import Path
@@ -40,3 +42,16 @@ def asset_mime_type(name: str) -> str:
     """The Content-Type of a static file."""
     suffix = Path(name).suffix.lower()
     return _MIME_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+def content_version(content: bytes) -> str:
+    """The version a page writes into a static file's URL (`exr_core.wasm?v=`): the first 16 hex
+    digits of its SHA-256, as frontend/build.mjs computes it. A request naming the file's current
+    version may be kept by the browser for good (the bytes behind that URL never change)."""
+    return hashlib.sha256(content).hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=64)
+def file_content_version(path: Path, token: str) -> str:
+    """`content_version` of the file at `path`, read once per `token` (its stat-based version)."""
+    return content_version(path.read_bytes())

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from conftest import LOADERS
+
+from tensorboard_exr.exr_http import IMMUTABLE_CACHE_CONTROL
 
 FILES = {
     "index.js": (b"export function render() { document.body.textContent = 'built'; }\n", "text/javascript"),
@@ -60,6 +64,17 @@ def test_static_files_revalidate_with_an_etag(tb):
     other = tb.get("/data/plugin/exr/index.js", headers={"If-None-Match": etag})
     assert other.status == 200
     assert other.headers["etag"] != etag
+
+
+def test_a_static_url_naming_its_content_is_kept_without_revalidation(tb):
+    """exr_core.wasm?v=<SHA-256, 16 hex digits> (frontend/build.mjs): Chrome's wasm code cache
+    serves compiled code only for a response kept as it was, never for a revalidated one."""
+    version = hashlib.sha256(FILES["exr_core.wasm"][0]).hexdigest()[:16]
+    pinned = tb.get(f"/data/plugin/exr/exr_core.wasm?v={version}")
+    assert pinned.headers["cache-control"] == IMMUTABLE_CACHE_CONTROL
+    assert "expires" not in pinned.headers
+    other = tb.get("/data/plugin/exr/exr_core.wasm?v=0123456789abcdef")
+    assert "no-cache" in other.headers["cache-control"]
 
 
 @pytest.mark.parametrize(

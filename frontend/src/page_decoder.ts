@@ -19,7 +19,7 @@ declare global {
  * (streaming, as the bytes arrive) and hands the module to its workers (wasm_module.ts).
  */
 export function createPageDecoder(): { decoder: ExrDecoder; pool: ExrDecoderPool } {
-  const wasmModule = compileDecoderWasm(new URL("./exr_core.wasm", import.meta.url));
+  const wasmModule = compileDecoderWasm(decoderWasmUrl());
   const pool = new ExrDecoderPool({ wasmModule });
   pool.warmUp();
   window.__exrDecoderPool = pool;
@@ -28,4 +28,15 @@ export function createPageDecoder(): { decoder: ExrDecoder; pool: ExrDecoderPool
       pool.decode(bytes, { ...options, transfer: true }),
   };
   return { decoder, pool };
+}
+
+/**
+ * exr_core.wasm beside this script, with its content hash (`?v=`, build.mjs): the servers let the
+ * browser keep that URL without revalidating it, which Chrome's wasm code cache needs to serve
+ * the compiled code on the next visit.
+ */
+function decoderWasmUrl(): URL {
+  const url = new URL("./exr_core.wasm", import.meta.url);
+  if (__EXR_WASM_VERSION__) url.searchParams.set("v", __EXR_WASM_VERSION__);
+  return url;
 }

@@ -25,7 +25,7 @@ from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import wrap_file
 
 from ..exr_http import EXR_MIME_TYPE, IMMUTABLE_CACHE_CONTROL, REVALIDATE_CACHE_CONTROL
-from ..static_files import STATIC_DIR, asset_mime_type, is_asset_name
+from ..static_files import STATIC_DIR, asset_mime_type, file_content_version, is_asset_name
 from .config import ConfigError
 from .http_errors import HttpError
 from .metric_routes import ReviewMetrics
@@ -158,8 +158,13 @@ class ReviewApp:
             raise HttpError(
                 404, f"nothing at '/{name}' (not a route, nor a file of the viewer build)"
             ) from None
+        # A URL naming the file's content (exr_core.wasm?v=, build.mjs) is kept without
+        # revalidation: Chrome then serves the wasm's compiled code from its code cache.
+        wanted = request.args.get("v")
+        pinned = wanted is not None and wanted == file_content_version(self.static_dir / name, version.token)
+        cache_control = IMMUTABLE_CACHE_CONTROL if pinned else REVALIDATE_CACHE_CONTROL
         response = file_response(
-            request, fd, version.token, version.size, asset_mime_type(name), REVALIDATE_CACHE_CONTROL
+            request, fd, version.token, version.size, asset_mime_type(name), cache_control
         )
         if name.endswith(".js"):
             # The worker scripts' own policy (a worker takes the CSP its script is served with).

@@ -53,11 +53,13 @@ def shows_the_image(page: Page) -> None:
 def wasm_fetches(page: Page) -> tuple[int, int]:
     """How often the page, and its workers together, fetched exr_core.wasm."""
     by_page = page.evaluate(
-        "performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/exr_core.wasm')).length"
+        "performance.getEntriesByType('resource')"
+        ".filter((e) => new URL(e.name).pathname.endsWith('/exr_core.wasm')).length"
     )
     by_workers = sum(
         worker.evaluate(
-            "performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/exr_core.wasm')).length"
+            "performance.getEntriesByType('resource')"
+            ".filter((e) => new URL(e.name).pathname.endsWith('/exr_core.wasm')).length"
         )
         for worker in page.workers
     )

@@ -146,3 +146,66 @@ def test_review_leaves_sharing_a_file_download_it_once(page: Page, tmp_path: Pat
         l1 = np.abs(a - b)[3, 5]
         assert_close(got, displayed(tuple(float(v) for v in l1)), where="L1 of the shared files")
     assert sorted(files.values()) == [1, 1], files
+
+
+# Notes when the review page's viewer first appears, in the page's clock (before its scripts run).
+VIEWER_APPEARS = """
+new MutationObserver((_, observer) => {
+  if (!document.querySelector('.exr-review')) return;
+  window.__viewerAt = performance.now();
+  observer.disconnect();
+}).observe(document, { childList: true, subtree: true });
+"""
+
+
+@pytest.mark.skipif(not STATIC.joinpath("standalone.js").is_file(), reason="frontend not built")
+def test_review_first_images_are_fetched_before_the_viewer_is_built_and_once(
+    page: Page, tmp_path: Path
+) -> None:
+    # The link names an error map: both of its files are the first images.
+    a = reference_image() * 0.5
+    b = reference_image()
+    write_exr(tmp_path / "images" / "a.exr", a)
+    write_exr(tmp_path / "images" / "b.exr", b)
+    config = {
+        "title": "root",
+        "children": [
+            {
+                "title": "Scene",
+                "children": [
+                    {"title": "A", "image": "images/a.exr"},
+                    {"title": "B", "image": "images/b.exr"},
+                    loss_map("L1", "L1", "images/a.exr", "images/b.exr"),
+                ],
+            }
+        ],
+    }
+    (tmp_path / "figures.json").write_text(json.dumps(config))
+    files: Counter[str] = Counter()
+    page.on("request", lambda r: files.update([urlparse(r.url).path]) if "/files/" in r.url else None)
+    page.add_init_script(VIEWER_APPEARS)
+    review = page.locator(".exr-review")
+    with ReviewServer(tmp_path / "figures.json", ["--quiet"]) as server:
+        page.goto(server.url + "#image=Scene/L1")
+        expect(review).to_have_attribute("data-image", "Scene/L1")
+        expect(review).to_have_attribute("data-state", "ready")
+        timing = page.evaluate(
+            """() => ({
+                 viewerAt: window.__viewerAt,
+                 tree: performance.getEntriesByName(new URL('api/tree', location.href).href)[0].responseEnd,
+                 files: performance.getEntriesByType('resource')
+                   .filter((e) => e.name.includes('/files/')).map((e) => e.startTime),
+               })"""
+        )
+        got = page.evaluate(
+            """([x, y]) => {
+                 const v = window.__exrReview.viewer, p = v.canvasPointOf(x, y);
+                 return v.readPixel(p.x, p.y);
+               }""",
+            [5, 3],
+        )
+    assert_close(got, displayed(tuple(float(v) for v in np.abs(a - b)[3, 5])), where="L1 of the first pair")
+    # Both downloads began while the page had no viewer yet (it waits up to 250 ms for its tree).
+    assert len(timing["files"]) == 2 and max(timing["files"]) < timing["viewerAt"], timing
+    # Through the page's loader: the page's own first requests joined those loads.
+    assert sorted(files.values()) == [1, 1], files

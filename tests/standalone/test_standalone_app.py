@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from review_server import constant_rgb, write_exr
 from werkzeug.test import Client
 
+from tensorboard_exr.exr_http import IMMUTABLE_CACHE_CONTROL
 from tensorboard_exr.standalone.app import ReviewApp
 from tensorboard_exr.standalone.page import CONTENT_SECURITY_POLICY
 from tensorboard_exr.standalone.sources import open_source
@@ -47,6 +49,19 @@ def test_viewer_files_are_served_with_their_types_and_the_workers_csp(
     assert worker.mimetype == "text/javascript"
     assert worker.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
     assert worker.headers["Cache-Control"] == "private, no-cache" and worker.headers["ETag"]
+
+
+def test_a_static_url_naming_its_content_is_kept_without_revalidation(
+    results: Path, static_dir: Path
+) -> None:
+    # exr_core.wasm?v=<SHA-256, 16 hex digits> (frontend/build.mjs): Chrome's wasm code cache
+    # serves compiled code only for a response kept as it was, never for a revalidated one.
+    c = client(results, static_dir)
+    version = hashlib.sha256(b"\x00asm\x01\x00\x00\x00").hexdigest()[:16]
+    assert c.get(f"/exr_core.wasm?v={version}").headers["Cache-Control"] == IMMUTABLE_CACHE_CONTROL
+    assert c.get("/exr_core.wasm?v=0123456789abcdef").headers["Cache-Control"] == "private, no-cache"
+    (static_dir / "exr_core.wasm").write_bytes(b"\x00asm\x01\x00\x00\x00\x00")  # rebuilt
+    assert c.get(f"/exr_core.wasm?v={version}").headers["Cache-Control"] == "private, no-cache"
 
 
 def test_only_files_of_the_build_folder_are_static(results: Path, static_dir: Path) -> None:

@@ -4,13 +4,14 @@
 // Images go through one ImageLoader: a file shared by several leaves is fetched and decoded once.
 
 import type { ExrImage } from "../decoder/types.js";
-import { ImageLoader, type ImageRequest, type LoadedImage } from "../loading/index.js";
+import { ImageLoader, type LoadedImage } from "../loading/index.js";
 import { METRICS, type Metric } from "../render/pipeline.js";
 import { h } from "../ui/dom.js";
 import { SHORTCUTS } from "../ui/shortcuts.js";
 import { labelled } from "../ui/toolbar.js";
 import { ViewerPage } from "../ui/viewer_page.js";
 import { DEFAULT_VIEW, type ExrDecoder, type ImageStatistics, type ViewState, type Viewer } from "../viewer/index.js";
+import { filesOfLeaf, isReferenceChoice, servedImage } from "./leaf_images.js";
 import {
   fetchFile,
   fetchTree,
@@ -54,15 +55,6 @@ interface Placed {
   parent: GroupNode;
 }
 
-/** A served file as a loader request: keyed by its versioned URL, named by its path in errors. */
-function servedImage(file: ServedFile): ImageRequest {
-  return {
-    key: file.url ?? file.path,
-    name: file.path,
-    download: async (signal) => ({ bytes: await fetchFile(file, signal) }),
-  };
-}
-
 export class ReviewPage {
   readonly element: HTMLElement;
   readonly viewer: Viewer;
@@ -91,7 +83,8 @@ export class ReviewPage {
    */
   private hashSeen = "";
 
-  constructor(container: HTMLElement, decoder: ExrDecoder) {
+  /** `loader`: the page's image loader when made before the page (standalone.ts preloads with it). */
+  constructor(container: HTMLElement, decoder: ExrDecoder, loader: ImageLoader = new ImageLoader(decoder)) {
     this.browser = new TreeBrowser((leaf) => void this.select(leaf));
     this.info = h("div", { class: "exr-scrubber exr-review-info" });
     const reload = h("button", { class: "exr-button exr-reload", type: "button", title: "Reload the list of images", text: "Reload" });
@@ -121,7 +114,7 @@ export class ReviewPage {
     this.page.setState("loading");
     this.element = this.page.element;
     this.viewer = this.page.viewer;
-    this.loader = new ImageLoader(decoder);
+    this.loader = loader;
     this.flipMap = new ReviewFlipMap(this.page, this.loader);
 
     const c = this.page.controls;
@@ -134,10 +127,12 @@ export class ReviewPage {
 
   /**
    * Loads the tree and shows what the URL fragment names (or the first image). `tree`: the tree
-   * already asked for (standalone.ts asks before the page builds its WebGL viewer).
+   * already asked for (standalone.ts asks before the page builds its WebGL viewer); `preloading`:
+   * the claim of first_image.ts's preload on the first images, dropped once the page has asked
+   * for what it shows.
    */
-  async start(tree?: Promise<ReviewTree>): Promise<void> {
-    await this.loadTree(tree);
+  async start(tree?: Promise<ReviewTree>, preloading?: AbortController): Promise<void> {
+    await this.loadTree(tree, preloading);
   }
 
   /** The reviewer's tools (tests drive them): the pins and their values over steps, the view taken away. */
@@ -155,11 +150,12 @@ export class ReviewPage {
     return this.current?.leaf ?? null;
   }
 
-  private async loadTree(requested?: Promise<ReviewTree>): Promise<void> {
+  private async loadTree(requested?: Promise<ReviewTree>, preloading?: AbortController): Promise<void> {
     let tree: ReviewTree;
     try {
       tree = await (requested ?? fetchTree());
     } catch (error) {
+      preloading?.abort();
       this.fail(`Could not load the list of images: ${(error as Error).message}`);
       return;
     }
@@ -173,11 +169,15 @@ export class ReviewPage {
     const wanted = linked.image ?? this.current?.leaf.id;
     const found = this.placed.find((p) => p.leaf.id === wanted) ?? this.placed[0];
     if (!found) {
+      preloading?.abort();
       this.page.setTitle(this.tree.title);
       this.page.empty(`No images in ${this.tree.title}.`);
       return;
     }
-    await this.select(found.leaf, linked);
+    const shown = this.select(found.leaf, linked);
+    // The select has asked for its images (joining the preload's loads): the preload can let go.
+    preloading?.abort();
+    await shown;
     // After the load, whose progress line would replace it.
     if (wanted !== undefined && found.leaf.id !== wanted) {
       this.page.flashStatus(`No image "${wanted}" here any more: showing "${found.leaf.id}".`);
@@ -253,11 +253,7 @@ export class ReviewPage {
 
   /** Images A and B of a leaf: its file and the group's reference, or an error map's pair. */
   private filesOf(placed: Placed): [ServedFile, ServedFile | null] {
-    const { leaf, parent } = placed;
-    if (leaf.type === "lossMap") return [leaf.imageA, leaf.imageB];
-    const title = this.referenceTitle(parent);
-    const reference = parent.children.find((c): c is ImageNode => c.type === "image" && c.title === title);
-    return [leaf.file, reference?.file ?? null];
+    return filesOfLeaf(placed.leaf, placed.parent, this.referenceTitle(placed.parent));
   }
 
   /** The title of the member used as image B in a group (the user's choice, else the default). */
@@ -269,8 +265,7 @@ export class ReviewPage {
 
   /** Records a reference choice ("" = none); choosing the default forgets the choice. */
   private chooseReference(group: GroupNode, title: string): void {
-    const valid = title === "" || group.children.some((c) => c.type === "image" && c.title === title);
-    if (!valid) return;
+    if (!isReferenceChoice(group, title)) return;
     if (title === (group.reference ?? "")) this.references.delete(group.id);
     else this.references.set(group.id, title);
   }
