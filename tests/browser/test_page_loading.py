@@ -107,26 +107,8 @@ def test_the_reference_shown_as_image_b_and_in_a_pane_is_downloaded_once(
 
 @pytest.mark.skipif(not STATIC.joinpath("standalone.js").is_file(), reason="frontend not built")
 def test_review_leaves_sharing_a_file_download_it_once(page: Page, tmp_path: Path) -> None:
-    a = reference_image() * 0.5
-    b = reference_image()
-    write_exr(tmp_path / "images" / "a.exr", a)
-    write_exr(tmp_path / "images" / "b.exr", b)
-    config = {
-        "title": "root",
-        "children": [
-            {
-                "title": "Scene",
-                "children": [
-                    {"title": "A", "image": "images/a.exr"},
-                    {"title": "B", "image": "images/b.exr"},
-                    loss_map("L1", "L1", "images/a.exr", "images/b.exr"),
-                ],
-            }
-        ],
-    }
-    (tmp_path / "figures.json").write_text(json.dumps(config))
-    files: Counter[str] = Counter()
-    page.on("request", lambda r: files.update([urlparse(r.url).path]) if "/files/" in r.url else None)
+    a, b = _two_files_and_their_l1(tmp_path)
+    files = _count_file_requests(page)
     review = page.locator(".exr-review")
     with ReviewServer(tmp_path / "figures.json", ["--quiet"]) as server:
         page.goto(server.url)
@@ -136,13 +118,7 @@ def test_review_leaves_sharing_a_file_download_it_once(page: Page, tmp_path: Pat
             expect(review).to_have_attribute("data-state", "ready")
         page.locator('.exr-tag[data-leaf="Scene/L1"]').click()
         expect(review).to_have_attribute("data-state", "ready")
-        got = page.evaluate(
-            """([x, y]) => {
-                 const v = window.__exrReview.viewer, p = v.canvasPointOf(x, y);
-                 return v.readPixel(p.x, p.y);
-               }""",
-            [5, 3],
-        )
+        got = _review_pixel(page, 5, 3)
         l1 = np.abs(a - b)[3, 5]
         assert_close(got, displayed(tuple(float(v) for v in l1)), where="L1 of the shared files")
     assert sorted(files.values()) == [1, 1], files
@@ -163,26 +139,8 @@ def test_review_first_images_are_fetched_before_the_viewer_is_built_and_once(
     page: Page, tmp_path: Path
 ) -> None:
     # The link names an error map: both of its files are the first images.
-    a = reference_image() * 0.5
-    b = reference_image()
-    write_exr(tmp_path / "images" / "a.exr", a)
-    write_exr(tmp_path / "images" / "b.exr", b)
-    config = {
-        "title": "root",
-        "children": [
-            {
-                "title": "Scene",
-                "children": [
-                    {"title": "A", "image": "images/a.exr"},
-                    {"title": "B", "image": "images/b.exr"},
-                    loss_map("L1", "L1", "images/a.exr", "images/b.exr"),
-                ],
-            }
-        ],
-    }
-    (tmp_path / "figures.json").write_text(json.dumps(config))
-    files: Counter[str] = Counter()
-    page.on("request", lambda r: files.update([urlparse(r.url).path]) if "/files/" in r.url else None)
+    a, b = _two_files_and_their_l1(tmp_path)
+    files = _count_file_requests(page)
     page.add_init_script(VIEWER_APPEARS)
     review = page.locator(".exr-review")
     with ReviewServer(tmp_path / "figures.json", ["--quiet"]) as server:
@@ -197,15 +155,43 @@ def test_review_first_images_are_fetched_before_the_viewer_is_built_and_once(
                    .filter((e) => e.name.includes('/files/')).map((e) => e.startTime),
                })"""
         )
-        got = page.evaluate(
-            """([x, y]) => {
-                 const v = window.__exrReview.viewer, p = v.canvasPointOf(x, y);
-                 return v.readPixel(p.x, p.y);
-               }""",
-            [5, 3],
-        )
+        got = _review_pixel(page, 5, 3)
     assert_close(got, displayed(tuple(float(v) for v in np.abs(a - b)[3, 5])), where="L1 of the first pair")
     # Both downloads began while the page had no viewer yet (it waits up to 250 ms for its tree).
     assert len(timing["files"]) == 2 and max(timing["files"]) < timing["viewerAt"], timing
     # Through the page's loader: the page's own first requests joined those loads.
     assert sorted(files.values()) == [1, 1], files
+
+
+def _two_files_and_their_l1(folder: Path) -> tuple[np.ndarray, np.ndarray]:
+    """A review config (figures.json) of one group: images A and B and the L1 map of A against B."""
+    a = reference_image() * 0.5
+    b = reference_image()
+    write_exr(folder / "images" / "a.exr", a)
+    write_exr(folder / "images" / "b.exr", b)
+    group = [
+        {"title": "A", "image": "images/a.exr"},
+        {"title": "B", "image": "images/b.exr"},
+        loss_map("L1", "L1", "images/a.exr", "images/b.exr"),
+    ]
+    config = {"title": "root", "children": [{"title": "Scene", "children": group}]}
+    (folder / "figures.json").write_text(json.dumps(config))
+    return a, b
+
+
+def _count_file_requests(page: Page) -> Counter[str]:
+    """Requests of the review server's /files/ URLs, by path, as the page makes them."""
+    files: Counter[str] = Counter()
+    page.on("request", lambda r: files.update([urlparse(r.url).path]) if "/files/" in r.url else None)
+    return files
+
+
+def _review_pixel(page: Page, x: int, y: int) -> list[float]:
+    """The review page's displayed RGBA at image pixel (x, y)."""
+    return page.evaluate(
+        """([x, y]) => {
+             const v = window.__exrReview.viewer, p = v.canvasPointOf(x, y);
+             return v.readPixel(p.x, p.y);
+           }""",
+        [x, y],
+    )
