@@ -46,7 +46,11 @@ const FIRST_BAND_WEIGHT = 0.9;
  * Rows of band `index` out of `count` for a part. Bands are whole multiples of the chunk height
  * times the largest y sampling, so that chunks and subsampled rows never straddle two bands.
  */
-export function bandRows(part: ExrPartInfo, index: number, count: number): [number, number] {
+export function bandRows(
+  part: Pick<ExrPartInfo, "height" | "linesPerChunk"> & { channels: readonly { ySampling: number }[] },
+  index: number,
+  count: number,
+): [number, number] {
   const ySampling = Math.max(1, ...part.channels.map((c) => c.ySampling));
   const unit = Math.max(1, part.linesPerChunk) * ySampling;
   const units = Math.ceil(part.height / unit);

@@ -78,16 +78,23 @@ export class ExrCoreFile {
   private handle: number;
   readonly header: ExrHeader;
 
+  /**
+   * `pieces`: `bytes` holds only these ranges of a file `byteLength` long (band_bytes.ts), the
+   * header first; they are put at their offsets and the rest of the file is never read.
+   */
   constructor(
     private readonly core: ExrCoreModule,
     bytes: Uint8Array,
+    pieces?: { byteLength: number; ranges: readonly { at: number; length: number; from: number }[] },
   ) {
     checkChannelCounts(bytes);
-    const ptr = core._malloc(Math.max(1, bytes.byteLength));
-    if (!ptr) throw new Error(`out of memory: cannot hold a ${formatBytes(bytes.byteLength)} file`);
-    core.HEAPU8.set(bytes, ptr);
+    const size = pieces ? pieces.byteLength : bytes.byteLength;
+    const ptr = core._malloc(Math.max(1, size));
+    if (!ptr) throw new Error(`out of memory: cannot hold a ${formatBytes(size)} file`);
+    if (!pieces) core.HEAPU8.set(bytes, ptr);
+    for (const r of pieces?.ranges ?? []) core.HEAPU8.set(bytes.subarray(r.from, r.from + r.length), ptr + r.at);
     // exrw_open owns ptr from here on, also when it fails.
-    this.handle = core._exrw_open(ptr, bytes.byteLength);
+    this.handle = core._exrw_open(ptr, size);
     if (!this.handle) throw new Error("out of memory while opening the file");
     const json = core._exrw_header_json(this.handle);
     if (!json) {
@@ -96,7 +103,7 @@ export class ExrCoreFile {
       throw new Error(`invalid OpenEXR file: ${message}`);
     }
     const parsed = JSON.parse(core.UTF8ToString(json)) as HeaderJson;
-    this.header = { parts: parsed.parts.map(restoreAttributeNumbers), byteLength: bytes.byteLength };
+    this.header = { parts: parsed.parts.map(restoreAttributeNumbers), byteLength: size };
   }
 
   /**

@@ -8,6 +8,7 @@
 // the image.
 
 import { assembleImage } from "./assemble_image";
+import { type FilePieces, bandByteRanges } from "./band_bytes";
 import { DEFAULT_MAX_DECODED_BYTES } from "./bands";
 import { hasDeepParts, isUncompressed } from "./header_bytes";
 import type { DecodedBand } from "./planes";
@@ -187,17 +188,29 @@ export class ExrDecoderPool {
     // Deep parts are decoded whole by one worker (deep_decode.ts): bands would only copy the file.
     const head = new Uint8Array(bytes);
     const parallel = large && !isUncompressed(head) && !hasDeepParts(head) ? this.size : 1;
+    // Each band's worker gets the bytes of its rows only, where the file allows (band_bytes.ts).
+    const split = parallel > 1 ? bandByteRanges(head, parallel) : null;
     const result = await this.run(options.signal, (job) =>
       Array.from({ length: parallel }, (_, bandIndex) => {
         // The first band may take the caller's buffer: it is transferred when the tasks are sent,
         // after the copies for the other bands are made here.
         const own = options.transfer === true && bandIndex === 0;
-        const data = own ? bytes : this.inputs.copy(bytes);
+        const ranges = split?.bands[bandIndex];
+        let data = bytes;
+        let pieces: FilePieces | null = null;
+        if (ranges && split) {
+          const packed = own ? { buffer: bytes, ranges } : this.inputs.copyRanges(bytes, ranges);
+          data = packed.buffer;
+          pieces = { byteLength: bytes.byteLength, ranges: packed.ranges, layout: split.layout };
+        } else if (!own) {
+          data = this.inputs.copy(bytes);
+        }
         const request: DecodeRequest = {
           kind: "decode",
           id: nextId++,
           bytes: data,
           byteLength: bytes.byteLength,
+          pieces,
           parts: options.parts ? [...options.parts] : null,
           bandIndex,
           bandCount: parallel,

@@ -3,6 +3,7 @@
 // instance and recreates it after a trap or after decoding something unusually large, because
 // wasm memory never shrinks.
 
+import { type FilePieces, checkPieces } from "./band_bytes";
 import { BandFiller, decodeBands, resolveParts } from "./bands";
 import { ExrCoreFile, type ExrCoreModule } from "./core_binding";
 import { deriveColourBands } from "./derived_colour";
@@ -18,6 +19,8 @@ export interface DecodeRequest {
   /** The file is the first `byteLength` bytes (a reused buffer may be longer). */
   bytes: ArrayBuffer;
   byteLength: number;
+  /** Only these ranges of the file are needed (band_bytes.ts); `bytes` holds them. null: all. */
+  pieces: FilePieces | null;
   /** Parts to decode; null: all. */
   parts: number[] | null;
   /** This worker decodes band `bandIndex` of `bandCount` of every part. */
@@ -227,8 +230,12 @@ export class DecoderService {
     try {
       const start = now();
       this.startedAt = epochNow();
+      const pieces = request.kind === "decode" ? request.pieces : null;
       const length = request.kind === "decode" ? request.byteLength : request.bytes.byteLength;
-      file = new ExrCoreFile(core, new Uint8Array(request.bytes, 0, length));
+      file = pieces
+        ? new ExrCoreFile(core, new Uint8Array(request.bytes), pieces)
+        : new ExrCoreFile(core, new Uint8Array(request.bytes, 0, length));
+      if (pieces) checkPieces(file.header, pieces);
       if (request.kind === "header") {
         const response: WorkerResponse = { id: request.id, ok: true, header: file.header, parts: [], bands: [], decodeMs: 0 };
         return { response, transfer: [] };
