@@ -27,15 +27,33 @@ def select_tag(page: Page, run: str, tag: str, step: int | None = None) -> None:
     expect(root).to_have_attribute("data-state", "ready")
 
 
-def read_pixels(page: Page, points: list[tuple[int, int]]) -> list[list[int]]:
+PANEL_VIEWER = "window.__exrPanel.viewer"
+REVIEW_VIEWER = "window.__exrReview.viewer"
+"""The main viewer of the EXR tab and of the review page, as the pages expose them."""
+
+
+def read_pixels(page: Page, points: list[tuple[int, int]], viewer: str = PANEL_VIEWER) -> list[list[int]]:
     """The displayed RGBA of the main viewer's canvas at these image pixels."""
     return page.evaluate(
-        """pts => pts.map(([x, y]) => {
-             const v = window.__exrPanel.viewer, p = v.canvasPointOf(x, y);
+        f"""pts => pts.map(([x, y]) => {{
+             const v = {viewer}, p = v.canvasPointOf(x, y);
              return v.readPixel(p.x, p.y);
-           })""",
+           }})""",
         [list(p) for p in points],
     )
+
+
+def hover_pixel(page: Page, x: int, y: int, viewer: str = PANEL_VIEWER) -> None:
+    """Puts the mouse over the centre of image pixel (x, y)."""
+    at = page.evaluate(
+        f"""([x, y]) => {{
+             const v = {viewer}, p = v.canvasPointOf(x, y);
+             const r = v.canvas.getBoundingClientRect(), k = v.canvas.width / r.width;
+             return [r.left + (p.x + 0.5) / k, r.top + (p.y + 0.5) / k];
+           }}""",
+        [x, y],
+    )
+    page.mouse.move(at[0], at[1])
 
 
 def help_keys(page: Page) -> list[str]:

@@ -20,7 +20,7 @@ from tensorboard_exr import summary as exr_summary
 from tests.tb_server import TensorBoardServer
 
 from .conftest import STATIC
-from .panel_page import open_panel, read_pixels, select_tag
+from .panel_page import REVIEW_VIEWER, open_panel, read_pixels, select_tag
 from .pixel_model import assert_close, displayed
 
 pytest.importorskip("flip_evaluator")
@@ -89,11 +89,4 @@ def test_the_review_page_computes_flip_on_its_server(page: Page, review_server: 
     expect(root).to_have_attribute("data-metric-map", "ready", timeout=COMPUTED)
     want = metrics.flip(OUTPUT, REFERENCE, "ldr")
     assert float(root.get_attribute("data-flip-mean") or "nan") == want.mean
-    pixels = page.evaluate(
-        """pts => pts.map(([x, y]) => {
-             const v = window.__exrReview.viewer, p = v.canvasPointOf(x, y);
-             return v.readPixel(p.x, p.y);
-           })""",
-        [list(p) for p in POINTS],
-    )
-    check_map(pixels, want.map, "FLIP LDR")
+    check_map(read_pixels(page, POINTS, REVIEW_VIEWER), want.map, "FLIP LDR")

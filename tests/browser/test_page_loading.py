@@ -21,7 +21,7 @@ from tensorboard_exr import summary as exr_summary
 from tests.tb_server import TensorBoardServer
 
 from .conftest import STATIC
-from .panel_page import open_panel, read_pixels, select_tag
+from .panel_page import REVIEW_VIEWER, open_panel, read_pixels, select_tag
 from .pixel_model import assert_close, displayed
 
 W, H = 24, 16
@@ -118,7 +118,7 @@ def test_review_leaves_sharing_a_file_download_it_once(page: Page, tmp_path: Pat
             expect(review).to_have_attribute("data-state", "ready")
         page.locator('.exr-tag[data-leaf="Scene/L1"]').click()
         expect(review).to_have_attribute("data-state", "ready")
-        got = _review_pixel(page, 5, 3)
+        (got,) = read_pixels(page, [(5, 3)], REVIEW_VIEWER)
         l1 = np.abs(a - b)[3, 5]
         assert_close(got, displayed(tuple(float(v) for v in l1)), where="L1 of the shared files")
     assert sorted(files.values()) == [1, 1], files
@@ -155,7 +155,7 @@ def test_review_first_images_are_fetched_before_the_viewer_is_built_and_once(
                    .filter((e) => e.name.includes('/files/')).map((e) => e.startTime),
                })"""
         )
-        got = _review_pixel(page, 5, 3)
+        (got,) = read_pixels(page, [(5, 3)], REVIEW_VIEWER)
     assert_close(got, displayed(tuple(float(v) for v in np.abs(a - b)[3, 5])), where="L1 of the first pair")
     # Both downloads began while the page had no viewer yet (it waits up to 250 ms for its tree).
     assert len(timing["files"]) == 2 and max(timing["files"]) < timing["viewerAt"], timing
@@ -184,14 +184,3 @@ def _count_file_requests(page: Page) -> Counter[str]:
     files: Counter[str] = Counter()
     page.on("request", lambda r: files.update([urlparse(r.url).path]) if "/files/" in r.url else None)
     return files
-
-
-def _review_pixel(page: Page, x: int, y: int) -> list[float]:
-    """The review page's displayed RGBA at image pixel (x, y)."""
-    return page.evaluate(
-        """([x, y]) => {
-             const v = window.__exrReview.viewer, p = v.canvasPointOf(x, y);
-             return v.readPixel(p.x, p.y);
-           }""",
-        [x, y],
-    )

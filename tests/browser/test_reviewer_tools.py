@@ -23,7 +23,7 @@ from tests.tb_server import TensorBoardServer
 
 from . import reviewer_logdir as data
 from .overview_page import card_index, card_pixels, open_grid, wait_drawn
-from .panel_page import help_keys, open_panel, read_pixels, select_tag, toolbar_rows
+from .panel_page import help_keys, hover_pixel, open_panel, read_pixels, select_tag, toolbar_rows
 from .pixel_model import assert_close, displayed, half
 from .tensorboard_page import exr_frame
 
@@ -57,19 +57,6 @@ def viewer_attr(page: Page, name: str) -> str:
 def tone(page: Page) -> tuple[float, float]:
     state = page.evaluate("window.__exrPanel.viewer.state")
     return state["exposure"], state["offset"]
-
-
-def hover_pixel(page: Page, x: int, y: int) -> None:
-    """Puts the mouse over the centre of image pixel (x, y)."""
-    at = page.evaluate(
-        """([x, y]) => {
-             const v = window.__exrPanel.viewer, p = v.canvasPointOf(x, y);
-             const r = v.canvas.getBoundingClientRect(), k = v.canvas.width / r.width;
-             return [r.left + (p.x + 0.5) / k, r.top + (p.y + 0.5) / k];
-           }""",
-        [x, y],
-    )
-    page.mouse.move(at[0], at[1])
 
 
 def scrub_to(page: Page, step: int) -> None:

@@ -17,7 +17,7 @@ from review_server import ReviewServer, write_exr
 
 from . import reviewer_logdir as data
 from .conftest import STATIC
-from .panel_page import help_keys, toolbar_rows
+from .panel_page import REVIEW_VIEWER, help_keys, hover_pixel, read_pixels, toolbar_rows
 from .pixel_model import assert_close, displayed
 
 pytestmark = pytest.mark.skipif(
@@ -43,28 +43,6 @@ def ready(page: Page, image: str) -> None:
     expect(root).to_have_attribute("data-state", "ready")
 
 
-def pixels(page: Page, points: list[tuple[int, int]]) -> list[list[int]]:
-    return page.evaluate(
-        """pts => pts.map(([x, y]) => {
-             const v = window.__exrReview.viewer, p = v.canvasPointOf(x, y);
-             return v.readPixel(p.x, p.y);
-           })""",
-        [list(p) for p in points],
-    )
-
-
-def hover_pixel(page: Page, x: int, y: int) -> None:
-    at = page.evaluate(
-        """([x, y]) => {
-             const v = window.__exrReview.viewer, p = v.canvasPointOf(x, y);
-             const r = v.canvas.getBoundingClientRect(), k = v.canvas.width / r.width;
-             return [r.left + (p.x + 0.5) / k, r.top + (p.y + 0.5) / k];
-           }""",
-        [x, y],
-    )
-    page.mouse.move(at[0], at[1])
-
-
 def check(
     page: Page,
     points: list[tuple[int, int]],
@@ -74,7 +52,7 @@ def check(
     scale: float = SCALE,
 ) -> None:
     image = data.exposed(scale)
-    for (x, y), got in zip(points, pixels(page, points), strict=True):
+    for (x, y), got in zip(points, read_pixels(page, points, REVIEW_VIEWER), strict=True):
         want = displayed(tuple(float(v) for v in image[y, x]), exposure=exposure, offset=offset)
         assert_close(got, want, where=f"{where} pixel {x},{y}")
 
@@ -94,12 +72,13 @@ def test_review_page_auto_exposure_download_png_and_link(
     flat = (data.exposed(SCALE).astype(np.float64) @ np.array([0.2126, 0.7152, 0.0722])).ravel()
     high = np.percentile(flat, 99.5)
     hx, hy = divmod(int(np.argmin(np.abs(flat - high))), data.W)[::-1]
-    assert min(pixels(page, [(hx, hy)])[0][:3]) >= 250  # the 99.5th percentile is near white
+    # The 99.5th percentile is near white.
+    assert min(read_pixels(page, [(hx, hy)], REVIEW_VIEWER)[0][:3]) >= 250
     check(page, POINTS, "fitted", exposure, offset)
 
     page.keyboard.press("l")
     expect(viewer).to_have_attribute("data-locked", "1")
-    hover_pixel(page, 20, 30)
+    hover_pixel(page, 20, 30, REVIEW_VIEWER)
     page.keyboard.press("p")
     expect(viewer).to_have_attribute("data-pins", "20,30")
     page.evaluate("window.__exrReview.viewer.setState({region: {x: 4, y: 5, width: 20, height: 10}})")
@@ -117,7 +96,7 @@ def test_review_page_auto_exposure_download_png_and_link(
     assert png.text["image"] == "bright shot.exr"  # type: ignore[attr-defined]
     assert float(png.text["exposure"]) == pytest.approx(exposure)  # type: ignore[attr-defined]
     rgba = np.asarray(png.convert("RGBA"))
-    for (x, y), shown in zip(POINTS, pixels(page, POINTS), strict=True):
+    for (x, y), shown in zip(POINTS, read_pixels(page, POINTS, REVIEW_VIEWER), strict=True):
         assert list(rgba[y, x]) == shown, (x, y)
 
     # A copied link reopens this view in a fresh browser.
@@ -137,7 +116,7 @@ def test_review_page_auto_exposure_download_png_and_link(
         assert again["offset"] == pytest.approx(offset, abs=1e-6)
         assert again["pins"] == [{"x": 20, "y": 30}]
         assert again["region"] == {"x": 4, "y": 5, "width": 20, "height": 10}
-        assert pixels(colleague, POINTS) == pixels(page, POINTS)
+        assert read_pixels(colleague, POINTS, REVIEW_VIEWER) == read_pixels(page, POINTS, REVIEW_VIEWER)
         check(colleague, POINTS, "reopened", exposure, offset)
     finally:
         colleague.context.close()
