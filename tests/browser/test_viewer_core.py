@@ -481,3 +481,38 @@ def test_window_outlines_on_demand(viewer: Page) -> None:
     expect(viewer.locator(".exr-viewer")).to_have_attribute("data-windows", "1")
     viewer.evaluate("window.__exrTest.viewer.readPixel(0, 0)")
     assert viewer.evaluate(OVERLAY_INK_JS) > 4 * 100  # two rectangles' outlines
+
+
+def test_new_viewer_prewarms_the_first_images_shader_without_a_trace(viewer: Page) -> None:
+    """Renderer.prewarm draws the default view of a half RGB image (zoomed out and in) when a viewer
+    is made: the first such image then links no program, and nothing of the stand-in is left."""
+    before = viewer.evaluate(
+        """() => {
+            const host = document.createElement('div');
+            host.style.cssText = 'width: 200px; height: 100px';
+            document.body.append(host);
+            const v = new window.__exrTest.viewer.constructor(host);
+            window.__second = v;
+            const r = v.renderer;
+            return { programs: r.programs.size, stats: v.stats(), textures: r.textureCount,
+                     pixel: r.readPixel(0, 0) };
+        }"""
+    )
+    assert before["stats"]["uploads"] == 0 and before["stats"]["textureBytes"] == 0
+    assert before["textures"] == 0
+    assert before["pixel"][:3] == [0, 0, 0]
+    for label, size in (("zoomed out", 400), ("zoomed in", 20)):
+        y, x = np.mgrid[0:size, 0:size].astype(np.float32)
+        rgb = [x / size, y / size, np.full((size, size), 0.5, np.float32)]
+        channels = [plane(c, v) for c, v in zip("RGB", rgb, strict=True)]
+        image = {"width": size, "height": size, "channels": channels}
+        after = viewer.evaluate(
+            """spec => {
+                const v = window.__second;
+                const img = window.__exrTest.makeImage(spec);
+                v.setImage(img);
+                return { programs: v.renderer.programs.size, zoom: v.state.zoom };
+            }""",
+            image,
+        )
+        assert after["programs"] == before["programs"], f"{label} (zoom {after['zoom']}) linked a new program"

@@ -100,6 +100,23 @@ const DEFAULT_VARIANT: ShaderVariant = {
   colourMatrixB: false,
 };
 
+/** The default view's settings (viewer/state.ts) for prewarm(): they pick the shader variant. */
+const PREWARM_VIEW: Omit<DrawParams, "a" | "b"> = {
+  metric: "none",
+  metricEpsilon: 0,
+  colourMatrixA: null,
+  colourMatrixB: null,
+  exposure: 0,
+  offset: 0,
+  gamma: 2.2,
+  tonemap: "srgb",
+  showNonFinite: true,
+  grid: false,
+  background: [0, 0, 0],
+  checkerDark: [0, 0, 0],
+  checkerLight: [0, 0, 0],
+};
+
 export interface RendererOptions {
   /** Metric maps (SSIM) kept at once: the pairs drawn together (the overview's error cards). */
   metricMaps?: number;
@@ -141,6 +158,47 @@ export class Renderer {
     this.reduction = new ReducePass(gl, this.planes);
     this.colormap = createTexture(gl, gl.LINEAR, gl.LINEAR);
     gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, COLORMAP_SIZE, 1, 0, gl.RGBA, gl.UNSIGNED_BYTE, viridisTable());
+  }
+
+  /**
+   * Draws a 2×2 stand-in for the image a page most likely shows first (half RGB, zoomed out and
+   * in, the default view) and clears the canvas again, all in one task, so nothing of it
+   * is ever seen. Why: WebGL implementations build a program's machine code for the state it is
+   * drawn with at its first draw, not at link (ANGLE makes its pipeline then; SwiftShader compiles
+   * it then): ~60 ms of a first 1080p image's 150 ms upload+draw here (bench/bench_cold_start.py).
+   * A page calls this while it waits for its first image's bytes; the GPU process builds the
+   * pipelines meanwhile (no read-back: nothing here waits for them).
+   */
+  prewarm(): void {
+    const gl = this.gl;
+    const planes: ExrChannel[] = ["R", "G", "B"].map((name) => ({
+      name: `prewarm.${name}`,
+      pixelType: "half",
+      xSampling: 1,
+      ySampling: 1,
+      data: new Uint16Array(4),
+    }));
+    for (const channel of planes) {
+      const texture = createTexture(gl);
+      gl.texImage2D(gl.TEXTURE_2D, 0, gl.R16F, 2, 2, 0, gl.RED, gl.HALF_FLOAT, channel.data);
+      this.planes.adopt(channel, texture, 8);
+    }
+    const window = { x: 0, y: 0, width: 2, height: 2 };
+    const size = { width: this.canvas.width, height: this.canvas.height };
+    try {
+      const params: DrawParams = { ...PREWARM_VIEW, a: { colour: planes, alpha: null, window }, b: null };
+      // Zoomed out (bilinear minification) and in: the two samplings a fitted first image takes.
+      // Each variant costs a link here and a pipeline in the GPU process (~30–50 ms on
+      // SwiftShader): RGBA, grey and other variants are left to their first image.
+      for (const zoom of [0.5, 2]) {
+        gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+        this.drawInto(params, ViewTransform.forView({ zoom, panX: 1, panY: 1 }, size), false);
+      }
+    } finally {
+      this.planes.release(planes);
+      this.clear([0, 0, 0]);
+      gl.flush();
+    }
   }
 
   /** GPU bytes held by channel textures and metric maps. */

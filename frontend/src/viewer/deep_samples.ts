@@ -5,7 +5,7 @@
 import { depthOrder } from "../decoder/deep_flatten.js";
 import type { ExrChannel, ExrPart } from "../decoder/types.js";
 import type { Point } from "../render/view_transform.js";
-import type { ImageSlot } from "./draw_plan.js";
+import { type ImageSlot, layerPixelAt } from "./draw_plan.js";
 import { formatValue, halfToFloat, type Layer, layerChannels } from "./layers.js";
 
 /** The readout lists this many samples; the count says how many there are. */
@@ -55,13 +55,8 @@ export function deepSamplesAt(part: ExrPart, layer: Layer, tx: number, ty: numbe
 
 /** The samples under image pixel `point` of the slot's layer `layerName`; null if not deep. */
 export function deepReadingAt(slot: ImageSlot | null, layerName: string, point: Point): DeepPixelReading | null {
-  const layer = slot?.layers.find((l) => l.name === layerName);
-  if (!slot || !layer) return null;
-  const part = slot.image.parts[layer.partIndex]!;
-  const tx = point.x - part.dataWindow.xMin;
-  const ty = point.y - part.dataWindow.yMin;
-  if (tx < 0 || ty < 0 || tx >= part.width || ty >= part.height) return null;
-  return deepSamplesAt(part, layer, tx, ty);
+  const at = layerPixelAt(slot, layerName, point);
+  return at && deepSamplesAt(at.part, at.layer, at.tx, at.ty);
 }
 
 function sampleValue(channel: ExrChannel, sample: number): number {

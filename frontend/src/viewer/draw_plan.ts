@@ -2,9 +2,10 @@
 // planes, which metric, which side of a wipe. Uploading the planes and drawing them are the
 // renderer's explicit steps (Viewer.drawNow); read-backs reuse the same plans.
 
-import type { ExrImage } from "../decoder/types.js";
+import type { ExrImage, ExrPart } from "../decoder/types.js";
 import { effectiveEpsilon, metricInfo } from "../render/pipeline.js";
 import type { CanvasBand, DrawParams, PlaneSet } from "../render/renderer.js";
+import type { Point } from "../render/view_transform.js";
 import { describeColour, type Matrix3, partToRec709 } from "./colour_space.js";
 import { groupLayers, type Layer } from "./layers.js";
 import { GRID_MIN_ZOOM, pixelAspectOf, type ViewState } from "./state.js";
@@ -17,6 +18,25 @@ export interface ImageSlot {
 
 export function slotOf(image: ExrImage | null): ImageSlot | null {
   return image ? { image, layers: groupLayers(image) } : null;
+}
+
+/** Where an image pixel falls in the part of a slot's layer: the texel inside its data window. */
+export interface LayerPixel {
+  layer: Layer;
+  part: ExrPart;
+  tx: number;
+  ty: number;
+}
+
+/** The layer `layerName` of `slot` at image pixel `point`; null without it or outside its data window. */
+export function layerPixelAt(slot: ImageSlot | null, layerName: string, point: Point): LayerPixel | null {
+  const layer = slot?.layers.find((l) => l.name === layerName);
+  if (!slot || !layer) return null;
+  const part = slot.image.parts[layer.partIndex]!;
+  const tx = point.x - part.dataWindow.xMin;
+  const ty = point.y - part.dataWindow.yMin;
+  if (tx < 0 || ty < 0 || tx >= part.width || ty >= part.height) return null;
+  return { layer, part, tx, ty };
 }
 
 /** The images a viewer holds. */

@@ -13,6 +13,7 @@ import {
   displayedSlot,
   drawParams,
   type ImageSlot,
+  layerPixelAt,
   pinErrorView,
   type Scene,
   showsErrorMap,
@@ -202,12 +203,9 @@ export function pixelTexts(source: ReadoutSource, view: ViewState, layer: Layer,
  * `sources`, a reconstructed layer's readings (marked) are followed by its stored channels'.
  */
 export function readingsAt(slot: ImageSlot | null, layerName: string, point: Point, sources = false): ChannelReading[] | null {
-  const layer = slot?.layers.find((l) => l.name === layerName);
-  if (!slot || !layer) return null;
-  const part = slot.image.parts[layer.partIndex]!;
-  const tx = point.x - part.dataWindow.xMin;
-  const ty = point.y - part.dataWindow.yMin;
-  if (tx < 0 || ty < 0 || tx >= part.width || ty >= part.height) return null;
+  const at = layerPixelAt(slot, layerName, point);
+  if (!at) return null;
+  const { layer, part, tx, ty } = at;
   const reading = (channel: ExrChannel, reconstructed: boolean): ChannelReading => {
     const value = channelValue(channel, ty * part.width + tx);
     const text = formatValue(value, channel.pixelType);

@@ -128,6 +128,8 @@ export class Viewer {
     this.element.append(this.canvas, this.overlay, this.message);
     container.append(this.element);
     this.renderer = new Renderer(this.canvas);
+    // Shader pipelines built while the first image is fetched and decoded (Renderer.prewarm).
+    this.renderer.prewarm();
     this.textures = new TextureResidency(this.renderer, options.textureBudgetBytes ?? DEFAULT_TEXTURE_BUDGET_BYTES);
     this.input = new ViewerInput(this.element, this.canvas, options.keyboardTarget ?? this.element, this.controls());
     this.cleanups.push(() => this.input.dispose());

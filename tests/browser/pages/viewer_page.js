@@ -35,6 +35,7 @@ function makeImage(spec) {
 
 window.__exrTest = {
   viewer,
+  makeImage,
   show(spec) {
     viewer.setImage(makeImage(spec));
     return viewer.state;
