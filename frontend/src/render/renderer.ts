@@ -183,10 +183,10 @@ export class Renderer {
       gl.texImage2D(gl.TEXTURE_2D, 0, gl.R16F, 2, 2, 0, gl.RED, gl.HALF_FLOAT, channel.data);
       this.planes.adopt(channel, texture, 8);
     }
-    const window = { x: 0, y: 0, width: 2, height: 2 };
+    const dataWindow = { x: 0, y: 0, width: 2, height: 2 };
     const size = { width: this.canvas.width, height: this.canvas.height };
     try {
-      const params: DrawParams = { ...PREWARM_VIEW, a: { colour: planes, alpha: null, window }, b: null };
+      const params: DrawParams = { ...PREWARM_VIEW, a: { colour: planes, alpha: null, window: dataWindow }, b: null };
       // Zoomed out (bilinear minification) and in: the two samplings a fitted first image takes.
       // Each variant costs a link here and a pipeline in the GPU process (~30–50 ms on
       // SwiftShader): RGBA, grey and other variants are left to their first image.
@@ -194,6 +194,9 @@ export class Renderer {
         gl.bindFramebuffer(gl.FRAMEBUFFER, null);
         this.drawInto(params, ViewTransform.forView({ zoom, panX: 1, panY: 1 }, size), false);
       }
+    } catch {
+      // Only a head start: a variant that fails here fails again when an image is drawn, and
+      // the viewer shows that error then, where the reader sees it.
     } finally {
       this.planes.release(planes);
       this.clear([0, 0, 0]);
