@@ -1,9 +1,11 @@
 // Decodes files with two wasm builds and checks that they agree bit for bit, on the files as
-// they are and on mutants (seeded byte changes after the header): the same planes, or the
-// same error. For a change to the decoder's C sources that must not change any result, e.g.
+// they are and on mutants (seeded bit flips in the chunk payloads, the tests' flipPayload, so
+// that the codecs decode damaged data rather than the header refusing it): the same planes, or
+// the same error. For a change to the decoder's C sources that must not change any result, e.g.
 //   node tools/compare_builds.mjs --dir /tmp/old --dir /tmp/new --mutants 200 FILE...
 // (build each tree's wasm with `bash src/decoder/build_wasm.sh DIR`).
 import { readFileSync } from "node:fs";
+import { flipPayload, prng } from "../test/fixtures/mutate.mjs";
 import { loadCore, loadDecoderApi } from "./decoder_node.mjs";
 
 const argv = process.argv.slice(2);
@@ -39,27 +41,6 @@ class Decoder {
   }
 }
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function mutate(bytes, rand) {
-  const out = bytes.slice();
-  const start = Math.min(out.length - 1, 400); // past most headers: mutate pixel data
-  const edits = 1 + Math.floor(rand() * 8);
-  for (let e = 0; e < edits; e++) {
-    const at = start + Math.floor(rand() * (out.length - start));
-    out[at] = rand() < 0.3 ? 0xff : Math.floor(rand() * 256);
-  }
-  return out;
-}
-
 function same(a, b) {
   if (a.error !== undefined || b.error !== undefined) return a.error === b.error;
   return a.planes.length === b.planes.length && a.planes.every((p, i) => p.equals(b.planes[i]));
@@ -69,10 +50,10 @@ const [oldDecoder, newDecoder] = dirs.map((d) => new Decoder(d));
 let failures = 0;
 for (const file of files) {
   const bytes = new Uint8Array(readFileSync(file));
-  const rand = random(0x5eed);
+  const rng = prng(0x5eed);
   let errors = 0;
   for (let m = 0; m <= mutants; m++) {
-    const input = m === 0 ? bytes : mutate(bytes, rand);
+    const input = m === 0 ? bytes : flipPayload(bytes, rng);
     const [a, b] = [await oldDecoder.outcome(input), await newDecoder.outcome(input)];
     if (a.error !== undefined) errors++;
     if (!same(a, b)) {
